@@ -1,0 +1,1 @@
+export { type ExpressSightlineOptions, expressRoute, sightlineExpress, sightlineExpressErrors } from './express.js'

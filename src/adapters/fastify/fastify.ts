@@ -1,0 +1,65 @@
+/**
+ * @module fastify
+ * The Fastify adapter. Requests enter Sightline's context where Fastify's own listener is called,
+ * the route template is attached by a hook built once per route at registration, and errors
+ * Fastify handles are kept for the access line. Register it before the routes.
+ */
+import type { FastifyInstance, FastifyPluginCallback, onRequestHookHandler, RouteOptions } from 'fastify'
+import { getSightline } from '../../core/default.js'
+import { drainableServer } from '../../core/lifecycle/shutdown.js'
+import { Pipeline } from '../../core/pipeline/pipeline.js'
+import type { Sightline } from '../../core/sightline.js'
+
+export interface FastifySightlineOptions {
+  /** The instance to use; the default instance otherwise. */
+  sightline?: Sightline
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sightline: Sightline
+  }
+}
+
+const plugin: FastifyPluginCallback<FastifySightlineOptions> = (fastify, options, done) => {
+  const sightline = options.sightline ?? getSightline()
+  const pipeline = sightline.pipeline()
+  sightline.instrument(fastify.server)
+  // Fastify's close() drains in-flight requests and runs the app's onClose hooks: use it instead.
+  const server = drainableServer(fastify.server)
+  sightline.manage({ ...server, close: () => fastify.close() })
+  fastify.decorate('sightline', sightline)
+
+  fastify.addHook('onRoute', (route: RouteOptions) => {
+    const state = pipeline.route(route.url)
+    // One closure per route, built here, so the request path does no lookup.
+    const attach: onRequestHookHandler = (_request, reply, next) => {
+      const context = Pipeline.contextOf(reply.raw)
+      if (context !== undefined) context.route = state
+      next()
+    }
+    const existing = route.onRequest
+    route.onRequest = existing === undefined ? [attach] : [attach, ...(Array.isArray(existing) ? existing : [existing])]
+  })
+
+  fastify.addHook('onError', (_request, reply, error, next) => {
+    const context = Pipeline.contextOf(reply.raw)
+    if (context !== undefined) context.error = error
+    next()
+  })
+  done()
+}
+
+// Same effect as fastify-plugin: hooks apply to the whole application, not an encapsulated child.
+;(plugin as unknown as Record<symbol, unknown>)[Symbol.for('skip-override')] = true
+;(plugin as unknown as Record<symbol, unknown>)[Symbol.for('fastify.display-name')] = 'sightline'
+
+/**
+ * @example
+ * const app = Fastify()
+ * await app.register(sightlineFastify, { sightline })
+ * app.get('/api/patients/:id', handler)
+ */
+export const sightlineFastify = plugin
+
+export type { FastifyInstance }

@@ -1,0 +1,1 @@
+export { type FastifySightlineOptions, sightlineFastify } from './fastify.js'

@@ -1,0 +1,35 @@
+/**
+ * @module constants
+ * Names shared across the library: headers, metric and label names, log fields.
+ * Metric names follow the OpenTelemetry semantic conventions, rendered the Prometheus way
+ * (dots become underscores, the unit becomes a suffix).
+ */
+
+export const HEADER_REQUEST_ID = 'x-request-id'
+
+export const METRIC_HTTP_SERVER_DURATION = 'http_server_request_duration_seconds'
+export const METRIC_HTTP_SERVER_ACTIVE = 'http_server_active_requests'
+export const METRIC_SERIES_DROPPED = 'sightline_metric_series_dropped_total'
+export const METRIC_SCRAPE_DURATION = 'sightline_metrics_scrape_duration_seconds'
+export const METRIC_READINESS_UP = 'sightline_readiness_check_up'
+export const METRIC_READINESS_DURATION = 'sightline_readiness_check_duration_seconds'
+
+export const LABEL_HTTP_METHOD = 'http_request_method'
+export const LABEL_HTTP_ROUTE = 'http_route'
+export const LABEL_HTTP_STATUS = 'http_response_status_code'
+
+/** The route label of every request no route matched: one value, whatever the path. */
+export const UNMATCHED_ROUTE = 'unmatched'
+/** The method label of any method outside the standard set (OpenTelemetry convention). */
+export const OTHER_METHOD = '_OTHER'
+
+/** HTTP methods known to the OpenTelemetry semantic conventions. */
+export const KNOWN_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'] as const
+
+/** Semantic-convention buckets for `http.server.request.duration`, in seconds. */
+export const HTTP_DURATION_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+] as const
+
+/** Status recorded for a request whose client went away before the response was sent (nginx's convention). */
+export const STATUS_CLIENT_CLOSED = 499

@@ -1,0 +1,64 @@
+/**
+ * @module counter
+ * A monotonically increasing count. Names end in `_total`, as Prometheus and OpenMetrics want.
+ */
+import { SightlineError } from '../errors.js'
+import { braces, type Labels, Metric, type MetricConfig, type OnSeriesDropped } from './metric.js'
+import { escapeHelp, formatValue } from './validation.js'
+
+export class CounterChild {
+  value = 0
+  readonly labelString: string
+  constructor(labelString: string) {
+    this.labelString = labelString
+  }
+  /** Adds `amount` (default 1); negative amounts are ignored rather than thrown. */
+  inc(amount = 1): void {
+    if (amount > 0) this.value += amount
+  }
+}
+
+/**
+ * @example
+ * const signups = metrics.counter({ name: 'app_user_signups_total', help: 'Signups', labelNames: ['source'] })
+ * signups.inc({ source: 'web' })
+ */
+export class Counter extends Metric<CounterChild> {
+  readonly type = 'counter'
+  protected readonly discard = new CounterChild('')
+  private readonly family: string
+
+  constructor(config: MetricConfig, maxSeries: number, onDropped: OnSeriesDropped) {
+    super(config, maxSeries, onDropped)
+    if (!config.name.endsWith('_total')) {
+      throw new SightlineError('SIGHTLINE_ERR_METRIC_NAME', `counter ${config.name} must end in _total`)
+    }
+    this.family = config.name.slice(0, -'_total'.length)
+  }
+
+  protected createChild(labelString: string): CounterChild {
+    return new CounterChild(labelString)
+  }
+
+  inc(labels?: Labels | number, amount?: number): void {
+    if (typeof labels === 'number') this.resolve(undefined).inc(labels)
+    else this.resolve(labels).inc(amount)
+  }
+
+  /** The current value of one series (0 when it does not exist). */
+  get(labels?: Labels): number {
+    return labels === undefined && this.labelNames.length === 0
+      ? (this.children.get('')?.value ?? 0)
+      : this.resolve(labels).value
+  }
+
+  render(openMetrics: boolean): string {
+    const type = openMetrics ? this.family : this.name
+    let out = `# HELP ${type} ${escapeHelp(this.help)}\n# TYPE ${type} counter\n`
+    if (this.labelNames.length === 0 && this.children.size === 0) this.labels()
+    for (const child of this.children.values()) {
+      out += `${this.name}${braces(child.labelString)} ${formatValue(child.value)}\n`
+    }
+    return out
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * @module gauge
+ * A value that goes up and down, optionally refreshed by a `collect` callback at scrape time.
+ */
+import { braces, type Labels, Metric, type MetricConfig, type OnSeriesDropped } from './metric.js'
+import { escapeHelp, formatValue } from './validation.js'
+
+export class GaugeChild {
+  value = 0
+  readonly labelString: string
+  constructor(labelString: string) {
+    this.labelString = labelString
+  }
+  set(value: number): void {
+    this.value = value
+  }
+  inc(amount = 1): void {
+    this.value += amount
+  }
+  dec(amount = 1): void {
+    this.value -= amount
+  }
+}
+
+export interface GaugeConfig extends MetricConfig {
+  /** Runs before every scrape to refresh the value(s). Errors are contained, never thrown. */
+  collect?: (this: Gauge, gauge: Gauge) => void | Promise<void>
+}
+
+/**
+ * @example
+ * const open = metrics.gauge({ name: 'app_active_connections', help: 'Open SSE streams' })
+ * open.inc(); open.dec()
+ */
+export class Gauge extends Metric<GaugeChild> {
+  readonly type = 'gauge'
+  protected readonly discard = new GaugeChild('')
+  readonly collect: GaugeConfig['collect']
+
+  constructor(config: GaugeConfig, maxSeries: number, onDropped: OnSeriesDropped) {
+    super(config, maxSeries, onDropped)
+    this.collect = config.collect
+  }
+
+  protected createChild(labelString: string): GaugeChild {
+    return new GaugeChild(labelString)
+  }
+
+  set(labels: Labels | number, value?: number): void {
+    if (typeof labels === 'number') this.resolve(undefined).set(labels)
+    else this.resolve(labels).set(value ?? 0)
+  }
+
+  inc(labels?: Labels | number, amount?: number): void {
+    if (typeof labels === 'number') this.resolve(undefined).inc(labels)
+    else this.resolve(labels).inc(amount)
+  }
+
+  dec(labels?: Labels | number, amount?: number): void {
+    if (typeof labels === 'number') this.resolve(undefined).dec(labels)
+    else this.resolve(labels).dec(amount)
+  }
+
+  get(labels?: Labels): number {
+    return this.resolve(labels).value
+  }
+
+  render(_openMetrics: boolean): string {
+    let out = `# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} gauge\n`
+    if (this.labelNames.length === 0 && this.children.size === 0) this.labels()
+    for (const child of this.children.values()) {
+      out += `${this.name}${braces(child.labelString)} ${formatValue(child.value)}\n`
+    }
+    return out
+  }
+}

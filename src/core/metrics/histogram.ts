@@ -1,0 +1,172 @@
+/**
+ * @module histogram
+ * Cumulative-bucket histograms in seconds, with OpenMetrics exemplars that link a bucket to a trace.
+ */
+import { SightlineError } from '../errors.js'
+import { braces, type Labels, Metric, type MetricConfig, type OnSeriesDropped } from './metric.js'
+import { escapeHelp, escapeLabelValue, formatValue } from './validation.js'
+
+/** OpenMetrics caps an exemplar's label set at 128 UTF-8 characters (names and values together). */
+const MAX_EXEMPLAR_RUNES = 128
+
+interface Exemplar {
+  labels: string
+  value: number
+  timestamp: number
+}
+
+export class HistogramChild {
+  readonly labelString: string
+  readonly bounds: readonly number[]
+  /** Non-cumulative counts per bucket; the last slot is +Inf. Cumulated at scrape time. */
+  readonly counts: Float64Array
+  sum = 0
+  count = 0
+  exemplars: (Exemplar | undefined)[] | undefined = undefined
+
+  constructor(labelString: string, bounds: readonly number[]) {
+    this.labelString = labelString
+    this.bounds = bounds
+    this.counts = new Float64Array(bounds.length + 1)
+  }
+
+  /** Records one value. */
+  observe(value: number): void {
+    const bounds = this.bounds
+    let i = 0
+    while (i < bounds.length && value > (bounds[i] as number)) i++
+    ;(this.counts[i] as number)++
+    this.sum += value
+    this.count++
+  }
+
+  /**
+   * Records one value and keeps `trace_id` (and `span_id`) as the bucket's exemplar. An exemplar
+   * longer than OpenMetrics allows is dropped, never thrown (prom-client throws `RangeError`).
+   */
+  observeWithExemplar(value: number, traceId: string, spanId?: string): void {
+    const bounds = this.bounds
+    let i = 0
+    while (i < bounds.length && value > (bounds[i] as number)) i++
+    ;(this.counts[i] as number)++
+    this.sum += value
+    this.count++
+    const runes = 8 + traceId.length + (spanId === undefined ? 0 : 7 + spanId.length)
+    if (runes > MAX_EXEMPLAR_RUNES) return
+    const labels =
+      spanId === undefined
+        ? `trace_id="${escapeLabelValue(traceId)}"`
+        : `trace_id="${escapeLabelValue(traceId)}",span_id="${escapeLabelValue(spanId)}"`
+    if (this.exemplars === undefined) this.exemplars = new Array(bounds.length + 1)
+    this.exemplars[i] = { labels, value, timestamp: Date.now() / 1000 }
+  }
+
+  /** Starts a timer; the returned function records the elapsed seconds and returns them. */
+  startTimer(): () => number {
+    const start = performance.now()
+    return () => {
+      const seconds = (performance.now() - start) / 1000
+      this.observe(seconds)
+      return seconds
+    }
+  }
+}
+
+export interface HistogramConfig extends MetricConfig {
+  /** Upper bounds in seconds (or the metric's unit), ascending. */
+  buckets?: readonly number[]
+}
+
+/** Prometheus' classic default buckets, for custom histograms that don't name theirs. */
+export const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const
+
+/**
+ * @example
+ * const payment = metrics.histogram({ name: 'app_payment_duration_seconds', help: 'Payment time', buckets: [0.1, 0.5, 1, 2, 5] })
+ * await payment.time(() => charge(card))
+ */
+export class Histogram extends Metric<HistogramChild> {
+  readonly type = 'histogram'
+  readonly bounds: readonly number[]
+  protected readonly discard: HistogramChild
+  private readonly leText: string[]
+  private readonly leOpenMetrics: string[]
+
+  constructor(config: HistogramConfig, maxSeries: number, onDropped: OnSeriesDropped) {
+    super(config, maxSeries, onDropped)
+    const bounds = [...(config.buckets ?? DEFAULT_BUCKETS)]
+    for (let i = 0; i < bounds.length; i++) {
+      const bound = bounds[i] as number
+      if (!Number.isFinite(bound) || (i > 0 && bound <= (bounds[i - 1] as number))) {
+        throw new SightlineError('SIGHTLINE_ERR_METRIC_NAME', `buckets of ${config.name} must be finite and ascending`)
+      }
+    }
+    this.bounds = bounds
+    this.discard = new HistogramChild('', bounds)
+    this.leText = [...bounds.map((b) => `le="${b}"`), 'le="+Inf"']
+    // OpenMetrics wants canonical floats: 1 renders as 1.0.
+    this.leOpenMetrics = [...bounds.map((b) => `le="${Number.isInteger(b) ? b.toFixed(1) : b}"`), 'le="+Inf"']
+  }
+
+  protected createChild(labelString: string): HistogramChild {
+    return new HistogramChild(labelString, this.bounds)
+  }
+
+  observe(labels: Labels | number, value?: number): void {
+    if (typeof labels === 'number') this.resolve(undefined).observe(labels)
+    else this.resolve(labels).observe(value ?? 0)
+  }
+
+  /** Starts a timer; call the result (optionally with labels) to record the elapsed seconds. */
+  startTimer(labels?: Labels): (endLabels?: Labels) => number {
+    const start = performance.now()
+    return (endLabels?: Labels) => {
+      const seconds = (performance.now() - start) / 1000
+      this.resolve(endLabels === undefined ? labels : { ...labels, ...endLabels }).observe(seconds)
+      return seconds
+    }
+  }
+
+  /**
+   * Times a function or the promise it returns (the brief's `@payment_duration.time()`). The
+   * duration is recorded whether it returns or throws.
+   */
+  time<T>(fn: () => T, labels?: Labels): T {
+    const end = this.startTimer(labels)
+    let result: T
+    try {
+      result = fn()
+    } catch (error) {
+      end()
+      throw error
+    }
+    if (result instanceof Promise) {
+      return result.finally(() => end()) as T
+    }
+    end()
+    return result
+  }
+
+  render(openMetrics: boolean): string {
+    let out = `# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} histogram\n`
+    if (this.labelNames.length === 0 && this.children.size === 0) this.labels()
+    const le = openMetrics ? this.leOpenMetrics : this.leText
+    const bucket = `${this.name}_bucket`
+    for (const child of this.children.values()) {
+      const counts = child.counts
+      const exemplars = openMetrics ? child.exemplars : undefined
+      let cumulative = 0
+      for (let i = 0; i < counts.length; i++) {
+        cumulative += counts[i] as number
+        out += `${bucket}${braces(child.labelString, le[i])} ${cumulative}`
+        const exemplar = exemplars?.[i]
+        if (exemplar !== undefined)
+          out += ` # {${exemplar.labels}} ${formatValue(exemplar.value)} ${exemplar.timestamp}`
+        out += '\n'
+      }
+      const labels = braces(child.labelString)
+      out += `${this.name}_sum${labels} ${formatValue(child.sum)}\n${this.name}_count${labels} ${child.count}\n`
+    }
+    return out
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * @module metric
+ * What counters, gauges and histograms share: label handling, cached children, the series cap.
+ */
+import { SightlineError } from '../errors.js'
+import { assertLabelNames, assertMetricName, escapeLabelValue } from './validation.js'
+
+export type LabelValue = string | number
+export type Labels = Readonly<Record<string, LabelValue>>
+export type MetricType = 'counter' | 'gauge' | 'histogram'
+
+export interface MetricConfig {
+  /** Prometheus name, e.g. `app_user_signups_total`. */
+  name: string
+  help: string
+  labelNames?: readonly string[]
+}
+
+/** Called when a new series would pass the per-metric cap; the observation is dropped. */
+export type OnSeriesDropped = (metric: string) => void
+
+const KEY_SEPARATOR = '\u0001'
+
+export abstract class Metric<Child> {
+  readonly name: string
+  readonly help: string
+  readonly labelNames: readonly string[]
+  abstract readonly type: MetricType
+  protected readonly children = new Map<string, Child>()
+  private readonly maxSeries: number
+  private readonly onDropped: OnSeriesDropped
+  /** Stands in for a series refused by the cap: it accepts everything and records nothing. */
+  protected abstract readonly discard: Child
+
+  constructor(config: MetricConfig, maxSeries: number, onDropped: OnSeriesDropped) {
+    assertMetricName(config.name)
+    if (typeof config.help !== 'string' || config.help.length === 0) {
+      throw new SightlineError('SIGHTLINE_ERR_METRIC_NAME', `metric ${config.name} needs a help text`)
+    }
+    const labelNames = config.labelNames ?? []
+    assertLabelNames(config.name, labelNames)
+    this.name = config.name
+    this.help = config.help
+    this.labelNames = [...labelNames]
+    this.maxSeries = maxSeries
+    this.onDropped = onDropped
+  }
+
+  protected abstract createChild(labelString: string): Child
+
+  /**
+   * Returns the series for these label values: keep the result and call it on the hot path, so
+   * labels are resolved once. Accepts an object or the values in `labelNames` order.
+   * @example const ok = signups.labels({ source: 'web' }); ok.inc()
+   */
+  labels(...values: [Labels] | LabelValue[]): Child {
+    const list = this.valuesOf(values)
+    const key = list.length === 1 ? String(list[0]) : list.join(KEY_SEPARATOR)
+    let child = this.children.get(key)
+    if (child === undefined) {
+      if (this.children.size >= this.maxSeries) {
+        this.onDropped(this.name)
+        return this.discard
+      }
+      child = this.createChild(this.renderLabels(list))
+      this.children.set(key, child)
+    }
+    return child
+  }
+
+  /** Removes one series. */
+  remove(...values: [Labels] | LabelValue[]): void {
+    const list = this.valuesOf(values)
+    this.children.delete(list.length === 1 ? String(list[0]) : list.join(KEY_SEPARATOR))
+  }
+
+  /** Removes every series. */
+  reset(): void {
+    this.children.clear()
+  }
+
+  get seriesCount(): number {
+    return this.children.size
+  }
+
+  /** The child for an unlabelled metric, or the one named by `labels`. */
+  protected resolve(labels: Labels | undefined): Child {
+    if (labels === undefined) {
+      if (this.labelNames.length !== 0) this.labelError(`needs labels ${this.labelNames.join(', ')}`)
+      return this.labels()
+    }
+    return this.labels(labels)
+  }
+
+  private valuesOf(values: [Labels] | LabelValue[]): LabelValue[] {
+    const names = this.labelNames
+    if (values.length === 1 && typeof values[0] === 'object' && values[0] !== null) {
+      const object = values[0] as Labels
+      const list: LabelValue[] = new Array(names.length)
+      let given = 0
+      for (let i = 0; i < names.length; i++) {
+        const value = object[names[i] as string]
+        if (value === undefined) this.labelError(`is missing label "${names[i]}"`)
+        list[i] = value as LabelValue
+        given++
+      }
+      if (Object.keys(object).length !== given)
+        this.labelError(`got unknown labels in ${Object.keys(object).join(', ')}`)
+      return list
+    }
+    if (values.length !== names.length) this.labelError(`takes ${names.length} label values, got ${values.length}`)
+    return values as LabelValue[]
+  }
+
+  private renderLabels(values: readonly LabelValue[]): string {
+    let out = ''
+    for (let i = 0; i < values.length; i++) {
+      if (i > 0) out += ','
+      out += `${this.labelNames[i]}="${escapeLabelValue(String(values[i]))}"`
+    }
+    return out
+  }
+
+  private labelError(message: string): never {
+    throw new SightlineError('SIGHTLINE_ERR_LABELS', `metric ${this.name} ${message}`)
+  }
+
+  /** Renders this metric's samples in the Prometheus text format or OpenMetrics. */
+  abstract render(openMetrics: boolean): string
+}
+
+/** `{labels}` or `{labels,extra}` or `` as the exposition wants it. */
+export function braces(labelString: string, extra = ''): string {
+  if (labelString === '') return extra === '' ? '' : `{${extra}}`
+  return extra === '' ? `{${labelString}}` : `{${labelString},${extra}}`
+}

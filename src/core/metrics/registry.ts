@@ -1,0 +1,141 @@
+/**
+ * @module registry
+ * A registry per application: get-or-create metrics (no "already registered" in tests or hot
+ * reload), a hard series cap per metric, and exposition in the Prometheus text format or OpenMetrics.
+ */
+import { METRIC_SCRAPE_DURATION, METRIC_SERIES_DROPPED } from '../constants.js'
+import { SightlineError } from '../errors.js'
+import { Counter } from './counter.js'
+import { Gauge, type GaugeConfig } from './gauge.js'
+import { Histogram, type HistogramConfig } from './histogram.js'
+import type { Labels, Metric, MetricConfig } from './metric.js'
+
+export const CONTENT_TYPE_TEXT = 'text/plain; version=0.0.4; charset=utf-8'
+export const CONTENT_TYPE_OPENMETRICS = 'application/openmetrics-text; version=1.0.0; charset=utf-8'
+
+export interface RegistryOptions {
+  /** Most series one metric may hold; past it new label sets are refused and counted. Default 2000. */
+  maxSeriesPerMetric?: number
+  /** Receives errors from `collect` callbacks, which never reach the scrape. */
+  onCollectError?: (error: unknown, metric: string) => void
+}
+
+type AnyMetric = Counter | Gauge | Histogram
+
+/**
+ * @example
+ * const metrics = new Registry()
+ * metrics.counter({ name: 'app_user_signups_total', help: 'Signups', labelNames: ['source'] }).inc({ source: 'web' })
+ * const text = await metrics.render(false)
+ */
+export class Registry {
+  private readonly metrics = new Map<string, AnyMetric>()
+  private readonly maxSeries: number
+  private readonly dropped: Counter
+  private readonly scrapeDuration: Gauge
+  private readonly onCollectError: (error: unknown, metric: string) => void
+  private readonly collectors: Array<() => void | Promise<void>> = []
+
+  constructor(options: RegistryOptions = {}) {
+    this.maxSeries = options.maxSeriesPerMetric ?? 2000
+    this.onCollectError = options.onCollectError ?? (() => {})
+    this.dropped = this.counter({
+      name: METRIC_SERIES_DROPPED,
+      help: 'Observations refused because their metric reached its series cap, by metric.',
+      labelNames: ['metric'],
+    })
+    this.scrapeDuration = this.gauge({
+      name: METRIC_SCRAPE_DURATION,
+      help: 'Time the previous /metrics scrape took to collect and render, in seconds.',
+    })
+  }
+
+  counter(config: MetricConfig): Counter {
+    return this.getOrCreate(config, 'counter', () => new Counter(config, this.maxSeries, this.onDropped)) as Counter
+  }
+
+  gauge(config: GaugeConfig): Gauge {
+    return this.getOrCreate(config, 'gauge', () => new Gauge(config, this.maxSeries, this.onDropped)) as Gauge
+  }
+
+  histogram(config: HistogramConfig): Histogram {
+    return this.getOrCreate(
+      config,
+      'histogram',
+      () => new Histogram(config, this.maxSeries, this.onDropped),
+    ) as Histogram
+  }
+
+  /** The metric registered under `name`, if any. */
+  get(name: string): AnyMetric | undefined {
+    return this.metrics.get(name)
+  }
+
+  /** Runs `fn` before every scrape (e.g. to read runtime statistics). */
+  addCollector(fn: () => void | Promise<void>): void {
+    this.collectors.push(fn)
+  }
+
+  /** Removes a metric; a later get-or-create builds it afresh. */
+  removeMetric(name: string): void {
+    this.metrics.delete(name)
+  }
+
+  /** Renders every metric. `openMetrics` selects OpenMetrics 1.0 (with exemplars and `# EOF`). */
+  async render(openMetrics: boolean): Promise<string> {
+    const start = performance.now()
+    await this.collect()
+    let out = ''
+    for (const metric of this.metrics.values()) out += metric.render(openMetrics)
+    this.scrapeDuration.set((performance.now() - start) / 1000)
+    return openMetrics ? `${out}# EOF\n` : out
+  }
+
+  private async collect(): Promise<void> {
+    const pending: Promise<void>[] = []
+    for (const fn of this.collectors) this.guard(fn, 'collector', pending)
+    for (const metric of this.metrics.values()) {
+      if (metric instanceof Gauge && metric.collect !== undefined) {
+        const collect = metric.collect
+        this.guard(() => collect.call(metric, metric), metric.name, pending)
+      }
+    }
+    if (pending.length > 0) await Promise.all(pending)
+  }
+
+  private guard(fn: () => void | Promise<void>, name: string, pending: Promise<void>[]): void {
+    try {
+      const result = fn()
+      if (result instanceof Promise) pending.push(result.catch((error) => this.onCollectError(error, name)))
+    } catch (error) {
+      this.onCollectError(error, name)
+    }
+  }
+
+  private readonly onDropped = (metric: string): void => {
+    this.dropped.labels(metric).inc()
+  }
+
+  private getOrCreate(config: MetricConfig, type: AnyMetric['type'], create: () => AnyMetric): AnyMetric {
+    const existing = this.metrics.get(config?.name)
+    if (existing !== undefined) {
+      const labels = config.labelNames ?? []
+      if (existing.type !== type || !sameList(existing.labelNames, labels)) {
+        throw new SightlineError(
+          'SIGHTLINE_ERR_METRIC_CONFLICT',
+          `metric ${config.name} exists as a ${existing.type} with labels [${existing.labelNames.join(', ')}]`,
+        )
+      }
+      return existing
+    }
+    const metric = create()
+    this.metrics.set(metric.name, metric)
+    return metric
+  }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i])
+}
+
+export type { Labels, Metric }

@@ -1,0 +1,117 @@
+/**
+ * @module ops-handler
+ * `/healthz`, `/readyz` and `/metrics`, on the application port (the brief's layout) or an ops port.
+ */
+import { timingSafeEqual } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Health } from '../health/health.js'
+import { CONTENT_TYPE_OPENMETRICS, CONTENT_TYPE_TEXT, type Registry } from '../metrics/registry.js'
+import type { OpsResponder } from '../pipeline/pipeline.js'
+
+export interface OpsPaths {
+  health: string
+  ready: string
+  metrics: string
+}
+
+export interface OpsHandlerOptions {
+  paths: OpsPaths
+  health: Health
+  registry: Registry | undefined
+  /** When set, `/metrics` wants `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined
+  report: (error: unknown, where: string) => void
+}
+
+type Endpoint = 'health' | 'ready' | 'metrics'
+
+const JSON_TYPE = 'application/json; charset=utf-8'
+
+export class OpsHandler implements OpsResponder {
+  private readonly endpoints = new Map<string, Endpoint>()
+  private readonly options: OpsHandlerOptions
+  private readonly token: Buffer | undefined
+
+  constructor(options: OpsHandlerOptions) {
+    this.options = options
+    this.token = options.metricsToken === undefined ? undefined : Buffer.from(`Bearer ${options.metricsToken}`)
+    for (const [endpoint, path] of Object.entries(options.paths) as [Endpoint, string][]) {
+      if (endpoint === 'metrics' && options.registry === undefined) continue
+      this.endpoints.set(path, endpoint)
+      // The brief's Django routes end in a slash; accept both spellings.
+      this.endpoints.set(path.endsWith('/') ? path.slice(0, -1) : `${path}/`, endpoint)
+    }
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url ?? '/'
+    let endpoint = this.endpoints.get(url)
+    if (endpoint === undefined) {
+      const query = url.indexOf('?')
+      if (query === -1) return false
+      endpoint = this.endpoints.get(url.slice(0, query))
+      if (endpoint === undefined) return false
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(res, 405, JSON_TYPE, '{"error":"method not allowed"}', { allow: 'GET, HEAD' })
+      return true
+    }
+    if (endpoint === 'health') {
+      send(res, 200, JSON_TYPE, JSON.stringify(this.options.health.liveness()))
+    } else if (endpoint === 'ready') {
+      this.options.health.readiness().then(
+        (report) => {
+          const ok = report.status === 'ready' || report.status === 'degraded'
+          send(res, ok ? 200 : 503, JSON_TYPE, JSON.stringify(report))
+        },
+        (error) => this.fail(res, error, 'readiness'),
+      )
+    } else {
+      this.serveMetrics(req, res)
+    }
+    return true
+  }
+
+  /** A request handler for a separate ops server. */
+  readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!this.handle(req, res)) send(res, 404, JSON_TYPE, '{"error":"not found"}')
+  }
+
+  private serveMetrics(req: IncomingMessage, res: ServerResponse): void {
+    const registry = this.options.registry as Registry
+    if (this.token !== undefined && !this.authorized(req.headers.authorization)) {
+      send(res, 401, JSON_TYPE, '{"error":"a bearer token is required"}', { 'www-authenticate': 'Bearer' })
+      return
+    }
+    const openMetrics = wantsOpenMetrics(req.headers.accept)
+    registry.render(openMetrics).then(
+      (body) => send(res, 200, openMetrics ? CONTENT_TYPE_OPENMETRICS : CONTENT_TYPE_TEXT, body),
+      (error) => this.fail(res, error, 'metrics'),
+    )
+  }
+
+  private authorized(header: string | undefined): boolean {
+    const token = this.token as Buffer
+    if (header === undefined) return false
+    const given = Buffer.from(header)
+    return given.length === token.length && timingSafeEqual(given, token)
+  }
+
+  private fail(res: ServerResponse, error: unknown, where: string): void {
+    this.options.report(error, where)
+    if (!res.headersSent) send(res, 500, JSON_TYPE, '{"error":"internal error"}')
+  }
+}
+
+/** OpenMetrics only when the scraper asks for it, as Prometheus does with exemplar storage on. */
+export function wantsOpenMetrics(accept: string | undefined): boolean {
+  return accept?.includes('application/openmetrics-text') === true
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string, headers?: Record<string, string>): void {
+  res.statusCode = status
+  res.setHeader('content-type', type)
+  res.setHeader('cache-control', 'no-store')
+  if (headers !== undefined) for (const [name, value] of Object.entries(headers)) res.setHeader(name, value)
+  res.end(res.req?.method === 'HEAD' ? undefined : body)
+}

@@ -1,0 +1,168 @@
+/**
+ * @module options
+ * Every option, its environment variable and its default, resolved and validated once.
+ * docs/configuration.md lists the same table for readers.
+ */
+import type { DestinationStream } from 'pino'
+import { HTTP_DURATION_BUCKETS } from './constants.js'
+import { SightlineOptionError } from './errors.js'
+import type { ShutdownOptions } from './lifecycle/shutdown.js'
+
+export interface SightlineOptions {
+  /** Service name on every log line and span. Env `SIGHTLINE_SERVICE_NAME`, `OTEL_SERVICE_NAME`. */
+  service?: string
+  /** pino level. Env `LOG_LEVEL`. Default `info`. */
+  logLevel?: string
+  /** `json` or `pretty`. Env `LOG_FORMAT`. Default `pretty` when stdout is a terminal, else `json`. */
+  logFormat?: 'json' | 'pretty'
+  /** Where log lines go (tests, files). Default stdout. */
+  logDestination?: DestinationStream | NodeJS.WritableStream
+  /** Extra pino redaction paths, added to the defaults. */
+  redact?: readonly string[]
+  /** Log query strings on the access line. Env `SIGHTLINE_LOG_QUERY`. Default false. */
+  logQuery?: boolean
+  /** One access-log line per request. Env `SIGHTLINE_ACCESS_LOG`. Default true. */
+  accessLog?: boolean
+  /** HTTP RED metrics and `/metrics`. Env `SIGHTLINE_METRICS`. Default true. */
+  metrics?: boolean
+  /** Node runtime metrics. Env `SIGHTLINE_RUNTIME_METRICS`. Default true. */
+  runtimeMetrics?: boolean
+  /** Series cap per metric. Env `SIGHTLINE_MAX_SERIES`. Default 2000. */
+  maxSeriesPerMetric?: number
+  /** Buckets of the HTTP duration histogram, in seconds. Default the semantic-convention buckets. */
+  httpBuckets?: readonly number[]
+  /** Paths of the ops endpoints. Defaults `/metrics`, `/healthz`, `/readyz`. */
+  metricsPath?: string
+  healthPath?: string
+  readyPath?: string
+  /** Bearer token `/metrics` requires. Env `SIGHTLINE_METRICS_TOKEN`. Default none. */
+  metricsToken?: string
+  /** Serve the ops endpoints on this port instead of the application's. Env `SIGHTLINE_OPS_PORT`. */
+  opsPort?: number
+  /** Address of the ops port. Env `SIGHTLINE_OPS_HOST`. Default `0.0.0.0`. */
+  opsHost?: string
+  /** Reuse a readiness result this long. Env `SIGHTLINE_READY_CACHE_MS`. Default 1000. */
+  readyCacheMs?: number
+  /** Show check errors in the `/readyz` body. Env `SIGHTLINE_EXPOSE_CHECK_ERRORS`. Default false. */
+  exposeCheckErrors?: boolean
+  /** Shutdown: `delayMs` (env `SIGHTLINE_SHUTDOWN_DELAY_MS`, 5000), `timeoutMs` (`SIGHTLINE_SHUTDOWN_TIMEOUT_MS`, 20000), `signals` (true), `exit` (false). */
+  shutdown?: Partial<ShutdownOptions>
+}
+
+export interface ResolvedOptions {
+  service: string
+  logLevel: string
+  logFormat: 'json' | 'pretty'
+  logDestination: DestinationStream | NodeJS.WritableStream | undefined
+  redact: readonly string[]
+  logQuery: boolean
+  accessLog: boolean
+  metrics: boolean
+  runtimeMetrics: boolean
+  maxSeriesPerMetric: number
+  httpBuckets: readonly number[]
+  metricsPath: string
+  healthPath: string
+  readyPath: string
+  metricsToken: string | undefined
+  opsPort: number | undefined
+  opsHost: string
+  readyCacheMs: number
+  exposeCheckErrors: boolean
+  shutdown: ShutdownOptions
+}
+
+const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+
+export function resolveOptions(options: SightlineOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+  if (options === null || typeof options !== 'object') throw new SightlineOptionError('options', 'an object', options)
+  const logFormat =
+    options.logFormat ?? (env.LOG_FORMAT as 'json' | 'pretty' | undefined) ?? (process.stdout.isTTY ? 'pretty' : 'json')
+  if (logFormat !== 'json' && logFormat !== 'pretty') {
+    throw new SightlineOptionError('logFormat', '"json" or "pretty"', logFormat)
+  }
+  const logLevel = options.logLevel ?? env.LOG_LEVEL?.toLowerCase() ?? 'info'
+  if (!LEVELS.has(logLevel)) throw new SightlineOptionError('logLevel', `one of ${[...LEVELS].join(', ')}`, logLevel)
+  const shutdown: ShutdownOptions = {
+    delayMs: int('shutdown.delayMs', options.shutdown?.delayMs, env.SIGHTLINE_SHUTDOWN_DELAY_MS, 5000),
+    timeoutMs: int('shutdown.timeoutMs', options.shutdown?.timeoutMs, env.SIGHTLINE_SHUTDOWN_TIMEOUT_MS, 20000),
+    signals: options.shutdown?.signals ?? true,
+    exit: options.shutdown?.exit ?? false,
+  }
+  const opsPortRaw =
+    options.opsPort ?? (env.SIGHTLINE_OPS_PORT === undefined ? undefined : Number(env.SIGHTLINE_OPS_PORT))
+  if (opsPortRaw !== undefined && !(Number.isInteger(opsPortRaw) && opsPortRaw >= 0 && opsPortRaw < 65536)) {
+    throw new SightlineOptionError('opsPort', 'a port number', options.opsPort ?? env.SIGHTLINE_OPS_PORT)
+  }
+  const buckets = options.httpBuckets ?? HTTP_DURATION_BUCKETS
+  if (!Array.isArray(buckets) || buckets.some((b) => typeof b !== 'number')) {
+    throw new SightlineOptionError('httpBuckets', 'an array of numbers', buckets)
+  }
+  return {
+    service: str(
+      'service',
+      options.service ?? env.SIGHTLINE_SERVICE_NAME ?? env.OTEL_SERVICE_NAME,
+      'unknown_service:node',
+    ),
+    logLevel,
+    logFormat,
+    logDestination: options.logDestination,
+    redact: list('redact', options.redact),
+    logQuery: bool('logQuery', options.logQuery, env.SIGHTLINE_LOG_QUERY, false),
+    accessLog: bool('accessLog', options.accessLog, env.SIGHTLINE_ACCESS_LOG, true),
+    metrics: bool('metrics', options.metrics, env.SIGHTLINE_METRICS, true),
+    runtimeMetrics: bool('runtimeMetrics', options.runtimeMetrics, env.SIGHTLINE_RUNTIME_METRICS, true),
+    maxSeriesPerMetric: int('maxSeriesPerMetric', options.maxSeriesPerMetric, env.SIGHTLINE_MAX_SERIES, 2000),
+    httpBuckets: buckets,
+    metricsPath: path('metricsPath', options.metricsPath, '/metrics'),
+    healthPath: path('healthPath', options.healthPath, '/healthz'),
+    readyPath: path('readyPath', options.readyPath, '/readyz'),
+    metricsToken: options.metricsToken ?? (env.SIGHTLINE_METRICS_TOKEN || undefined),
+    opsPort: opsPortRaw,
+    opsHost: str('opsHost', options.opsHost ?? env.SIGHTLINE_OPS_HOST, '0.0.0.0'),
+    readyCacheMs: int('readyCacheMs', options.readyCacheMs, env.SIGHTLINE_READY_CACHE_MS, 1000),
+    exposeCheckErrors: bool('exposeCheckErrors', options.exposeCheckErrors, env.SIGHTLINE_EXPOSE_CHECK_ERRORS, false),
+    shutdown,
+  }
+}
+
+function str(name: string, value: unknown, fallback: string): string {
+  if (value === undefined || value === '') return fallback
+  if (typeof value !== 'string') throw new SightlineOptionError(name, 'a string', value)
+  return value
+}
+
+function path(name: string, value: unknown, fallback: string): string {
+  const out = str(name, value, fallback)
+  if (!out.startsWith('/')) throw new SightlineOptionError(name, 'a path starting with "/"', value)
+  return out
+}
+
+function list(name: string, value: unknown): readonly string[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+    throw new SightlineOptionError(name, 'an array of strings', value)
+  }
+  return value
+}
+
+function bool(name: string, value: unknown, envValue: string | undefined, fallback: boolean): boolean {
+  if (value !== undefined) {
+    if (typeof value !== 'boolean') throw new SightlineOptionError(name, 'a boolean', value)
+    return value
+  }
+  if (envValue === undefined || envValue === '') return fallback
+  const lower = envValue.toLowerCase()
+  if (lower === 'true' || lower === '1' || lower === 'yes') return true
+  if (lower === 'false' || lower === '0' || lower === 'no') return false
+  throw new SightlineOptionError(name, 'true or false', envValue)
+}
+
+function int(name: string, value: unknown, envValue: string | undefined, fallback: number): number {
+  const raw = value ?? (envValue === undefined || envValue === '' ? undefined : Number(envValue))
+  if (raw === undefined) return fallback
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 0) {
+    throw new SightlineOptionError(name, 'a non-negative integer', value ?? envValue)
+  }
+  return raw
+}

@@ -1,0 +1,62 @@
+/**
+ * @module context
+ * The per-request context, carried through the async flow by one AsyncLocalStorage
+ * (one `run` per request, nothing nested: see PERF-NOTES for what it costs).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { RouteState } from './routes.js'
+
+/** What Sightline knows about the request in flight. */
+export class RequestContext {
+  readonly requestId: string
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+  readonly start: number
+  /** Set by the adapter once the framework has matched a route. */
+  route: RouteState | undefined = undefined
+  /** An error the framework reported for this request, logged on the access line. */
+  error: unknown = undefined
+  /** Log fields merged into every line written during the request; built on first use. */
+  logFields: Record<string, string> | undefined = undefined
+  /** Trace identity of the request's server span, set by the tracing module when one exists. */
+  traceId: string | undefined = undefined
+  spanId: string | undefined = undefined
+  traceFlags: string | undefined = undefined
+  /** The server span itself (an OpenTelemetry `Span`), owned by the tracing module. */
+  span: unknown = undefined
+
+  constructor(requestId: string, req: IncomingMessage, res: ServerResponse, start: number) {
+    this.requestId = requestId
+    this.req = req
+    this.res = res
+    this.start = start
+  }
+
+  /** The fields every log line of this request carries. */
+  buildLogFields(): Record<string, string> {
+    const fields: Record<string, string> =
+      this.traceId === undefined
+        ? { request_id: this.requestId }
+        : {
+            request_id: this.requestId,
+            trace_id: this.traceId,
+            span_id: this.spanId as string,
+            trace_flags: this.traceFlags as string,
+          }
+    this.logFields = fields
+    return fields
+  }
+}
+
+export const storage = new AsyncLocalStorage<RequestContext>()
+
+/** The request id of the request in flight, or `undefined` outside a request. */
+export function requestId(): string | undefined {
+  return storage.getStore()?.requestId
+}
+
+/** The context of the request in flight, or `undefined` outside a request. */
+export function currentContext(): RequestContext | undefined {
+  return storage.getStore()
+}

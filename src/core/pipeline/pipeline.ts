@@ -1,0 +1,155 @@
+/**
+ * @module pipeline
+ * The per-request hot path, shared by every adapter: request id, context, and at the end of the
+ * response the RED metrics, the access-log line and the server span. Adapters only tell it where a
+ * request starts and which route it matched.
+ *
+ * What runs per request, in order: ops-endpoint check (a Map lookup), id accept-or-generate, one
+ * `setHeader`, one context object, one `close` listener (a shared function, no closure), one
+ * `AsyncLocalStorage.run`; at close, one histogram observation on a cached series and one log line.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { HEADER_REQUEST_ID, STATUS_CLIENT_CLOSED } from '../constants.js'
+import type { AccessLog } from '../logging/access-log.js'
+import type { GaugeChild } from '../metrics/gauge.js'
+import type { HttpMetrics } from '../metrics/http-metrics.js'
+import { RequestContext, storage } from './context.js'
+import { isSafeRequestId } from './request-id.js'
+import { methodIndex, type RouteTable } from './routes.js'
+
+/** Tracing's part of the pipeline; absent when tracing is off, so the hot path pays nothing. */
+export interface TracingHooks {
+  /** Called at request start; may set `context.traceId/spanId/traceFlags/span`. */
+  start(context: RequestContext): void
+  /** Called at the end, after the access-log line was written. */
+  end(context: RequestContext, status: number, routeTemplate: string | undefined, aborted: boolean): void
+}
+
+/** Serves `/healthz`, `/readyz`, `/metrics` when they live on the application port. */
+export interface OpsResponder {
+  /** Returns true when it answered the request. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean
+}
+
+export interface PipelineDeps {
+  nextRequestId: () => string
+  routes: RouteTable
+  metrics: HttpMetrics | undefined
+  active: GaugeChild | undefined
+  accessLog: AccessLog | undefined
+  ops: OpsResponder | undefined
+  tracing: TracingHooks | undefined
+  /** True once shutdown began: responses then ask clients to close their connection. */
+  isDraining: () => boolean
+  /** Reports an internal failure once through the diagnostics logger; never throws. */
+  report: (error: unknown, where: string) => void
+}
+
+/** How an adapter tells the route at the end, when it could not say at the start (Express). */
+export type RouteResolver = (req: IncomingMessage) => string | undefined
+
+const kContext = Symbol('sightline.context')
+const kPipeline = Symbol('sightline.pipeline')
+
+type TrackedResponse = ServerResponse & { [kContext]?: RequestContext; [kPipeline]?: Pipeline }
+
+/** Shared `close` listener: `this` is the response, so no closure is allocated per request. */
+function onResponseClose(this: TrackedResponse): void {
+  const pipeline = this[kPipeline]
+  const context = this[kContext]
+  if (pipeline !== undefined && context !== undefined) pipeline.end(context)
+}
+
+export class Pipeline {
+  private readonly deps: PipelineDeps
+  private readonly resolveRoute: RouteResolver | undefined
+
+  constructor(deps: PipelineDeps, resolveRoute?: RouteResolver) {
+    this.deps = deps
+    this.resolveRoute = resolveRoute
+  }
+
+  /**
+   * Runs `next(req, res)` inside a new request context, unless the request is for an ops endpoint
+   * on this port, which is answered here and never reaches the application.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, next: (req: IncomingMessage, res: ServerResponse) => void): void {
+    if (this.deps.ops?.handle(req, res) === true) return
+    const context = this.begin(req, res)
+    storage.run(context, next, req, res)
+  }
+
+  /** Middleware form (Express, Connect): `next` runs inside the request context. */
+  middleware(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+    if (this.deps.ops?.handle(req, res) === true) return
+    storage.run(this.begin(req, res), next)
+  }
+
+  /** Starts tracking a request: id, header, context, end-of-response listener. */
+  begin(req: IncomingMessage, res: ServerResponse): RequestContext {
+    const deps = this.deps
+    const incoming = req.headers[HEADER_REQUEST_ID]
+    const id = isSafeRequestId(incoming) ? incoming : deps.nextRequestId()
+    res.setHeader(HEADER_REQUEST_ID, id)
+    if (deps.isDraining()) res.setHeader('connection', 'close')
+    const context = new RequestContext(id, req, res, performance.now())
+    if (deps.tracing !== undefined) {
+      try {
+        deps.tracing.start(context)
+      } catch (error) {
+        deps.report(error, 'tracing.start')
+      }
+    }
+    const tracked = res as TrackedResponse
+    tracked[kContext] = context
+    tracked[kPipeline] = this
+    res.on('close', onResponseClose)
+    if (deps.active !== undefined) deps.active.value++
+    return context
+  }
+
+  /** Records the finished (or abandoned) request. Telemetry failures stay here. */
+  end(context: RequestContext): void {
+    const deps = this.deps
+    const durationMs = performance.now() - context.start
+    if (deps.active !== undefined) deps.active.value--
+    const res = context.res
+    const aborted = !res.writableFinished
+    const status = aborted && !res.headersSent ? STATUS_CLIENT_CLOSED : res.statusCode
+    try {
+      let route = context.route
+      if (route === undefined) {
+        route = deps.routes.get(this.resolveRoute === undefined ? undefined : this.resolveRoute(context.req))
+        context.route = route
+      }
+      const method = methodIndex(context.req.method)
+      if (deps.metrics !== undefined) {
+        const sampled = context.traceFlags === '01'
+        deps.metrics.observe(
+          route,
+          method,
+          status,
+          durationMs / 1000,
+          sampled ? context.traceId : undefined,
+          sampled ? context.spanId : undefined,
+        )
+      }
+      if (deps.accessLog !== undefined) deps.accessLog.write({ context, route, method, status, durationMs, aborted })
+      if (deps.tracing !== undefined) {
+        deps.tracing.end(context, status, route === deps.routes.unmatched ? undefined : route.template, aborted)
+      }
+    } catch (error) {
+      deps.report(error, 'pipeline.end')
+    }
+  }
+
+  /** The route state for a template, for adapters that know routes at registration time. */
+  route(template: string | undefined) {
+    return this.deps.routes.get(template)
+  }
+
+  /** The context attached to a response, if Sightline is tracking it. */
+  static contextOf(res: ServerResponse): RequestContext | undefined {
+    return (res as TrackedResponse)[kContext]
+  }
+}

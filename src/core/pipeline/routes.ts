@@ -1,0 +1,46 @@
+/**
+ * @module routes
+ * Per-route state resolved once: the route's label, its escaped log value and its metric series,
+ * so that the hot path does a Map lookup on a number and nothing else.
+ */
+import { KNOWN_METHODS, OTHER_METHOD, UNMATCHED_ROUTE } from '../constants.js'
+import { jsonString } from '../logging/json.js'
+import type { HistogramChild } from '../metrics/histogram.js'
+
+/** Index of each standard method; anything else is `_OTHER` (the last index). */
+const METHOD_INDEX = new Map<string, number>(KNOWN_METHODS.map((method, i) => [method, i]))
+export const OTHER_METHOD_INDEX = KNOWN_METHODS.length
+export const METHOD_NAMES: readonly string[] = [...KNOWN_METHODS, OTHER_METHOD]
+
+export function methodIndex(method: string | undefined): number {
+  return (method === undefined ? undefined : METHOD_INDEX.get(method)) ?? OTHER_METHOD_INDEX
+}
+
+export class RouteState {
+  readonly template: string
+  /** The template as a JSON string literal, quotes included. */
+  readonly logValue: string
+  /** Histogram series by `methodIndex * 1000 + status`. */
+  readonly series = new Map<number, HistogramChild>()
+
+  constructor(template: string) {
+    this.template = template
+    this.logValue = jsonString(template)
+  }
+}
+
+/** Route states by template; bounded by the routes an application declares. */
+export class RouteTable {
+  private readonly routes = new Map<string, RouteState>()
+  readonly unmatched = new RouteState(UNMATCHED_ROUTE)
+
+  get(template: string | undefined): RouteState {
+    if (template === undefined || template === '') return this.unmatched
+    let state = this.routes.get(template)
+    if (state === undefined) {
+      state = new RouteState(template)
+      this.routes.set(template, state)
+    }
+    return state
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * @module sightline
+ * One Sightline instance per application: the logger, the metrics registry, health checks, the ops
+ * endpoints and the shutdown sequence, plus the pipeline each framework adapter plugs into.
+ */
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http'
+import type { Logger } from 'pino'
+import { ERROR_CODES } from './errors.js'
+import { type CheckFunction, type CheckOptions, Health } from './health/health.js'
+import { type Drainable, drainableServer, Shutdown } from './lifecycle/shutdown.js'
+import { AccessLog } from './logging/access-log.js'
+import { createLogger, DEFAULT_REDACT } from './logging/logger.js'
+import { HttpMetrics } from './metrics/http-metrics.js'
+import { Registry } from './metrics/registry.js'
+import { type RuntimeMetrics, startRuntimeMetrics } from './metrics/runtime.js'
+import { OpsHandler } from './ops/ops-handler.js'
+import { type ResolvedOptions, resolveOptions, type SightlineOptions } from './options.js'
+import { currentContext } from './pipeline/context.js'
+import { Pipeline, type PipelineDeps, type RouteResolver, type TracingHooks } from './pipeline/pipeline.js'
+import { createRequestIdGenerator } from './pipeline/request-id.js'
+import { RouteTable } from './pipeline/routes.js'
+
+const kWrapped = Symbol('sightline.wrapped')
+
+/** Something flushed at shutdown after the servers drained (span processors, exporters). */
+export interface Flushable {
+  forceFlush?(): Promise<void>
+  shutdown?(): Promise<void>
+}
+
+export class Sightline {
+  readonly options: ResolvedOptions
+  /** The application's logger: every line written during a request carries its `request_id`. */
+  readonly logger: Logger
+  /** The metrics registry: `counter`, `gauge`, `histogram` (get-or-create). */
+  readonly metrics: Registry
+  readonly health: Health
+  private readonly flushLogs: () => void
+  private readonly shutdownManager: Shutdown
+  private readonly deps: PipelineDeps
+  private readonly routes = new RouteTable()
+  private readonly runtime: RuntimeMetrics | undefined
+  private readonly ops: OpsHandler
+  private readonly flushables: Flushable[] = []
+  private readonly reported = new Set<string>()
+  private opsServer: Server | undefined
+
+  constructor(options: SightlineOptions = {}) {
+    const resolved = resolveOptions(options)
+    this.options = resolved
+    const created = createLogger({
+      level: resolved.logLevel,
+      service: resolved.service,
+      pretty: resolved.logFormat === 'pretty',
+      redact: [...DEFAULT_REDACT, ...resolved.redact],
+      destination: resolved.logDestination,
+    })
+    this.logger = created.logger
+    this.flushLogs = created.flush
+    this.metrics = new Registry({
+      maxSeriesPerMetric: resolved.maxSeriesPerMetric,
+      onCollectError: (error, metric) => this.report(error, `collect ${metric}`),
+    })
+    this.health = new Health(this.metrics, {
+      cacheMs: resolved.readyCacheMs,
+      exposeErrors: resolved.exposeCheckErrors,
+      onChange: (check, result) => {
+        if (result.status === 'ok') this.logger.info({ check, ...result }, 'readiness check passing')
+        else this.logger.warn({ check, ...result }, 'readiness check failing')
+      },
+    })
+    this.runtime = resolved.metrics && resolved.runtimeMetrics ? startRuntimeMetrics(this.metrics) : undefined
+    const httpMetrics = resolved.metrics ? new HttpMetrics(this.metrics, resolved.httpBuckets) : undefined
+    this.ops = new OpsHandler({
+      paths: { health: resolved.healthPath, ready: resolved.readyPath, metrics: resolved.metricsPath },
+      health: this.health,
+      registry: resolved.metrics ? this.metrics : undefined,
+      metricsToken: resolved.metricsToken,
+      report: (error, where) => this.report(error, where),
+    })
+    this.shutdownManager = new Shutdown(resolved.shutdown, {
+      logger: this.logger,
+      markShuttingDown: () => this.health.markShuttingDown(),
+      flush: () => this.flush(),
+    })
+    this.deps = {
+      nextRequestId: createRequestIdGenerator(),
+      routes: this.routes,
+      metrics: httpMetrics,
+      active: httpMetrics?.active,
+      accessLog: resolved.accessLog
+        ? new AccessLog({
+            logger: this.logger,
+            stream: created.stream,
+            service: resolved.service,
+            logQuery: resolved.logQuery,
+            viaLogger: resolved.logFormat === 'pretty',
+          })
+        : undefined,
+      ops: resolved.opsPort === undefined ? this.ops : undefined,
+      tracing: undefined,
+      isDraining: () => this.shutdownManager.isDraining,
+      report: (error, where) => this.report(error, where),
+    }
+    if (resolved.opsPort !== undefined) this.startOpsServer(resolved.opsPort, resolved.opsHost)
+  }
+
+  /** A pipeline for an adapter; `resolveRoute` names the route at the end when the start could not. */
+  pipeline(resolveRoute?: RouteResolver): Pipeline {
+    return new Pipeline(this.deps, resolveRoute)
+  }
+
+  /** Plugs tracing into the pipeline (the tracing module does this). */
+  setTracing(hooks: TracingHooks | undefined): void {
+    this.deps.tracing = hooks
+  }
+
+  /**
+   * Names the route of the request in flight, for servers without a router.
+   * @example sightline.setRoute('/api/patients/:id')
+   */
+  setRoute(template: string): void {
+    const context = currentContext()
+    if (context !== undefined) context.route = this.routes.get(template)
+  }
+
+  /**
+   * Wraps a `node:http` request listener: every request gets an id, context, access line and metrics.
+   * @example http.createServer(sightline.wrap((req, res) => res.end('ok')))
+   */
+  wrap(listener: RequestListener, resolveRoute?: RouteResolver): RequestListener {
+    const pipeline = this.pipeline(resolveRoute)
+    return (req: IncomingMessage, res: ServerResponse) => pipeline.handle(req, res, listener)
+  }
+
+  /** Wraps the request listeners already on `server` and drains it at shutdown. Idempotent. */
+  instrument<S extends Server>(server: S, resolveRoute?: RouteResolver): S {
+    const marked = server as S & { [kWrapped]?: true }
+    if (marked[kWrapped]) return server
+    marked[kWrapped] = true
+    const pipeline = this.pipeline(resolveRoute)
+    const listeners = server.listeners('request') as RequestListener[]
+    server.removeAllListeners('request')
+    for (const listener of listeners) {
+      server.on('request', (req: IncomingMessage, res: ServerResponse) => pipeline.handle(req, res, listener))
+    }
+    this.manage(drainableServer(server))
+    return server
+  }
+
+  /** Drains this server (or framework) at shutdown. */
+  manage(target: Server | Drainable): void {
+    this.shutdownManager.add('listen' in target ? drainableServer(target) : target)
+  }
+
+  /**
+   * Registers a readiness check, run in parallel with the others under its own timeout.
+   * @example sightline.addCheck('postgres', () => pool.query('SELECT 1'), { timeoutMs: 500 })
+   */
+  addCheck(name: string, fn: CheckFunction, options?: CheckOptions): void {
+    this.health.addCheck(name, fn, options)
+  }
+
+  /** Runs at shutdown after requests drained, in registration order: close pools and clients here. */
+  onShutdown(name: string, fn: () => unknown): void {
+    this.shutdownManager.onShutdown(name, fn)
+  }
+
+  /** Flushed at shutdown (span processors, exporters). */
+  addFlushable(flushable: Flushable): void {
+    this.flushables.push(flushable)
+  }
+
+  /** The graceful shutdown, as on SIGTERM. Resolves when done; never rejects. */
+  shutdown(reason = 'requested'): Promise<void> {
+    return this.shutdownManager.run(reason)
+  }
+
+  /** The port of the separate ops server, once listening. */
+  get opsAddress(): { port: number } | undefined {
+    const address = this.opsServer?.address()
+    return address !== null && typeof address === 'object' ? { port: address.port } : undefined
+  }
+
+  /** Stops background work without the shutdown sequence (tests, hot reload). */
+  async close(): Promise<void> {
+    this.shutdownManager.dispose()
+    this.runtime?.stop()
+    if (this.opsServer !== undefined) {
+      this.opsServer.closeAllConnections()
+      await new Promise((resolve) => this.opsServer?.close(resolve))
+    }
+    await this.flush()
+  }
+
+  /** Reports an internal failure once per place, through the logger; never throws. */
+  report(error: unknown, where: string): void {
+    if (this.reported.has(where)) return
+    this.reported.add(where)
+    try {
+      this.logger.warn({ err: error, where, code: ERROR_CODES.SIGHTLINE_ERR_INTERNAL }, 'sightline internal error')
+    } catch {
+      // The logger itself failing leaves nothing to report to.
+    }
+  }
+
+  private async flush(): Promise<void> {
+    for (const flushable of this.flushables) {
+      try {
+        await flushable.forceFlush?.()
+      } catch (error) {
+        this.report(error, 'flush')
+      }
+    }
+    this.flushLogs()
+  }
+
+  private startOpsServer(port: number, host: string): void {
+    const server = createServer(this.ops.listener)
+    server.on('error', (error) => this.logger.error({ err: error, port }, 'ops server failed to listen'))
+    server.listen(port, host, () => {
+      this.logger.info({ port: this.opsAddress?.port, host }, 'ops endpoints listening')
+    })
+    server.unref()
+    this.opsServer = server
+    this.shutdownManager.add(drainableServer(server), true)
+  }
+}
