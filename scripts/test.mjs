@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// The whole test suite, as CI runs it: format + lint, type-check and build, make sure the real
+// servers the integration tests need are there, then every *.test.js under dist/.
+import { spawnSync } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
+const root = new URL('..', import.meta.url).pathname
+const only = process.argv.slice(2)
+
+function run(command, args, options = {}) {
+  console.log(`\n$ ${command} ${args.join(' ')}`)
+  const result = spawnSync(command, args, { stdio: 'inherit', cwd: root, ...options })
+  if (result.status !== 0) {
+    console.error(`\n${command} failed (exit ${result.status ?? result.signal})`)
+    process.exit(result.status ?? 1)
+  }
+}
+
+function findTests(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules') continue
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) findTests(path, out)
+    else if (name.endsWith('.test.js')) out.push(path)
+  }
+  return out
+}
+
+run('npx', ['biome', 'check', '.'])
+run('npx', ['tsc', '-p', 'tsconfig.json'])
+run('bash', ['scripts/ensure-services.sh'])
+const env = { ...process.env, ...readServiceEnv() }
+let files = findTests(join(root, 'dist')).sort()
+if (only.length > 0) files = files.filter((file) => only.some((pattern) => file.includes(pattern)))
+if (files.length === 0) {
+  console.error('no test files found')
+  process.exit(1)
+}
+run(process.execPath, ['--test', '--test-timeout=180000', '--test-concurrency=2', ...files], { env })
+
+function readServiceEnv() {
+  // ensure-services.sh writes the URLs it settled on, so tests never guess.
+  try {
+    const text = spawnSync('cat', [join(root, 'dist', 'services.env')], { encoding: 'utf8' }).stdout
+    return Object.fromEntries(
+      text
+        .split('\n')
+        .filter((line) => line.includes('='))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    )
+  } catch {
+    return {}
+  }
+}
