@@ -1,0 +1,134 @@
+/**
+ * @module test/foundation/apps
+ * The same small application on each adapter, so one scenario table runs against all three:
+ * `GET /users/:id` (logs inside the handler, after an await), `GET /boom` (throws), `GET /slow` (waits).
+ */
+import { once } from 'node:events'
+import { createServer, type Server } from 'node:http'
+import express from 'express'
+import Fastify from 'fastify'
+import { createSightline, type Sightline, type SightlineOptions } from 'sightline'
+import { sightlineExpress, sightlineExpressErrors } from 'sightline/express'
+import { sightlineFastify } from 'sightline/fastify'
+import { instrumentServer } from 'sightline/http'
+import { LogCapture } from '../helpers/logs.js'
+import { listen } from '../helpers/server.js'
+
+export interface TestApp {
+  url: string
+  sightline: Sightline
+  logs: LogCapture
+  server: Server
+  close(): Promise<void>
+}
+
+export type AdapterName = 'http' | 'fastify' | 'express'
+export const ADAPTERS: AdapterName[] = ['http', 'fastify', 'express']
+
+const tick = () => new Promise((resolve) => setImmediate(resolve))
+
+export async function startApp(adapter: AdapterName, options: SightlineOptions = {}): Promise<TestApp> {
+  const logs = new LogCapture()
+  const sightline = createSightline({
+    service: `test-${adapter}`,
+    logFormat: 'json',
+    logDestination: logs,
+    readyCacheMs: 0,
+    ...options,
+    shutdown: { signals: false, delayMs: 0, ...options.shutdown },
+  })
+  const slowMs = (url: string | undefined) => Number(new URL(url ?? '/', 'http://x').searchParams.get('ms') ?? 50)
+  let server: Server
+  let closeApp: () => Promise<void>
+  if (adapter === 'fastify') {
+    const app = Fastify({ logger: false })
+    await app.register(sightlineFastify, { sightline })
+    app.get('/users/:id', async (request) => {
+      await tick()
+      sightline.logger.info({ user: (request.params as { id: string }).id }, 'inside handler')
+      return { id: (request.params as { id: string }).id }
+    })
+    app.get('/boom', async () => {
+      throw new Error('kaboom')
+    })
+    app.get('/slow', async (request) => {
+      await new Promise((resolve) => setTimeout(resolve, slowMs(request.url)))
+      return { slow: true }
+    })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    server = app.server
+    closeApp = () => app.close()
+  } else if (adapter === 'express') {
+    const app = express()
+    app.use(sightlineExpress({ sightline }))
+    app.get('/users/:id', async (req, res) => {
+      await tick()
+      sightline.logger.info({ user: req.params.id }, 'inside handler')
+      res.json({ id: req.params.id })
+    })
+    app.get('/boom', () => {
+      throw new Error('kaboom')
+    })
+    app.get('/slow', async (req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, slowMs(req.url)))
+      res.json({ slow: true })
+    })
+    app.use(sightlineExpressErrors())
+    app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(500).json({ error: error.message })
+    })
+    server = createServer(app)
+    sightline.manage(server)
+    await listen(server)
+    closeApp = () => new Promise((resolve) => server.close(() => resolve()))
+  } else {
+    server = createServer(async (req, res) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/'
+      const user = /^\/users\/([^/]+)$/.exec(path)
+      if (user !== null) {
+        await tick()
+        sightline.logger.info({ user: user[1] }, 'inside handler')
+        res.setHeader('content-type', 'application/json')
+        res.end(JSON.stringify({ id: user[1] }))
+      } else if (path === '/boom') {
+        res.statusCode = 500
+        res.end('kaboom')
+      } else if (path === '/slow') {
+        await new Promise((resolve) => setTimeout(resolve, slowMs(req.url)))
+        res.end('{"slow":true}')
+      } else {
+        res.statusCode = 404
+        res.end('not found')
+      }
+    })
+    instrumentServer(server, { sightline, routes: ['/users/:id', '/boom', '/slow'] })
+    await listen(server)
+    closeApp = () => new Promise((resolve) => server.close(() => resolve()))
+  }
+  const address = server.address()
+  const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
+  return {
+    url,
+    sightline,
+    logs,
+    server,
+    async close() {
+      server.closeAllConnections()
+      if (server.listening) await closeApp()
+      await sightline.close()
+    },
+  }
+}
+
+/** Sends a raw HTTP/1.1 request over a socket, for what fetch refuses to send. */
+export async function rawRequest(url: string, head: string): Promise<string> {
+  const { connect } = await import('node:net')
+  const { port } = new URL(url)
+  const socket = connect(Number(port), '127.0.0.1')
+  await once(socket, 'connect')
+  socket.end(head)
+  let data = ''
+  socket.setEncoding('utf8')
+  for await (const chunk of socket) data += chunk
+  return data
+}
