@@ -83,6 +83,8 @@ export function createLogger(options: LoggerOptions): CreatedLogger {
       // A destination that is not ready (or already closed) has nothing left to lose.
     }
   }
+  // Lines still buffered when the process exits would be lost; flushSync is safe in an exit handler.
+  if (options.destination === undefined && !options.pretty) process.once('exit', flush)
   return { logger, stream, flush }
 }
 
