@@ -157,7 +157,9 @@ async function main() {
   })
   await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve))
   const receiverPort = receiver.address().port
-  const configs = CONFIGS.filter((c) => FILTER === undefined || c.name.includes(FILTER) || c.baseline)
+  const chosen = CONFIGS.filter((c) => FILTER === undefined || c.name.includes(FILTER))
+  // A chosen configuration always runs beside the bare server of its framework.
+  const configs = CONFIGS.filter((c) => chosen.includes(c) || (c.baseline && chosen.some((o) => o.server === c.server)))
   const results = {}
   for (const version of NODES) {
     const node = nodeBinary(version)
