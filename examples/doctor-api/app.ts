@@ -1,0 +1,49 @@
+/**
+ * @module doctor-api/app
+ * Builds the doctor-api Fastify application around a Sightline instance, a database and a cache.
+ */
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Sightline } from 'sightline'
+import { sightlineFastify } from 'sightline/fastify'
+import type { DemoFaults } from './config.js'
+import type { Deps } from './deps.js'
+import { installErrorHandling } from './errors.js'
+import { appointmentRoutes } from './routes/appointments.js'
+import { patientRoutes } from './routes/patients.js'
+import { paymentRoutes } from './routes/payments.js'
+import { signupRoutes } from './routes/signup.js'
+import type { Cache } from './storage/cache.js'
+import type { Database } from './storage/database.js'
+import { Repository } from './storage/repository.js'
+import { createMetrics } from './telemetry.js'
+
+export interface AppOptions {
+  sightline: Sightline
+  db: Database
+  cache: Cache
+  demo?: DemoFaults
+}
+
+/** Largest request body accepted; larger ones get a 413. */
+export const BODY_LIMIT = 64 * 1024
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { sightline, db, cache } = options
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, routerOptions: { ignoreTrailingSlash: true } })
+  await app.register(sightlineFastify, { sightline })
+  const deps: Deps = {
+    sightline,
+    logger: sightline.logger,
+    repository: new Repository(db, cache, sightline.logger),
+    metrics: createMetrics(sightline),
+    demo: options.demo ?? { errorRate: 0, latencyMs: 0 },
+  }
+  sightline.addCheck('database', () => db.query('SELECT 1'), { timeoutMs: 1000 })
+  sightline.addCheck('cache', () => cache.ping(), { timeoutMs: 500, critical: false })
+  installErrorHandling(app)
+  patientRoutes(app, deps)
+  appointmentRoutes(app, deps)
+  signupRoutes(app, deps)
+  paymentRoutes(app, deps)
+  return app
+}

@@ -1,0 +1,39 @@
+/**
+ * @module doctor-api/config
+ * doctor-api's environment, read and validated once at start.
+ */
+
+export interface DemoFaults {
+  /** Share (0–1) of payments that fail with a 503, as if the provider were down. */
+  errorRate: number
+  /** Extra latency on every payment, in milliseconds. */
+  latencyMs: number
+}
+
+export interface Config {
+  port: number
+  host: string
+  /** PGlite data directory; in memory when unset. */
+  pgliteDir: string | undefined
+  demo: DemoFaults
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = Number(env.PORT ?? 8000)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new TypeError(`PORT must be a port number, received ${env.PORT}`)
+  const errorRate = Number(env.DEMO_ERROR_RATE ?? 0)
+  if (!(errorRate >= 0 && errorRate <= 1)) {
+    throw new TypeError(`DEMO_ERROR_RATE must be between 0 and 1, received ${env.DEMO_ERROR_RATE}`)
+  }
+  const latencyMs = Number(env.DEMO_LATENCY_MS ?? 0)
+  if (!(Number.isInteger(latencyMs) && latencyMs >= 0 && latencyMs <= 60000)) {
+    throw new TypeError(`DEMO_LATENCY_MS must be an integer from 0 to 60000, received ${env.DEMO_LATENCY_MS}`)
+  }
+  return {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    pgliteDir: env.PGLITE_DIR || undefined,
+    demo: { errorRate, latencyMs },
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * @module doctor-api/deps
+ * What the routes need, built once in `buildApp`.
+ */
+import type { Logger } from 'pino'
+import type { Sightline } from 'sightline'
+import type { DemoFaults } from './config.js'
+import type { Repository } from './storage/repository.js'
+import type { AppMetrics } from './telemetry.js'
+
+export interface Deps {
+  sightline: Sightline
+  logger: Logger
+  repository: Repository
+  metrics: AppMetrics
+  demo: DemoFaults
+}

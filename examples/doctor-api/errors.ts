@@ -1,0 +1,56 @@
+/**
+ * @module doctor-api/errors
+ * Every client mistake gets a 4xx with a body that says what is wrong; nothing a client sends is a 500.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify'
+
+/** An error with the status and message the client should see. */
+export class HttpError extends Error {
+  readonly statusCode: number
+  readonly details: string[] | undefined
+  constructor(statusCode: number, message: string, details?: string[]) {
+    super(message)
+    this.statusCode = statusCode
+    this.details = details
+  }
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | HttpError, _request, reply) => {
+    if ('validation' in error && error.validation !== undefined) {
+      const details = error.validation.map((issue) => {
+        const where = `${error.validationContext ?? 'body'}${issue.instancePath.replaceAll('/', '.')}`
+        const field = (issue.params as { missingProperty?: string }).missingProperty
+        return field === undefined ? `${where} ${issue.message}` : `${where}.${field} is required`
+      })
+      return reply.status(400).send({ error: 'invalid request', details })
+    }
+    const status = error.statusCode ?? 500
+    if (status >= 400 && status < 500) {
+      const body: { error: string; details?: string[] } = { error: clientMessage(error) }
+      if (error instanceof HttpError && error.details !== undefined) body.details = error.details
+      return reply.status(status).send(body)
+    }
+    // The access line carries the error (Sightline's onError hook); the client gets no internals.
+    return reply.status(status >= 500 && status < 600 ? status : 500).send({
+      error: error instanceof HttpError ? error.message : 'internal error',
+    })
+  })
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({ error: `no route for ${request.method} ${request.url.split('?')[0]}` })
+  })
+}
+
+function clientMessage(error: FastifyError | HttpError): string {
+  switch ((error as FastifyError).code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'the body is not valid JSON'
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'the body is too large'
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'send the body as application/json'
+    default:
+      return error.message
+  }
+}

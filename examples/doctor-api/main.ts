@@ -1,0 +1,26 @@
+/**
+ * @module doctor-api/main
+ * `npm start`: doctor-api on PORT (default 8000) with embedded PGlite and an in-memory cache.
+ */
+import { createSightline } from 'sightline'
+import { buildApp } from './app.js'
+import { loadConfig } from './config.js'
+import { MemoryCache } from './storage/cache.js'
+import { openPglite } from './storage/database.js'
+import { migrate } from './storage/migrations.js'
+
+const config = loadConfig()
+const sightline = createSightline({ service: 'doctor-api', shutdown: { exit: true } })
+const db = await openPglite(config.pgliteDir)
+const applied = await migrate(db)
+const cache = new MemoryCache()
+sightline.onShutdown('database', () => db.close())
+sightline.onShutdown('cache', () => cache.close())
+const app = await buildApp({ sightline, db, cache, demo: config.demo })
+await app.listen({ port: config.port, host: config.host })
+const address = app.server.address()
+const port = typeof address === 'object' && address !== null ? address.port : config.port
+sightline.logger.info(
+  { port, database: db.description, cache: cache.system, migrations_applied: applied, demo: config.demo },
+  `doctor-api listening on http://localhost:${port}`,
+)
