@@ -42,6 +42,8 @@ export interface LoggerOptions {
 }
 
 const NO_FIELDS = Object.freeze({})
+const LOG_BATCH_BYTES = 4096
+const LOG_FLUSH_MS = 100
 
 /**
  * Merges `request_id` (and the trace fields the tracing module sets) of the request in flight.
@@ -91,9 +93,10 @@ export function createLogger(options: LoggerOptions): CreatedLogger {
 function resolveDestination(options: LoggerOptions): DestinationStream {
   if (options.destination !== undefined) return options.destination as DestinationStream
   if (options.pretty) return prettyStream()
-  // Asynchronous writes: a synchronous write(2) per line costs more than the rest of the pipeline.
-  // Lines written while a write is in flight are coalesced; nothing waits for a buffer to fill.
-  return destination({ dest: 1, sync: false })
+  // Asynchronous, batched writes: a write(2) per line (synchronous, or through libuv's threadpool)
+  // costs more than the rest of the pipeline. Lines are written once 4 KB are buffered, and at most
+  // 100 ms after they were logged when traffic is light; shutdown and process exit flush the rest.
+  return destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS })
 }
 
 function prettyStream(): DestinationStream {
