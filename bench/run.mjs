@@ -5,14 +5,17 @@
 // request from /proc/<pid>/stat. Writes docs/BENCHMARKS.md (or BENCH_OUT).
 //
 // Env: BENCH_DURATION (s, 5), BENCH_WARMUP (s, 1), BENCH_ROUNDS (5), BENCH_CONNECTIONS (50),
-//      BENCH_FILTER (substring of config names), BENCH_NODES ("20,24"), BENCH_OUT.
+//      BENCH_FILTER (substring of config names), BENCH_NODES ("20,24"), BENCH_OUT,
+//      BENCH_MICRO (0 skips micro-benchmarks), BENCH_UNMATCHED (requests of the cardinality scenario, 0 skips).
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { cardinalityMarkdown, cardinalityScenario } from './cardinality.mjs'
 import { CONFIGS } from './configs.mjs'
+import { microBenchmarks, microMarkdown } from './micro.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
@@ -176,7 +179,10 @@ async function main() {
     }
   }
   receiver.close()
-  writeFileSync(OUT, report(configs, results))
+  const extra = []
+  if (process.env.BENCH_MICRO !== '0') extra.push(...microMarkdown(await microBenchmarks()))
+  if (process.env.BENCH_UNMATCHED !== '0') extra.push(...cardinalityMarkdown(await cardinalityScenario()))
+  writeFileSync(OUT, [...report(configs, results), ...extra].join('\n'))
   console.log(`wrote ${OUT}`)
 }
 
@@ -223,10 +229,11 @@ function report(configs, results) {
     '```sh',
     'npm run bench                                  # full run, writes this file',
     'BENCH_DURATION=2 BENCH_ROUNDS=3 BENCH_FILTER=fastify npm run bench   # quicker, Fastify only',
+    'BENCH_UNMATCHED=0 BENCH_MICRO=0 npm run bench  # skip the cardinality scenario and micro-benchmarks',
     '```',
     '',
   )
-  return lines.join('\n')
+  return lines
 }
 
 await main()

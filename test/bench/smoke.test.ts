@@ -27,12 +27,14 @@ test('npm run bench runs end to end with tiny durations and writes its table', a
       BENCH_NODES: process.versions.node.split('.')[0],
       BENCH_FILTER: 'http ',
       BENCH_OUT: out,
+      BENCH_UNMATCHED: '0',
     },
     timeout: 60000,
   })
   const report = readFileSync(out, 'utf8')
   const rows = report.split('\n').filter((line) => line.startsWith('| http'))
   assert.equal(rows.length, 2, report)
+  assert.match(report, /\| access log: build one line \| \d+ \|/)
   for (const row of rows) {
     const cells = row.split('|').map((cell) => cell.trim())
     assert.ok(Number.parseFloat(cells[2] ?? '') > 0, `throughput in ${row}`)

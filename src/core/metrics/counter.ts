@@ -9,8 +9,11 @@ import { escapeHelp, formatValue } from './validation.js'
 export class CounterChild {
   value = 0
   readonly labelString: string
-  constructor(labelString: string) {
+  /** `name{labels} `, rendered once: a scrape only appends the value. */
+  readonly prefix: string
+  constructor(labelString: string, name = '') {
     this.labelString = labelString
+    this.prefix = `${name}${braces(labelString)} `
   }
   /** Adds `amount` (default 1); negative amounts are ignored rather than thrown. */
   inc(amount = 1): void {
@@ -37,7 +40,7 @@ export class Counter extends Metric<CounterChild> {
   }
 
   protected createChild(labelString: string): CounterChild {
-    return new CounterChild(labelString)
+    return new CounterChild(labelString, this.name)
   }
 
   inc(labels?: Labels | number, amount?: number): void {
@@ -57,7 +60,7 @@ export class Counter extends Metric<CounterChild> {
     let out = `# HELP ${type} ${escapeHelp(this.help)}\n# TYPE ${type} counter\n`
     if (this.labelNames.length === 0 && this.children.size === 0) this.labels()
     for (const child of this.children.values()) {
-      out += `${this.name}${braces(child.labelString)} ${formatValue(child.value)}\n`
+      out += `${child.prefix}${formatValue(child.value)}\n`
     }
     return out
   }

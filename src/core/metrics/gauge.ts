@@ -8,8 +8,11 @@ import { escapeHelp, formatValue } from './validation.js'
 export class GaugeChild {
   value = 0
   readonly labelString: string
-  constructor(labelString: string) {
+  /** `name{labels} `, rendered once: a scrape only appends the value. */
+  readonly prefix: string
+  constructor(labelString: string, name = '') {
     this.labelString = labelString
+    this.prefix = `${name}${braces(labelString)} `
   }
   set(value: number): void {
     this.value = value
@@ -43,7 +46,7 @@ export class Gauge extends Metric<GaugeChild> {
   }
 
   protected createChild(labelString: string): GaugeChild {
-    return new GaugeChild(labelString)
+    return new GaugeChild(labelString, this.name)
   }
 
   set(labels: Labels | number, value?: number): void {
@@ -69,7 +72,7 @@ export class Gauge extends Metric<GaugeChild> {
     let out = `# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} gauge\n`
     if (this.labelNames.length === 0 && this.children.size === 0) this.labels()
     for (const child of this.children.values()) {
-      out += `${this.name}${braces(child.labelString)} ${formatValue(child.value)}\n`
+      out += `${child.prefix}${formatValue(child.value)}\n`
     }
     return out
   }

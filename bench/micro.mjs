@@ -1,0 +1,107 @@
+// @module bench/micro
+// Micro-benchmarks of the hot pieces (ns per call, tight loops: a guide, not a verdict) and of
+// /metrics exposition at 1k and 10k series. Run alone (`node bench/micro.mjs`) or from run.mjs.
+import { Writable } from 'node:stream'
+import { HTTP_DURATION_BUCKETS as HTTP_BUCKETS } from '../dist/src/core/constants.js'
+import { AccessLog } from '../dist/src/core/logging/access-log.js'
+import { createLogger } from '../dist/src/core/logging/logger.js'
+import { HttpMetrics } from '../dist/src/core/metrics/http-metrics.js'
+import { Registry } from '../dist/src/core/metrics/registry.js'
+import { RequestContext, storage } from '../dist/src/core/pipeline/context.js'
+import { createRequestIdGenerator, isSafeRequestId } from '../dist/src/core/pipeline/request-id.js'
+import { RouteTable } from '../dist/src/core/pipeline/routes.js'
+
+function nsPerCall(fn, iterations = 1_000_000) {
+  for (let i = 0; i < iterations / 10; i++) fn(i)
+  const start = process.hrtime.bigint()
+  for (let i = 0; i < iterations; i++) fn(i)
+  return Number(process.hrtime.bigint() - start) / iterations
+}
+
+const sink = new Writable({ write: (_chunk, _encoding, callback) => callback() })
+const fakeReq = { url: '/api/patients/42?x=1', method: 'GET', headers: { 'content-length': '17' } }
+const fakeRes = { getHeader: () => '87' }
+
+export async function microBenchmarks() {
+  const rows = []
+  const nextId = createRequestIdGenerator()
+  rows.push(['request id: generate (prefix + counter)', nsPerCall(() => nextId())])
+  rows.push([
+    'request id: validate an incoming one',
+    nsPerCall(() => isSafeRequestId('0f8fad5b-d9cb-469f-a165-70867728950e')),
+  ])
+  rows.push(['crypto.randomUUID() (for comparison)', nsPerCall(() => crypto.randomUUID())])
+
+  const context = new RequestContext('k3j9x0q1v2m4-1', fakeReq, fakeRes, 0)
+  rows.push(['context: AsyncLocalStorage.run', nsPerCall(() => storage.run(context, () => undefined))])
+
+  const registry = new Registry()
+  const metrics = new HttpMetrics(registry)
+  const routes = new RouteTable()
+  const route = routes.get('/api/patients/:id')
+  rows.push([
+    'histogram: observe on a cached series (route, method, status)',
+    nsPerCall((i) => metrics.observe(route, 0, 200, i / 1e6)),
+  ])
+
+  const { logger } = createLogger({ level: 'info', service: 'bench', pretty: false, redact: [], destination: sink })
+  let line = ''
+  const capture = { write: (text) => (line = text) }
+  const access = new AccessLog({ logger, stream: capture, service: 'bench', logQuery: false, viaLogger: false })
+  rows.push([
+    'access log: build one line',
+    nsPerCall(
+      () => access.write({ context, route, method: 0, status: 200, durationMs: 1.234, aborted: false }),
+      300_000,
+    ),
+  ])
+  rows.push(['pino: logger.info(obj, msg) for comparison', nsPerCall(() => logger.info({ a: 1 }, 'hello'), 300_000)])
+
+  // Prometheus counts every sample line as a series: a histogram child with 14 buckets is 17 series.
+  const exposition = []
+  for (const series of [1000, 10000]) {
+    for (const kind of ['counter', 'histogram']) {
+      const big = new Registry({ maxSeriesPerMetric: series })
+      const children = kind === 'counter' ? series : Math.round(series / 17)
+      const metric =
+        kind === 'counter'
+          ? big.counter({ name: 'bench_total', help: 'x', labelNames: ['route'] })
+          : big.histogram({ name: 'bench_seconds', help: 'x', labelNames: ['route'], buckets: [...HTTP_BUCKETS] })
+      for (let i = 0; i < children; i++) {
+        const child = metric.labels(`/route/${i}`)
+        if (kind === 'counter') child.inc(i)
+        else child.observe(i / children)
+      }
+      await big.render(false)
+      const times = []
+      for (let i = 0; i < 7; i++) {
+        const start = performance.now()
+        await big.render(false)
+        times.push(performance.now() - start)
+      }
+      times.sort((a, b) => a - b)
+      exposition.push([`/metrics render, ${series} series as ${children} ${kind} children`, times[3], times[6]])
+    }
+  }
+  if (line.length === 0) throw new Error('access line not written')
+  return { rows, exposition }
+}
+
+export function microMarkdown({ rows, exposition }) {
+  return [
+    '## Micro-benchmarks (Node ' + process.version + ')',
+    '',
+    '| operation | ns per call |',
+    '|---|---|',
+    ...rows.map(([name, ns]) => `| ${name} | ${ns.toFixed(0)} |`),
+    '',
+    '| exposition (synchronous: the event loop is blocked this long) | median ms (7 runs) | max ms |',
+    '|---|---|---|',
+    ...exposition.map(([name, ms, max]) => `| ${name} | ${ms.toFixed(1)} | ${max.toFixed(1)} |`),
+    '',
+  ]
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(microMarkdown(await microBenchmarks()).join('\n'))
+}
