@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { collectJsonLines } from '../helpers/process.js'
 
 const MAIN = fileURLToPath(new URL('../../examples/doctor-api/main.js', import.meta.url))
 
@@ -15,18 +16,10 @@ test('doctor-api starts on PGlite, becomes ready, and exits 0 on SIGTERM', async
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'json', SIGHTLINE_SHUTDOWN_DELAY_MS: '50' },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  const lines: Array<Record<string, unknown>> = []
-  let buffer = ''
   let announce: (port: number) => void
   const listening = new Promise<number>((resolve) => (announce = resolve))
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString()
-    for (let i = buffer.indexOf('\n'); i !== -1; i = buffer.indexOf('\n')) {
-      const line = JSON.parse(buffer.slice(0, i)) as Record<string, unknown>
-      buffer = buffer.slice(i + 1)
-      lines.push(line)
-      if (typeof line.port === 'number' && String(line.msg).startsWith('doctor-api listening')) announce(line.port)
-    }
+  const lines = collectJsonLines(child, (line) => {
+    if (typeof line.port === 'number' && String(line.msg).startsWith('doctor-api listening')) announce(line.port)
   })
   const port = await listening
   const ready = await fetch(`http://127.0.0.1:${port}/readyz`)

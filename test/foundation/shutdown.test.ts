@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { collectJsonLines } from '../helpers/process.js'
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/shutdown-server.js', import.meta.url))
 
@@ -21,20 +22,10 @@ async function startFixture(env: Record<string, string>): Promise<Started> {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  const lines: Array<Record<string, unknown>> = []
-  let buffer = ''
   let resolvePort: (port: number) => void
   const port = new Promise<number>((resolve) => (resolvePort = resolve))
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString()
-    let newline = buffer.indexOf('\n')
-    while (newline !== -1) {
-      const line = JSON.parse(buffer.slice(0, newline)) as Record<string, unknown>
-      lines.push(line)
-      if (line.msg === 'listening') resolvePort(line.port as number)
-      buffer = buffer.slice(newline + 1)
-      newline = buffer.indexOf('\n')
-    }
+  const lines = collectJsonLines(child, (line) => {
+    if (line.msg === 'listening') resolvePort(line.port as number)
   })
   return { child, url: `http://127.0.0.1:${await port}`, lines }
 }

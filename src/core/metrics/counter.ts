@@ -3,18 +3,10 @@
  * A monotonically increasing count. Names end in `_total`, as Prometheus and OpenMetrics want.
  */
 import { SightlineError } from '../errors.js'
-import { braces, type Labels, Metric, type MetricConfig, type OnSeriesDropped } from './metric.js'
-import { escapeHelp, formatValue } from './validation.js'
+import { type Labels, Metric, type MetricConfig, type OnSeriesDropped, renderScalars, ScalarChild } from './metric.js'
+import { escapeHelp } from './validation.js'
 
-export class CounterChild {
-  value = 0
-  readonly labelString: string
-  /** `name{labels} `, rendered once: a scrape only appends the value. */
-  readonly prefix: string
-  constructor(labelString: string, name = '') {
-    this.labelString = labelString
-    this.prefix = `${name}${braces(labelString)} `
-  }
+export class CounterChild extends ScalarChild {
   /** Adds `amount` (default 1); negative amounts are ignored rather than thrown. */
   inc(amount = 1): void {
     if (amount > 0) this.value += amount
@@ -57,11 +49,7 @@ export class Counter extends Metric<CounterChild> {
 
   render(openMetrics: boolean): string {
     const type = openMetrics ? this.family : this.name
-    let out = `# HELP ${type} ${escapeHelp(this.help)}\n# TYPE ${type} counter\n`
     if (this.labelNames.length === 0 && this.children.size === 0) this.labels()
-    for (const child of this.children.values()) {
-      out += `${child.prefix}${formatValue(child.value)}\n`
-    }
-    return out
+    return `# HELP ${type} ${escapeHelp(this.help)}\n# TYPE ${type} counter\n${renderScalars(this.children.values())}`
   }
 }

@@ -2,18 +2,10 @@
  * @module gauge
  * A value that goes up and down, optionally refreshed by a `collect` callback at scrape time.
  */
-import { braces, type Labels, Metric, type MetricConfig, type OnSeriesDropped } from './metric.js'
-import { escapeHelp, formatValue } from './validation.js'
+import { type Labels, Metric, type MetricConfig, type OnSeriesDropped, renderScalars, ScalarChild } from './metric.js'
+import { escapeHelp } from './validation.js'
 
-export class GaugeChild {
-  value = 0
-  readonly labelString: string
-  /** `name{labels} `, rendered once: a scrape only appends the value. */
-  readonly prefix: string
-  constructor(labelString: string, name = '') {
-    this.labelString = labelString
-    this.prefix = `${name}${braces(labelString)} `
-  }
+export class GaugeChild extends ScalarChild {
   set(value: number): void {
     this.value = value
   }
@@ -69,11 +61,7 @@ export class Gauge extends Metric<GaugeChild> {
   }
 
   render(_openMetrics: boolean): string {
-    let out = `# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} gauge\n`
     if (this.labelNames.length === 0 && this.children.size === 0) this.labels()
-    for (const child of this.children.values()) {
-      out += `${child.prefix}${formatValue(child.value)}\n`
-    }
-    return out
+    return `# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} gauge\n${renderScalars(this.children.values())}`
   }
 }

@@ -32,12 +32,7 @@ export class HistogramChild {
 
   /** Records one value. */
   observe(value: number): void {
-    const bounds = this.bounds
-    let i = 0
-    while (i < bounds.length && value > (bounds[i] as number)) i++
-    ;(this.counts[i] as number)++
-    this.sum += value
-    this.count++
+    this.record(value)
   }
 
   /**
@@ -45,20 +40,26 @@ export class HistogramChild {
    * longer than OpenMetrics allows is dropped, never thrown (prom-client throws `RangeError`).
    */
   observeWithExemplar(value: number, traceId: string, spanId?: string): void {
-    const bounds = this.bounds
-    let i = 0
-    while (i < bounds.length && value > (bounds[i] as number)) i++
-    ;(this.counts[i] as number)++
-    this.sum += value
-    this.count++
+    const i = this.record(value)
     const runes = 8 + traceId.length + (spanId === undefined ? 0 : 7 + spanId.length)
     if (runes > MAX_EXEMPLAR_RUNES) return
     const labels =
       spanId === undefined
         ? `trace_id="${escapeLabelValue(traceId)}"`
         : `trace_id="${escapeLabelValue(traceId)}",span_id="${escapeLabelValue(spanId)}"`
-    if (this.exemplars === undefined) this.exemplars = new Array(bounds.length + 1)
+    if (this.exemplars === undefined) this.exemplars = new Array(this.bounds.length + 1)
     this.exemplars[i] = { labels, value, timestamp: Date.now() / 1000 }
+  }
+
+  /** Counts `value` in its bucket (Prometheus' `le`: the first bound ≥ value) and returns the bucket. */
+  private record(value: number): number {
+    const bounds = this.bounds
+    let i = 0
+    while (i < bounds.length && value > (bounds[i] as number)) i++
+    ;(this.counts[i] as number)++
+    this.sum += value
+    this.count++
+    return i
   }
 
   /** Starts a timer; the returned function records the elapsed seconds and returns them. */

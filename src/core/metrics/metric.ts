@@ -3,7 +3,7 @@
  * What counters, gauges and histograms share: label handling, cached children, the series cap.
  */
 import { SightlineError } from '../errors.js'
-import { assertLabelNames, assertMetricName, escapeLabelValue } from './validation.js'
+import { assertLabelNames, assertMetricName, escapeLabelValue, formatValue } from './validation.js'
 
 export type LabelValue = string | number
 export type Labels = Readonly<Record<string, LabelValue>>
@@ -127,6 +127,25 @@ export abstract class Metric<Child> {
 
   /** Renders this metric's samples in the Prometheus text format or OpenMetrics. */
   abstract render(openMetrics: boolean): string
+}
+
+/** What counter and gauge series share: one value and a line prefix rendered once. */
+export class ScalarChild {
+  value = 0
+  readonly labelString: string
+  /** `name{labels} `, rendered once: a scrape only appends the value. */
+  readonly prefix: string
+  constructor(labelString: string, name = '') {
+    this.labelString = labelString
+    this.prefix = `${name}${braces(labelString)} `
+  }
+}
+
+/** The sample lines of counter and gauge series. */
+export function renderScalars(children: Iterable<ScalarChild>): string {
+  let out = ''
+  for (const child of children) out += `${child.prefix}${formatValue(child.value)}\n`
+  return out
 }
 
 /** `{labels}` or `{labels,extra}` or `` as the exposition wants it. */
