@@ -89,7 +89,7 @@ export async function microBenchmarks() {
 
 export function microMarkdown({ rows, exposition }) {
   return [
-    '## Micro-benchmarks (Node ' + process.version + ')',
+    `## Micro-benchmarks (Node ${process.version})`,
     '',
     '| operation | ns per call |',
     '|---|---|',
