@@ -42,7 +42,7 @@ export interface LoggerOptions {
 }
 
 const NO_FIELDS = Object.freeze({})
-const LOG_BATCH_BYTES = 4096
+const LOG_BATCH_BYTES = 16000
 const LOG_FLUSH_MS = 100
 
 /**
