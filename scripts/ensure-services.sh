@@ -49,4 +49,9 @@ if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then 
 # The Debian package starts a daemon on :9090 we don't use; tests start their own on a free port.
 echo "PROMETHEUS_BIN=$(command -v prometheus)" >> "$out"
 echo "PROMTOOL_BIN=$(command -v promtool)" >> "$out"
+# --- Chromium (the viewer's browser tests drive Debian's build through playwright-core) ---
+chromium_bin=${CHROMIUM_BIN:-/usr/bin/chromium}
+if [ ! -x "$chromium_bin" ]; then apt_install chromium; chromium_bin=/usr/bin/chromium; fi
+[ -x "$chromium_bin" ] || { echo "ensure-services: no Chromium at $chromium_bin" >&2; exit 1; }
+echo "CHROMIUM_BIN=$chromium_bin" >> "$out"
 echo "ensure-services: $(tr '\n' ' ' < "$out")"

@@ -1,0 +1,78 @@
+/**
+ * @module viewer/api
+ * The JSON API the pages read, so the viewer is scriptable too: `GET /api/services`,
+ * `/api/traces?service&route&status&error&minDurationMs&q&limit`, `/api/traces/<trace_id>`,
+ * `/api/logs?service&level&text&requestId&traceId&limit`, `/api/metrics?name&service`, `/api/stats`.
+ */
+import { type Store, summarise } from './store.js'
+
+export interface ApiResponse {
+  status: number
+  body: unknown
+}
+
+/**
+ * Answers one API request; `undefined` for a path that is not part of the API.
+ * @example handleApi(store, new URL('http://x/api/traces?service=api'))
+ */
+export function handleApi(store: Store, url: URL): ApiResponse | undefined {
+  const path = url.pathname
+  const q = url.searchParams
+  if (path === '/api/services') return ok({ now: Date.now(), services: store.stats.summary(Date.now()) })
+  if (path === '/api/traces') {
+    return ok({
+      traces: store.traces({
+        service: param(q, 'service'),
+        route: param(q, 'route'),
+        status: param(q, 'status'),
+        error: q.has('error') ? q.get('error') === 'true' : undefined,
+        minDurationMs: numberParam(q, 'minDurationMs'),
+        q: param(q, 'q'),
+        limit: numberParam(q, 'limit'),
+      }),
+      total: store.size.traces,
+    })
+  }
+  if (path.startsWith('/api/traces/')) {
+    const trace = store.trace(decodeURIComponent(path.slice('/api/traces/'.length)))
+    if (trace === undefined) return { status: 404, body: { message: 'trace not found' } }
+    const spans = [...trace.spans].sort((a, b) => a.startMs - b.startMs)
+    return ok({ ...summarise(trace), spans, logs: store.logsOfTrace(trace) })
+  }
+  if (path === '/api/logs') {
+    const logs = store.queryLogs({
+      service: param(q, 'service'),
+      level: param(q, 'level'),
+      text: param(q, 'text'),
+      requestId: param(q, 'requestId'),
+      traceId: param(q, 'traceId'),
+      limit: numberParam(q, 'limit'),
+    })
+    return ok({ logs, total: store.size.logs })
+  }
+  if (path === '/api/metrics') {
+    return ok({
+      points: store.queryMetrics({
+        name: param(q, 'name'),
+        service: param(q, 'service'),
+        limit: numberParam(q, 'limit'),
+      }),
+    })
+  }
+  if (path === '/api/stats') return ok({ size: store.size, limits: store.limits, counters: store.counters })
+  return undefined
+}
+
+function ok(body: unknown): ApiResponse {
+  return { status: 200, body }
+}
+
+function param(q: URLSearchParams, name: string): string | undefined {
+  const value = q.get(name)
+  return value === null || value === '' ? undefined : value
+}
+
+function numberParam(q: URLSearchParams, name: string): number | undefined {
+  const value = Number(param(q, name))
+  return Number.isFinite(value) && value >= 0 ? value : undefined
+}

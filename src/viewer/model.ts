@@ -1,0 +1,130 @@
+/**
+ * @module viewer/model
+ * The viewer's internal model: one shape for spans, log records and metric points, whichever OTLP
+ * encoding (protobuf or JSON) they arrived in. Ids are lowercase hex, times are milliseconds since the epoch.
+ */
+
+/** An attribute value after normalisation: scalars stay scalars, arrays and maps become JSON text. */
+export type AttributeValue = string | number | boolean | null
+
+export type Attributes = Record<string, AttributeValue>
+
+export interface SpanEvent {
+  timeMs: number
+  name: string
+  attributes: Attributes
+}
+
+/** OpenTelemetry span kinds, as numbered by OTLP. */
+export const SPAN_KIND_SERVER = 2
+export const SPAN_KIND_NAMES = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const
+
+/** OTLP status codes. */
+export const STATUS_UNSET = 0
+export const STATUS_OK = 1
+export const STATUS_ERROR = 2
+
+export interface ViewerSpan {
+  traceId: string
+  spanId: string
+  parentSpanId: string
+  name: string
+  kind: number
+  service: string
+  startMs: number
+  durationMs: number
+  statusCode: number
+  statusMessage: string
+  attributes: Attributes
+  events: SpanEvent[]
+  /** Read once from the attributes, for filters and the services page. */
+  route: string
+  httpStatus: number
+  requestId: string
+}
+
+export interface ViewerLog {
+  /** Arrival order, unique for the process: lets clients page and dedupe. */
+  seq: number
+  timeMs: number
+  severityNumber: number
+  /** trace, debug, info, warn, error or fatal (from the severity number when the text is missing). */
+  level: string
+  body: string
+  service: string
+  traceId: string
+  spanId: string
+  requestId: string
+  attributes: Attributes
+}
+
+export interface ViewerMetricPoint {
+  name: string
+  service: string
+  /** gauge, sum or histogram (exponential histograms and summaries keep count and sum). */
+  type: string
+  unit: string
+  timeMs: number
+  /** The value for gauges and sums; the sum for histograms. */
+  value: number
+  count: number
+  attributes: Attributes
+}
+
+/** Everything one OTLP request carried, after normalisation. */
+export interface Batch {
+  spans: ViewerSpan[]
+  logs: Omit<ViewerLog, 'seq'>[]
+  metrics: ViewerMetricPoint[]
+}
+
+const ROUTE_KEYS = ['http.route', 'url.template']
+const STATUS_KEYS = ['http.response.status_code', 'http.status_code']
+const REQUEST_ID_KEYS = ['request_id', 'http.request.header.x-request-id', 'request.id']
+
+/** Fills the derived fields (route, HTTP status, request id) of a span from its attributes. */
+export function deriveSpanFields(span: ViewerSpan): void {
+  span.route = firstString(span.attributes, ROUTE_KEYS)
+  const status = firstValue(span.attributes, STATUS_KEYS)
+  span.httpStatus = typeof status === 'number' ? status : Number(status) || 0
+  span.requestId = firstString(span.attributes, REQUEST_ID_KEYS)
+}
+
+/** The request id a log record carries, from its attributes. */
+export function logRequestId(attributes: Attributes): string {
+  return firstString(attributes, REQUEST_ID_KEYS)
+}
+
+function firstValue(attributes: Attributes, keys: readonly string[]): AttributeValue | undefined {
+  for (const key of keys) {
+    const value = attributes[key]
+    if (value !== undefined && value !== null) return value
+  }
+  return undefined
+}
+
+function firstString(attributes: Attributes, keys: readonly string[]): string {
+  const value = firstValue(attributes, keys)
+  if (value === undefined || value === null) return ''
+  // Header attributes arrive as one-element arrays (JSON text after normalisation).
+  if (typeof value === 'string' && value.startsWith('["')) {
+    try {
+      const parsed = JSON.parse(value) as unknown
+      if (Array.isArray(parsed) && typeof parsed[0] === 'string') return parsed[0]
+    } catch {
+      // Not an array after all: use the text as it is.
+    }
+  }
+  return String(value)
+}
+
+const LEVEL_BY_SEVERITY = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const
+
+/** The level name of an OTLP severity number (1–4 trace … 21–24 fatal); `info` when unknown. */
+export function levelOf(severityNumber: number, severityText: string): string {
+  if (severityNumber >= 1 && severityNumber <= 24) return LEVEL_BY_SEVERITY[Math.floor((severityNumber - 1) / 4)]!
+  const text = severityText.toLowerCase()
+  if (text.startsWith('warn')) return 'warn'
+  if (text.startsWith('err')) return 'error'
+  return (LEVEL_BY_SEVERITY as readonly string[]).includes(text) ? text : 'info'
+}

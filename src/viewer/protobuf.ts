@@ -1,0 +1,220 @@
+/**
+ * @module viewer/protobuf
+ * A small schema-driven protobuf decoder for the three OTLP export requests. It turns the binary
+ * encoding into the same object shape OTLP/JSON has (camelCase fields, hex ids), so one normaliser
+ * serves both. Written here because the OpenTelemetry packages no longer ship a decoder for requests
+ * (only writers), and a dependency for ~150 lines was not worth it.
+ */
+
+type FieldType = 'string' | 'hex' | 'base64' | 'varint' | 'int64' | 'bool' | 'fixed64' | 'fixed32' | 'double' | Schema
+
+/** field number → [json name, type, repeated] */
+type Schema = { [field: number]: readonly [string, FieldType, boolean?] }
+
+const ANY_VALUE: Schema = {}
+const KEY_VALUE: Schema = { 1: ['key', 'string'], 2: ['value', ANY_VALUE] }
+Object.assign(ANY_VALUE, {
+  1: ['stringValue', 'string'],
+  2: ['boolValue', 'bool'],
+  3: ['intValue', 'int64'],
+  4: ['doubleValue', 'double'],
+  5: ['arrayValue', { 1: ['values', ANY_VALUE, true] }],
+  6: ['kvlistValue', { 1: ['values', KEY_VALUE, true] }],
+  7: ['bytesValue', 'base64'],
+} satisfies Schema)
+
+const RESOURCE: Schema = { 1: ['attributes', KEY_VALUE, true] }
+const SCOPE: Schema = { 1: ['name', 'string'], 2: ['version', 'string'], 3: ['attributes', KEY_VALUE, true] }
+
+const SPAN: Schema = {
+  1: ['traceId', 'hex'],
+  2: ['spanId', 'hex'],
+  4: ['parentSpanId', 'hex'],
+  5: ['name', 'string'],
+  6: ['kind', 'varint'],
+  7: ['startTimeUnixNano', 'fixed64'],
+  8: ['endTimeUnixNano', 'fixed64'],
+  9: ['attributes', KEY_VALUE, true],
+  11: ['events', { 1: ['timeUnixNano', 'fixed64'], 2: ['name', 'string'], 3: ['attributes', KEY_VALUE, true] }, true],
+  15: ['status', { 2: ['message', 'string'], 3: ['code', 'varint'] }],
+}
+
+const LOG_RECORD: Schema = {
+  1: ['timeUnixNano', 'fixed64'],
+  11: ['observedTimeUnixNano', 'fixed64'],
+  2: ['severityNumber', 'varint'],
+  3: ['severityText', 'string'],
+  5: ['body', ANY_VALUE],
+  6: ['attributes', KEY_VALUE, true],
+  9: ['traceId', 'hex'],
+  10: ['spanId', 'hex'],
+}
+
+const NUMBER_POINT: Schema = {
+  7: ['attributes', KEY_VALUE, true],
+  3: ['timeUnixNano', 'fixed64'],
+  4: ['asDouble', 'double'],
+  6: ['asInt', 'fixed64'],
+}
+const HISTOGRAM_POINT: Schema = {
+  9: ['attributes', KEY_VALUE, true],
+  3: ['timeUnixNano', 'fixed64'],
+  4: ['count', 'fixed64'],
+  5: ['sum', 'double'],
+}
+const METRIC: Schema = {
+  1: ['name', 'string'],
+  3: ['unit', 'string'],
+  5: ['gauge', { 1: ['dataPoints', NUMBER_POINT, true] }],
+  7: ['sum', { 1: ['dataPoints', NUMBER_POINT, true] }],
+  9: ['histogram', { 1: ['dataPoints', HISTOGRAM_POINT, true] }],
+  10: ['exponentialHistogram', { 1: ['dataPoints', HISTOGRAM_POINT, true] }],
+  11: ['summary', { 1: ['dataPoints', HISTOGRAM_POINT, true] }],
+}
+
+/** `ExportTraceServiceRequest` */
+export const TRACES_REQUEST: Schema = {
+  1: [
+    'resourceSpans',
+    { 1: ['resource', RESOURCE], 2: ['scopeSpans', { 1: ['scope', SCOPE], 2: ['spans', SPAN, true] }, true] },
+    true,
+  ],
+}
+/** `ExportLogsServiceRequest` */
+export const LOGS_REQUEST: Schema = {
+  1: [
+    'resourceLogs',
+    { 1: ['resource', RESOURCE], 2: ['scopeLogs', { 1: ['scope', SCOPE], 2: ['logRecords', LOG_RECORD, true] }, true] },
+    true,
+  ],
+}
+/** `ExportMetricsServiceRequest` */
+export const METRICS_REQUEST: Schema = {
+  1: [
+    'resourceMetrics',
+    { 1: ['resource', RESOURCE], 2: ['scopeMetrics', { 1: ['scope', SCOPE], 2: ['metrics', METRIC, true] }, true] },
+    true,
+  ],
+}
+
+const TWO_32 = 4294967296
+const TWO_63 = 2 ** 63
+const TWO_64 = 2 ** 64
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+class Reader {
+  pos: number
+  constructor(
+    readonly buf: Buffer,
+    start: number,
+    readonly end: number,
+  ) {
+    this.pos = start
+  }
+
+  varint(): number {
+    // Numbers above 2^53 lose precision; OTLP only puts counts, enums and int64 attributes here.
+    let result = 0
+    let scale = 1
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) throw new RangeError('truncated varint')
+      const byte = this.buf[this.pos++]!
+      result += (byte & 0x7f) * scale
+      if (byte < 0x80) return result
+      scale *= 128
+    }
+    throw new RangeError('varint too long')
+  }
+
+  fixed64(): number {
+    this.need(8)
+    const low = this.buf.readUInt32LE(this.pos)
+    const high = this.buf.readUInt32LE(this.pos + 4)
+    this.pos += 8
+    return high * TWO_32 + low
+  }
+
+  need(bytes: number): void {
+    if (this.pos + bytes > this.end) throw new RangeError('truncated message')
+  }
+}
+
+/**
+ * Decodes a binary OTLP export request into the OTLP/JSON object shape.
+ * @example decode(body, TRACES_REQUEST).resourceSpans
+ */
+export function decode(buf: Buffer, schema: Schema): Record<string, unknown> {
+  return readMessage(new Reader(buf, 0, buf.length), schema)
+}
+
+function readMessage(reader: Reader, schema: Schema): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  while (reader.pos < reader.end) {
+    const tag = reader.varint()
+    const field = Math.floor(tag / 8)
+    const wire = tag & 7
+    const spec = schema[field]
+    if (spec === undefined) {
+      skip(reader, wire)
+      continue
+    }
+    const [name, type, repeated] = spec
+    if (repeated) {
+      const list = (out[name] as unknown[] | undefined) ?? []
+      list.push(readValue(reader, wire, type))
+      out[name] = list
+    } else {
+      out[name] = readValue(reader, wire, type)
+    }
+  }
+  return out
+}
+
+function readValue(reader: Reader, wire: number, type: FieldType): unknown {
+  switch (type) {
+    case 'varint':
+      return reader.varint()
+    case 'int64': {
+      const value = reader.varint()
+      return value >= TWO_63 ? value - TWO_64 : value
+    }
+    case 'bool':
+      return reader.varint() !== 0
+    case 'fixed64':
+      return reader.fixed64()
+    case 'fixed32': {
+      reader.need(4)
+      const value = reader.buf.readUInt32LE(reader.pos)
+      reader.pos += 4
+      return value
+    }
+    case 'double': {
+      reader.need(8)
+      const value = reader.buf.readDoubleLE(reader.pos)
+      reader.pos += 8
+      return value
+    }
+  }
+  if (wire !== 2) throw new RangeError(`unexpected wire type ${wire}`)
+  const length = reader.varint()
+  reader.need(length)
+  const start = reader.pos
+  reader.pos += length
+  if (type === 'string') return reader.buf.toString('utf8', start, start + length)
+  if (type === 'base64') return reader.buf.toString('base64', start, start + length)
+  if (type === 'hex') {
+    let hex = ''
+    for (let i = start; i < start + length; i++) hex += HEX[reader.buf[i]!]
+    return hex
+  }
+  return readMessage(new Reader(reader.buf, start, start + length), type)
+}
+
+function skip(reader: Reader, wire: number): void {
+  if (wire === 0) reader.varint()
+  else if (wire === 1) reader.pos += 8
+  else if (wire === 2) reader.pos += reader.varint()
+  else if (wire === 5) reader.pos += 4
+  else throw new RangeError(`unsupported wire type ${wire}`)
+  if (reader.pos > reader.end) throw new RangeError('truncated message')
+}

@@ -1,0 +1,322 @@
+/**
+ * @module viewer/store
+ * The viewer's memory: bounded traces (oldest evicted first), a ring of log records and a ring of
+ * metric points, with indexes by trace id, request id, service and route. Nothing here grows past
+ * the configured limits, however much is sent.
+ */
+import { STATUS_ERROR, type ViewerLog, type ViewerMetricPoint, type ViewerSpan } from './model.js'
+import { Ring } from './ring.js'
+import { ServiceStats } from './stats.js'
+
+export interface StoreLimits {
+  /** Traces kept; the oldest is evicted past it. Default 10,000. */
+  maxTraces: number
+  /** Spans kept per trace; later ones are counted and dropped. Default 1,000. */
+  maxSpansPerTrace: number
+  /** Log records kept. Default 10,000. */
+  maxLogs: number
+  /** Metric points kept. Default 10,000. */
+  maxMetricPoints: number
+  /** Service/route pairs with golden signals. Default 500. */
+  maxRoutes: number
+}
+
+export const DEFAULT_LIMITS: StoreLimits = {
+  maxTraces: 10_000,
+  maxSpansPerTrace: 1_000,
+  maxLogs: 10_000,
+  maxMetricPoints: 10_000,
+  maxRoutes: 500,
+}
+
+/** One trace as the store keeps it. */
+export interface StoredTrace {
+  traceId: string
+  spans: ViewerSpan[]
+  startMs: number
+  endMs: number
+  services: Set<string>
+  routes: Set<string>
+  requestIds: Set<string>
+  error: boolean
+}
+
+export interface TraceSummary {
+  traceId: string
+  name: string
+  service: string
+  services: string[]
+  route: string
+  httpStatus: number
+  startMs: number
+  durationMs: number
+  spanCount: number
+  error: boolean
+  requestId: string
+}
+
+export interface TraceQuery {
+  service?: string
+  route?: string
+  /** An HTTP status code (`404`) or class (`5xx`) of the trace's root span. */
+  status?: string
+  error?: boolean
+  minDurationMs?: number
+  /** A trace id or a request id. */
+  q?: string
+  limit?: number
+}
+
+export interface LogQuery {
+  service?: string
+  /** The lowest level shown (`warn` shows warn, error and fatal). */
+  level?: string
+  text?: string
+  requestId?: string
+  traceId?: string
+  limit?: number
+}
+
+const LEVEL_RANK: Record<string, number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4, fatal: 5 }
+
+/**
+ * @example
+ * const store = new Store({ maxTraces: 100 }); store.addSpans(spans); store.traces({ service: 'api' })
+ */
+export class Store {
+  readonly limits: StoreLimits
+  readonly stats: ServiceStats
+  /** Insertion order is age order: the first entry is the next to evict. */
+  private readonly traceMap = new Map<string, StoredTrace>()
+  private readonly byRequestId = new Map<string, Set<string>>()
+  private readonly logs: Ring<ViewerLog>
+  private readonly logsByTrace = new Map<string, ViewerLog[]>()
+  private readonly logsByRequest = new Map<string, ViewerLog[]>()
+  private readonly metrics: Ring<ViewerMetricPoint>
+  private logSeq = 0
+  /** Counts of what was received and what the limits dropped. */
+  readonly counters = { spans: 0, logs: 0, metricPoints: 0, spansDropped: 0, tracesEvicted: 0 }
+
+  constructor(limits: Partial<StoreLimits> = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits }
+    for (const [name, value] of Object.entries(this.limits)) {
+      if (!Number.isInteger(value) || value < 1) throw new TypeError(`viewer limit ${name} must be a positive integer`)
+    }
+    this.stats = new ServiceStats(this.limits.maxRoutes)
+    this.logs = new Ring(this.limits.maxLogs)
+    this.metrics = new Ring(this.limits.maxMetricPoints)
+  }
+
+  get size(): { traces: number; logs: number; metricPoints: number } {
+    return { traces: this.traceMap.size, logs: this.logs.size, metricPoints: this.metrics.size }
+  }
+
+  addSpans(spans: readonly ViewerSpan[]): void {
+    for (const span of spans) {
+      this.counters.spans++
+      this.stats.record(span)
+      let trace = this.traceMap.get(span.traceId)
+      if (trace === undefined) {
+        trace = {
+          traceId: span.traceId,
+          spans: [],
+          startMs: span.startMs,
+          endMs: span.startMs + span.durationMs,
+          services: new Set(),
+          routes: new Set(),
+          requestIds: new Set(),
+          error: false,
+        }
+        this.traceMap.set(span.traceId, trace)
+        if (this.traceMap.size > this.limits.maxTraces) this.evictOldestTrace()
+      }
+      if (trace.spans.length >= this.limits.maxSpansPerTrace) {
+        this.counters.spansDropped++
+        continue
+      }
+      trace.spans.push(span)
+      trace.startMs = Math.min(trace.startMs, span.startMs)
+      trace.endMs = Math.max(trace.endMs, span.startMs + span.durationMs)
+      trace.services.add(span.service)
+      if (span.route !== '') trace.routes.add(span.route)
+      if (span.statusCode === STATUS_ERROR || (span.kind === 2 && span.httpStatus >= 500)) trace.error = true
+      if (span.requestId !== '' && !trace.requestIds.has(span.requestId)) {
+        trace.requestIds.add(span.requestId)
+        let ids = this.byRequestId.get(span.requestId)
+        if (ids === undefined) this.byRequestId.set(span.requestId, (ids = new Set()))
+        ids.add(span.traceId)
+      }
+    }
+  }
+
+  addLogs(logs: readonly Omit<ViewerLog, 'seq'>[]): void {
+    for (const input of logs) {
+      this.counters.logs++
+      const log = input as ViewerLog
+      log.seq = ++this.logSeq
+      const evicted = this.logs.push(log)
+      if (evicted !== undefined) {
+        unindex(this.logsByTrace, evicted.traceId, evicted)
+        unindex(this.logsByRequest, evicted.requestId, evicted)
+      }
+      index(this.logsByTrace, log.traceId, log)
+      index(this.logsByRequest, log.requestId, log)
+    }
+  }
+
+  addMetricPoints(points: readonly ViewerMetricPoint[]): void {
+    for (const point of points) {
+      this.counters.metricPoints++
+      this.metrics.push(point)
+    }
+  }
+
+  trace(traceId: string): StoredTrace | undefined {
+    return this.traceMap.get(traceId.toLowerCase())
+  }
+
+  /** Newest first. */
+  traces(query: TraceQuery = {}): TraceSummary[] {
+    const limit = Math.min(query.limit ?? 100, 1000)
+    const out: TraceSummary[] = []
+    const candidates = this.candidates(query.q)
+    for (let i = candidates.length - 1; i >= 0 && out.length < limit; i--) {
+      const trace = candidates[i]!
+      if (query.service && !trace.services.has(query.service)) continue
+      if (query.route && !trace.routes.has(query.route)) continue
+      if (query.error === true && !trace.error) continue
+      if (query.error === false && trace.error) continue
+      if (query.minDurationMs !== undefined && trace.endMs - trace.startMs < query.minDurationMs) continue
+      const summary = summarise(trace)
+      if (query.status && !statusMatches(summary.httpStatus, query.status)) continue
+      out.push(summary)
+    }
+    return out
+  }
+
+  /** The log records of a trace: by its trace id, and by its request ids for lines written outside a span. */
+  logsOfTrace(trace: StoredTrace): ViewerLog[] {
+    const seen = new Map<number, ViewerLog>()
+    for (const log of this.logsByTrace.get(trace.traceId) ?? []) seen.set(log.seq, log)
+    for (const requestId of trace.requestIds) {
+      for (const log of this.logsByRequest.get(requestId) ?? []) {
+        if (log.traceId === '' || log.traceId === trace.traceId) seen.set(log.seq, log)
+      }
+    }
+    return [...seen.values()].sort((a, b) => a.timeMs - b.timeMs || a.seq - b.seq)
+  }
+
+  /** Newest first. */
+  queryLogs(query: LogQuery = {}): ViewerLog[] {
+    const limit = Math.min(query.limit ?? 200, 2000)
+    const minRank = query.level === undefined ? 0 : (LEVEL_RANK[query.level] ?? 0)
+    const text = query.text?.toLowerCase()
+    const out: ViewerLog[] = []
+    const accept = (log: ViewerLog): boolean => {
+      if (query.service && log.service !== query.service) return true
+      if ((LEVEL_RANK[log.level] ?? 2) < minRank) return true
+      if (query.traceId && log.traceId !== query.traceId) return true
+      if (query.requestId && log.requestId !== query.requestId) return true
+      if (text && !log.body.toLowerCase().includes(text)) return true
+      out.push(log)
+      return out.length < limit
+    }
+    const indexed = query.traceId
+      ? this.logsByTrace.get(query.traceId)
+      : query.requestId
+        ? this.logsByRequest.get(query.requestId)
+        : undefined
+    if (indexed !== undefined || query.traceId || query.requestId) {
+      const list = indexed ?? []
+      for (let i = list.length - 1; i >= 0; i--) if (!accept(list[i]!)) break
+    } else {
+      this.logs.forEachNewest(accept)
+    }
+    return out
+  }
+
+  /** Newest first. */
+  queryMetrics(query: { name?: string; service?: string; limit?: number } = {}): ViewerMetricPoint[] {
+    const limit = Math.min(query.limit ?? 500, 10_000)
+    const out: ViewerMetricPoint[] = []
+    this.metrics.forEachNewest((point) => {
+      if (query.name && point.name !== query.name) return true
+      if (query.service && point.service !== query.service) return true
+      out.push(point)
+      return out.length < limit
+    })
+    return out
+  }
+
+  private candidates(q: string | undefined): StoredTrace[] {
+    if (!q) return [...this.traceMap.values()]
+    const needle = q.trim()
+    const direct = this.traceMap.get(needle.toLowerCase())
+    const found: StoredTrace[] = direct === undefined ? [] : [direct]
+    for (const traceId of this.byRequestId.get(needle) ?? []) {
+      const trace = this.traceMap.get(traceId)
+      if (trace !== undefined && trace !== direct) found.push(trace)
+    }
+    return found.sort((a, b) => a.startMs - b.startMs)
+  }
+
+  private evictOldestTrace(): void {
+    const oldest = this.traceMap.values().next().value as StoredTrace
+    this.traceMap.delete(oldest.traceId)
+    this.counters.tracesEvicted++
+    for (const requestId of oldest.requestIds) {
+      const ids = this.byRequestId.get(requestId)
+      ids?.delete(oldest.traceId)
+      if (ids?.size === 0) this.byRequestId.delete(requestId)
+    }
+  }
+}
+
+/** The list entry of a trace: its root span (no parent here), else its earliest span. */
+export function summarise(trace: StoredTrace): TraceSummary {
+  let root = trace.spans[0]!
+  for (const span of trace.spans) {
+    const rootHasParent = root.parentSpanId !== ''
+    if (
+      (rootHasParent && span.parentSpanId === '') ||
+      (rootHasParent === (span.parentSpanId !== '') && span.startMs < root.startMs)
+    ) {
+      root = span
+    }
+  }
+  return {
+    traceId: trace.traceId,
+    name: root.name,
+    service: root.service,
+    services: [...trace.services],
+    route: root.route,
+    httpStatus: root.httpStatus,
+    startMs: trace.startMs,
+    durationMs: trace.endMs - trace.startMs,
+    spanCount: trace.spans.length,
+    error: trace.error,
+    requestId: root.requestId || ([...trace.requestIds][0] ?? ''),
+  }
+}
+
+function statusMatches(status: number, wanted: string): boolean {
+  if (/^[1-5]xx$/i.test(wanted)) return Math.floor(status / 100) === Number(wanted[0])
+  return String(status) === wanted
+}
+
+function index(map: Map<string, ViewerLog[]>, key: string, log: ViewerLog): void {
+  if (key === '') return
+  const list = map.get(key)
+  if (list === undefined) map.set(key, [log])
+  else list.push(log)
+}
+
+function unindex(map: Map<string, ViewerLog[]>, key: string, log: ViewerLog): void {
+  if (key === '') return
+  const list = map.get(key)
+  if (list === undefined) return
+  // The evicted record is the oldest, so it is first in its list.
+  if (list[0] === log) list.shift()
+  else list.splice(list.indexOf(log), 1)
+  if (list.length === 0) map.delete(key)
+}

@@ -1,0 +1,102 @@
+/**
+ * @module viewer/ui/traces-page
+ * `/traces`: the newest traces, filtered by service, route, status, error and minimum duration,
+ * or found by trace id or request id. Filters live in the URL, so every view is a link.
+ */
+import { api, type ServiceSummary, type TraceSummary } from './client.js'
+import { h, link, replace, select } from './dom.js'
+import { clock, duration } from './format.js'
+
+const FILTERS = ['service', 'route', 'status', 'error', 'minDurationMs', 'q'] as const
+
+export async function tracesPage(main: HTMLElement, params: URLSearchParams): Promise<void> {
+  const query: Record<string, string | undefined> = {}
+  for (const name of FILTERS) query[name] = params.get(name) ?? undefined
+  const [list, services] = await Promise.all([
+    api<{ traces: TraceSummary[]; total: number }>(link('/api/traces', { ...query, limit: '200' })),
+    api<{ services: ServiceSummary[] }>('/api/services'),
+  ])
+  const traces = list?.traces ?? []
+  const serviceNames = (services?.services ?? []).map((s) => s.service)
+  replace(
+    main,
+    h('h1', {}, 'Traces ', h('span', { class: 'dim' }, `· ${traces.length} shown of ${list?.total ?? 0} kept`)),
+    filterForm(query, serviceNames),
+    traces.length === 0
+      ? h('p', { class: 'empty' }, 'No trace matches.')
+      : h(
+          'table',
+          { id: 'trace-list' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', {}, 'time'),
+              h('th', {}, 'trace'),
+              h('th', {}, 'services'),
+              h('th', {}, 'route'),
+              h('th', { class: 'num' }, 'status'),
+              h('th', { class: 'num' }, 'duration'),
+              h('th', { class: 'num' }, 'spans'),
+              h('th', {}, 'request id'),
+            ),
+          ),
+          h('tbody', {}, ...traces.map(traceRow)),
+        ),
+  )
+}
+
+function filterForm(query: Record<string, string | undefined>, services: string[]): HTMLElement {
+  const input = (name: string, placeholder: string, size = 'text') =>
+    h('input', { name, type: size, placeholder, value: query[name] ?? '' })
+  return h(
+    'form',
+    { class: 'filters', id: 'filters' },
+    h(
+      'label',
+      {},
+      'service',
+      select('service', [['', 'any'], ...services.map((s) => [s, s] as const)], query.service ?? ''),
+    ),
+    h('label', {}, 'route', input('route', '/api/items/:id')),
+    h('label', {}, 'status', input('status', '200 or 5xx')),
+    h(
+      'label',
+      {},
+      'error',
+      select(
+        'error',
+        [
+          ['', 'any'],
+          ['true', 'errors only'],
+          ['false', 'no errors'],
+        ],
+        query.error ?? '',
+      ),
+    ),
+    h('label', {}, 'min duration (ms)', input('minDurationMs', '0', 'number')),
+    h('label', {}, 'trace id or request id', input('q', 'search')),
+    h('button', { type: 'submit' }, 'Filter'),
+  )
+}
+
+function traceRow(trace: TraceSummary): HTMLElement {
+  return h(
+    'tr',
+    { data: { traceId: trace.traceId } },
+    h('td', { class: 'mono' }, clock(trace.startMs)),
+    h('td', {}, h('a', { href: `/traces/${encodeURIComponent(trace.traceId)}` }, `${trace.service}: ${trace.name}`)),
+    h('td', {}, trace.services.join(', ')),
+    h('td', { class: 'mono' }, trace.route),
+    h(
+      'td',
+      { class: trace.error ? 'num err' : 'num' },
+      trace.httpStatus === 0 ? (trace.error ? 'error' : '') : trace.httpStatus,
+    ),
+    h('td', { class: 'num' }, duration(trace.durationMs)),
+    h('td', { class: 'num' }, trace.spanCount),
+    h('td', { class: 'mono' }, trace.requestId),
+  )
+}
