@@ -7,13 +7,19 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import type { BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Locator, Page } from 'playwright-core'
 import { Viewer } from '../../src/viewer/index.js'
 import { launchBrowser, SCREENSHOT_DIR } from './browser.js'
 import { loggerFor, simulateRequest, tracerFor } from './helpers.js'
 
 const SCRIPT = '<script>window.__pwned=1</script>'
 const IMG = '<img src=x onerror="window.__pwned=1">'
+
+/** What a person sees: innerText honours CSS visibility, where textContent would not. */
+async function visibleText(locator: Locator): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what these tests assert on
+  return locator.innerText()
+}
 
 describe('viewer in a browser', () => {
   const viewer = new Viewer({ port: 0 })
@@ -32,13 +38,22 @@ describe('viewer in a browser', () => {
     const notifier = tracerFor(base, 'notifier', 'json')
     const logs = loggerFor(base, 'doctor-api')
     for (let i = 0; i < 12; i++) {
-      simulateRequest(api, { route: '/api/patients/:id', status: i % 6 === 0 ? 500 : 200, requestId: `warm-${i}` }, logs.logger)
+      simulateRequest(
+        api,
+        { route: '/api/patients/:id', status: i % 6 === 0 ? 500 : 200, requestId: `warm-${i}` },
+        logs.logger,
+      )
       simulateRequest(notifier, { route: '/notify', status: 202, requestId: `warm-n-${i}` })
     }
     traceId = simulateRequest(api, { route: '/api/appointments', status: 201, requestId: 'browser-req-1' }, logs.logger)
     hostileTraceId = simulateRequest(
       api,
-      { route: '/api/search', status: 200, requestId: 'hostile-1', attributes: { 'user.query': SCRIPT, 'user.agent': IMG } },
+      {
+        route: '/api/search',
+        status: 200,
+        requestId: 'hostile-1',
+        attributes: { 'user.query': SCRIPT, 'user.agent': IMG },
+      },
       logs.logger,
     )
     await Promise.all([api.provider.forceFlush(), notifier.provider.forceFlush(), logs.provider.forceFlush()])
@@ -63,27 +78,27 @@ describe('viewer in a browser', () => {
     const page = await open('/traces?service=doctor-api')
     const row = page.locator(`tr[data-trace-id="${traceId}"]`)
     assert.equal(await row.count(), 1)
-    assert.match((await row.innerText()) ?? '', /\/api\/appointments/)
+    assert.match((await row.textContent()) ?? '', /\/api\/appointments/)
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'traces.png'), fullPage: false })
     await row.locator('a').click()
     await page.waitForURL(`**/traces/${traceId}`)
     await page.waitForSelector('#waterfall')
-    assert.equal(await page.locator('#trace-id').innerText(), traceId)
+    assert.equal(await visibleText(page.locator('#trace-id')), traceId)
     await page.close()
   })
 
   it('shows the spans of the trace and its correlated log lines', async () => {
     const page = await open(`/traces/${traceId}`)
-    const waterfall = await page.locator('#waterfall').innerText()
+    const waterfall = await visibleText(page.locator('#waterfall'))
     assert.match(waterfall, /GET \/api\/appointments/)
     assert.match(waterfall, /db\.query/)
     assert.match(waterfall, /handled \/api\/appointments/)
-    const logLines = await page.locator('table.logs tbody tr').allInnerTexts()
+    const logLines = await page.locator('table.logs tbody tr').allTextContents()
     assert.equal(logLines.length, 1)
     assert.match(logLines[0]!, /handled \/api\/appointments/)
     assert.match(logLines[0]!, /browser-req-1/)
     await page.locator('.wf-row').first().click()
-    assert.match(await page.locator('.details').first().innerText(), /http\.route/)
+    assert.match(await visibleText(page.locator('.details').first()), /http\.route/)
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'trace.png'), fullPage: true })
     await page.close()
   })
@@ -91,7 +106,7 @@ describe('viewer in a browser', () => {
   it('renders hostile span attributes as text and runs nothing', async () => {
     const page = await open(`/traces/${hostileTraceId}`)
     await page.locator('.wf-row').first().click()
-    const details = await page.locator('.details').first().innerText()
+    const details = await visibleText(page.locator('.details').first())
     assert.ok(details.includes(SCRIPT), 'the <script> text is visible')
     assert.ok(details.includes(IMG), 'the <img onerror> text is visible')
     assert.equal(await page.locator('.details script, .details img').count(), 0)
@@ -103,7 +118,7 @@ describe('viewer in a browser', () => {
 
   it('shows golden signals per service and route, and logs linking to traces', async () => {
     const services = await open('/services')
-    const text = await services.locator('main').innerText()
+    const text = await visibleText(services.locator('main'))
     assert.match(text, /doctor-api/)
     assert.match(text, /notifier/)
     assert.match(text, /\/api\/patients\/:id/)
