@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module'
 import { type DestinationStream, destination, type Logger, pino } from 'pino'
-import { storage } from '../pipeline/context.js'
+import { type RequestContext, storage } from '../pipeline/context.js'
 
 /** Paths pino redacts by default: credentials in headers and password-like fields, one or two levels deep. */
 export const DEFAULT_REDACT = [
@@ -46,11 +46,25 @@ const LOG_BATCH_BYTES = 16000
 const LOG_FLUSH_MS = 100
 
 /**
+ * Set by the tracing module: the fields of the innermost manual span, when one is active (its
+ * span_id differs from the request's). Undefined when tracing is off, so plain requests pay nothing.
+ */
+let spanFields: ((request: RequestContext | undefined) => Record<string, string> | undefined) | undefined
+
+export function setSpanFieldsProvider(provider: typeof spanFields): void {
+  spanFields = provider
+}
+
+/**
  * Merges `request_id` (and the trace fields the tracing module sets) of the request in flight.
  * Built once per request, on the first line that needs it.
  */
 function mixin(): Record<string, string> {
   const context = storage.getStore()
+  if (spanFields !== undefined) {
+    const fields = spanFields(context)
+    if (fields !== undefined) return fields
+  }
   if (context === undefined) return NO_FIELDS
   return context.logFields ?? context.buildLogFields()
 }

@@ -1,0 +1,39 @@
+/**
+ * @module tracing/ids
+ * Trace and span ids from a pooled random buffer, and an id generator that can be handed the trace
+ * id the pipeline already drew, so the SDK's sampler sees the id the pipeline's decision was made on.
+ */
+import { randomFillSync } from 'node:crypto'
+import type { IdGenerator } from '@opentelemetry/sdk-trace-base'
+
+const POOL_BYTES = 4096
+let pool = Buffer.alloc(0)
+let offset = POOL_BYTES
+
+function randomHex(bytes: number): string {
+  if (offset + bytes > pool.length) {
+    pool = randomFillSync(Buffer.allocUnsafe(POOL_BYTES))
+    offset = 0
+  }
+  const hex = pool.toString('hex', offset, offset + bytes)
+  offset += bytes
+  // An all-zero id is invalid in W3C trace context; astronomically rare, but cheap to rule out.
+  return /^0+$/.test(hex) ? randomHex(bytes) : hex
+}
+
+export const randomTraceId = (): string => randomHex(16)
+export const randomSpanId = (): string => randomHex(8)
+
+export class HandoverIdGenerator implements IdGenerator {
+  /** Used (once) as the next trace id instead of a random one. */
+  next: string | undefined = undefined
+
+  generateTraceId = (): string => {
+    const next = this.next
+    if (next === undefined) return randomTraceId()
+    this.next = undefined
+    return next
+  }
+
+  generateSpanId = (): string => randomSpanId()
+}

@@ -1,0 +1,123 @@
+/**
+ * @module tracing/options
+ * Tracing options and the standard OpenTelemetry environment variables, resolved once.
+ * https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/
+ */
+import { SightlineOptionError } from '../core/errors.js'
+
+export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc'
+export type TracesExporter = 'otlp' | 'console' | 'none'
+export type SamplerName =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio'
+
+export interface TracingOptions {
+  /** Service name; defaults to the Sightline instance's. */
+  serviceName?: string
+  serviceVersion?: string
+  /** `deployment.environment.name`. Env `SIGHTLINE_ENVIRONMENT`, else `NODE_ENV`. */
+  environment?: string
+  /** Sampler. Env `OTEL_TRACES_SAMPLER`. Default `parentbased_traceidratio`. */
+  sampler?: SamplerName
+  /** Ratio for the ratio samplers. Env `OTEL_TRACES_SAMPLER_ARG`. Default 0.1 (the brief: 1–10 %). */
+  ratio?: number
+  /** Env `OTEL_TRACES_EXPORTER`. Default `otlp` when an endpoint is set, else `none`. */
+  exporter?: TracesExporter
+  /** Env `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, or `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`. */
+  endpoint?: string
+  /** Env `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, `OTEL_EXPORTER_OTLP_PROTOCOL`. Default `http/protobuf`. */
+  protocol?: OtlpProtocol
+  /** Env `OTEL_BSP_MAX_QUEUE_SIZE`. Default 2048: spans past it are dropped and counted. */
+  maxQueueSize?: number
+  /** Env `OTEL_BSP_SCHEDULE_DELAY`. Default 5000 ms. */
+  scheduledDelayMillis?: number
+  /** Env `OTEL_BSP_EXPORT_TIMEOUT`. Default 30000 ms (Sightline's shutdown bounds the final flush). */
+  exportTimeoutMillis?: number
+  /** Env `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`. Default 512. */
+  maxExportBatchSize?: number
+}
+
+export interface ResolvedTracingOptions {
+  disabled: boolean
+  serviceName: string | undefined
+  serviceVersion: string | undefined
+  environment: string | undefined
+  sampler: SamplerName
+  ratio: number
+  exporter: TracesExporter
+  endpoint: string | undefined
+  protocol: OtlpProtocol
+  batch: { maxQueueSize: number; scheduledDelayMillis: number; exportTimeoutMillis: number; maxExportBatchSize: number }
+}
+
+const SAMPLERS = new Set<SamplerName>([
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+])
+const PROTOCOLS = new Set<OtlpProtocol>(['http/protobuf', 'http/json', 'grpc'])
+const EXPORTERS = new Set<TracesExporter>(['otlp', 'console', 'none'])
+
+export function resolveTracingOptions(options: TracingOptions = {}, env = process.env): ResolvedTracingOptions {
+  const sampler = (options.sampler ?? env.OTEL_TRACES_SAMPLER ?? 'parentbased_traceidratio') as SamplerName
+  if (!SAMPLERS.has(sampler)) throw new SightlineOptionError('sampler', `one of ${[...SAMPLERS].join(', ')}`, sampler)
+  const ratio = options.ratio ?? (env.OTEL_TRACES_SAMPLER_ARG ? Number(env.OTEL_TRACES_SAMPLER_ARG) : 0.1)
+  if (!(ratio >= 0 && ratio <= 1)) throw new SightlineOptionError('ratio', 'a number from 0 to 1', ratio)
+  const protocol = (options.protocol ??
+    env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ??
+    env.OTEL_EXPORTER_OTLP_PROTOCOL ??
+    'http/protobuf') as OtlpProtocol
+  if (!PROTOCOLS.has(protocol)) throw new SightlineOptionError('protocol', [...PROTOCOLS].join(' or '), protocol)
+  const endpoint = options.endpoint ?? traceEndpoint(env, protocol)
+  const exporter = (options.exporter ??
+    (env.OTEL_TRACES_EXPORTER?.split(',')[0]?.trim() || (endpoint === undefined ? 'none' : 'otlp'))) as TracesExporter
+  if (!EXPORTERS.has(exporter)) throw new SightlineOptionError('exporter', 'otlp, console or none', exporter)
+  return {
+    disabled: env.OTEL_SDK_DISABLED?.toLowerCase() === 'true',
+    serviceName: options.serviceName ?? env.OTEL_SERVICE_NAME,
+    serviceVersion: options.serviceVersion ?? env.SIGHTLINE_SERVICE_VERSION,
+    environment: options.environment ?? env.SIGHTLINE_ENVIRONMENT ?? env.NODE_ENV,
+    sampler,
+    ratio,
+    exporter,
+    endpoint,
+    protocol,
+    batch: {
+      maxQueueSize: num('maxQueueSize', options.maxQueueSize, env.OTEL_BSP_MAX_QUEUE_SIZE, 2048),
+      scheduledDelayMillis: num(
+        'scheduledDelayMillis',
+        options.scheduledDelayMillis,
+        env.OTEL_BSP_SCHEDULE_DELAY,
+        5000,
+      ),
+      exportTimeoutMillis: num('exportTimeoutMillis', options.exportTimeoutMillis, env.OTEL_BSP_EXPORT_TIMEOUT, 30000),
+      maxExportBatchSize: num(
+        'maxExportBatchSize',
+        options.maxExportBatchSize,
+        env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+        512,
+      ),
+    },
+  }
+}
+
+/** The traces URL: the per-signal variable as given, or the base endpoint plus `/v1/traces` (HTTP only). */
+function traceEndpoint(env: NodeJS.ProcessEnv, protocol: OtlpProtocol): string | undefined {
+  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT
+  if (!base) return undefined
+  return protocol === 'grpc' ? base : `${base.replace(/\/+$/, '')}/v1/traces`
+}
+
+function num(name: string, value: number | undefined, envValue: string | undefined, fallback: number): number {
+  const out = value ?? (envValue ? Number(envValue) : fallback)
+  if (!Number.isInteger(out) || out <= 0) throw new SightlineOptionError(name, 'a positive integer', value ?? envValue)
+  return out
+}

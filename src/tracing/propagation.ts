@@ -1,0 +1,143 @@
+/**
+ * @module tracing/propagation
+ * Outgoing calls carry `traceparent` (and `tracestate`, `baggage`) and the request's `X-Request-ID`;
+ * when the caller's span is sampled, each call gets a client span. Seen through `diagnostics_channel`
+ * (undici/fetch and `node:http`), so nothing is monkey-patched and ESM works the same as CommonJS.
+ */
+import diagnosticsChannel from 'node:diagnostics_channel'
+import type { ClientRequest, IncomingMessage } from 'node:http'
+import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { isTracingSuppressed } from '@opentelemetry/core'
+import { HEADER_REQUEST_ID } from '../core/constants.js'
+import { storage } from '../core/pipeline/context.js'
+import { METHOD_NAMES, methodIndex } from '../core/pipeline/routes.js'
+import { TRACER_NAME } from './spans.js'
+
+interface UndiciRequest {
+  method: string
+  origin: string
+  path: string
+  headers: string | string[]
+  addHeader(name: string, value: string): void
+}
+
+const undiciSpans = new WeakMap<object, Span>()
+
+/** Headers to add for a call made from the active context, and the client span when sampled. */
+function prepare(method: string, url: URL, hasTraceparent: boolean): { headers: Record<string, string>; span?: Span } {
+  const active = context.active()
+  const headers: Record<string, string> = {}
+  if (isTracingSuppressed(active)) return { headers }
+  const request = storage.getStore()
+  if (request !== undefined) headers[HEADER_REQUEST_ID] = request.requestId
+  if (hasTraceparent) return { headers }
+  const parent = trace.getSpan(active)
+  let span: Span | undefined
+  let carrierContext = active
+  if (parent?.isRecording()) {
+    const name = METHOD_NAMES[methodIndex(method)] as string
+    span = trace.getTracer(TRACER_NAME).startSpan(
+      name,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'http.request.method': name,
+          'server.address': url.hostname,
+          'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+          'url.full': `${url.origin}${url.pathname}`,
+        },
+      },
+      active,
+    )
+    carrierContext = trace.setSpan(active, span)
+  }
+  propagation.inject(carrierContext, headers)
+  return { headers, span }
+}
+
+function endSpan(span: Span, status: number | undefined, error?: unknown): void {
+  if (status !== undefined) {
+    span.setAttribute('http.response.status_code', status)
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
+  }
+  if (error !== undefined) {
+    span.recordException(error instanceof Error ? error : String(error))
+    span.setStatus({ code: SpanStatusCode.ERROR })
+    span.setAttribute('error.type', error instanceof Error ? error.name : 'error')
+  }
+  span.end()
+}
+
+const onUndiciCreate = (message: unknown): void => {
+  const request = (message as { request: UndiciRequest }).request
+  try {
+    const existing = Array.isArray(request.headers) ? request.headers.join('\n') : String(request.headers ?? '')
+    const { headers, span } = prepare(
+      request.method,
+      new URL(request.path, request.origin),
+      /(^|\n)traceparent/i.test(existing),
+    )
+    for (const [name, value] of Object.entries(headers)) request.addHeader(name, value)
+    if (span !== undefined) undiciSpans.set(request, span)
+  } catch {
+    // Propagation is best effort: an outgoing call never fails because of it.
+  }
+}
+
+const onUndiciHeaders = (message: unknown): void => {
+  const { request, response } = message as { request: object; response: { statusCode: number } }
+  const span = undiciSpans.get(request)
+  if (span === undefined) return
+  undiciSpans.delete(request)
+  endSpan(span, response.statusCode)
+}
+
+const onUndiciError = (message: unknown): void => {
+  const { request, error } = message as { request: object; error: unknown }
+  const span = undiciSpans.get(request)
+  if (span === undefined) return
+  undiciSpans.delete(request)
+  endSpan(span, undefined, error)
+}
+
+const onHttpClientStart = (message: unknown): void => {
+  const request = (message as { request: ClientRequest }).request
+  try {
+    if (request.headersSent) return
+    const url = new URL(request.path, `${request.protocol}//${request.host}`)
+    const { headers, span } = prepare(request.method, url, request.hasHeader('traceparent'))
+    for (const [name, value] of Object.entries(headers)) if (!request.hasHeader(name)) request.setHeader(name, value)
+    if (span === undefined) return
+    let ended = false
+    request.once('response', (response: IncomingMessage) => {
+      ended = true
+      endSpan(span, response.statusCode)
+    })
+    request.once('error', (error) => {
+      if (ended) return
+      ended = true
+      endSpan(span, undefined, error)
+    })
+  } catch {
+    // Best effort, as above.
+  }
+}
+
+let installed = false
+
+/** Subscribes once per process; returns a function that unsubscribes. */
+export function installPropagation(): () => void {
+  if (installed) return () => {}
+  installed = true
+  diagnosticsChannel.subscribe('undici:request:create', onUndiciCreate)
+  diagnosticsChannel.subscribe('undici:request:headers', onUndiciHeaders)
+  diagnosticsChannel.subscribe('undici:request:error', onUndiciError)
+  diagnosticsChannel.subscribe('http.client.request.start', onHttpClientStart)
+  return () => {
+    installed = false
+    diagnosticsChannel.unsubscribe('undici:request:create', onUndiciCreate)
+    diagnosticsChannel.unsubscribe('undici:request:headers', onUndiciHeaders)
+    diagnosticsChannel.unsubscribe('undici:request:error', onUndiciError)
+    diagnosticsChannel.unsubscribe('http.client.request.start', onHttpClientStart)
+  }
+}

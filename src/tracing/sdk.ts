@@ -1,0 +1,150 @@
+/**
+ * @module tracing/sdk
+ * Builds the OpenTelemetry SDK pieces from resolved options: sampler, resource, exporter, and a
+ * span processor whose drops are counted (the SDK only logs them).
+ */
+import { hostname } from 'node:os'
+import type { Context } from '@opentelemetry/api'
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core'
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  type Resource,
+  resourceFromAttributes,
+} from '@opentelemetry/resources'
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  ParentBasedSampler,
+  type ReadableSpan,
+  type Sampler,
+  type Span,
+  type SpanExporter,
+  type SpanProcessor,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base'
+import type { Counter } from '../core/metrics/counter.js'
+import type { ResolvedTracingOptions } from './options.js'
+
+export const METRIC_SPANS_EXPORTED = 'sightline_spans_exported_total'
+export const METRIC_SPANS_DROPPED = 'sightline_spans_dropped_total'
+
+export function buildSampler(options: ResolvedTracingOptions): Sampler {
+  const ratio = new TraceIdRatioBasedSampler(options.ratio)
+  switch (options.sampler) {
+    case 'always_on':
+      return new AlwaysOnSampler()
+    case 'always_off':
+      return new AlwaysOffSampler()
+    case 'traceidratio':
+      return ratio
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() })
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() })
+    default:
+      return new ParentBasedSampler({ root: ratio })
+  }
+}
+
+export function buildResource(options: ResolvedTracingOptions, fallbackService: string): Resource {
+  const attributes: Record<string, string | number> = {
+    'service.name': options.serviceName ?? fallbackService,
+    'host.name': hostname(),
+    'process.pid': process.pid,
+    'process.runtime.name': 'nodejs',
+    'process.runtime.version': process.versions.node,
+  }
+  if (options.serviceVersion !== undefined) attributes['service.version'] = options.serviceVersion
+  if (options.environment !== undefined) attributes['deployment.environment.name'] = options.environment
+  // OTEL_RESOURCE_ATTRIBUTES fills in what Sightline doesn't set; OTEL_SERVICE_NAME wins over both.
+  const fromEnv = detectResources({ detectors: [envDetector] })
+  const envHasService = fromEnv.attributes['service.name'] !== undefined && options.serviceName === undefined
+  if (envHasService) delete attributes['service.name']
+  return defaultResource()
+    .merge(resourceFromAttributes(attributes))
+    .merge(fromEnv)
+    .merge(options.serviceName === undefined ? null : resourceFromAttributes({ 'service.name': options.serviceName }))
+}
+
+export async function buildExporter(options: ResolvedTracingOptions): Promise<SpanExporter | undefined> {
+  if (options.exporter === 'none') return undefined
+  if (options.exporter === 'console') return new ConsoleSpanExporter()
+  if (options.endpoint === undefined) return undefined
+  // Loaded on demand: grpc pulls in a large dependency tree nobody on http should pay for.
+  // The exporter's own timeout (retries included) matches the processor's, so a hung collector
+  // reports a failure, counted, instead of leaving the export open past the processor's deadline.
+  const config = { url: options.endpoint, timeoutMillis: options.batch.exportTimeoutMillis }
+  if (options.protocol === 'grpc') {
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc')
+    return new OTLPTraceExporter(config)
+  }
+  if (options.protocol === 'http/json') {
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http')
+    return new OTLPTraceExporter(config)
+  }
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto')
+  return new OTLPTraceExporter(config)
+}
+
+/** Counts what the exporter delivered and what it failed to; never changes the result. */
+export class CountingExporter implements SpanExporter {
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly exported: Counter,
+    private readonly dropped: Counter,
+  ) {}
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.inner.export(spans, (result) => {
+      if (result.code === ExportResultCode.SUCCESS) this.exported.inc(spans.length)
+      else this.dropped.inc({ reason: 'export_failed' }, spans.length)
+      done(result)
+    })
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown()
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve()
+  }
+}
+
+/**
+ * A BatchSpanProcessor (bounded queue) whose queue-full drops are counted. The SDK keeps the queue
+ * in `_finishedSpans` and only logs drops through `diag`; reading the length is the one way to count.
+ */
+export class CountingBatchProcessor implements SpanProcessor {
+  private readonly inner: BatchSpanProcessor
+  private readonly queue: { _finishedSpans?: unknown[] }
+  constructor(
+    exporter: SpanExporter,
+    private readonly batch: ResolvedTracingOptions['batch'],
+    private readonly dropped: Counter,
+  ) {
+    this.inner = new BatchSpanProcessor(exporter, batch)
+    this.queue = this.inner as unknown as { _finishedSpans?: unknown[] }
+  }
+
+  onStart(span: Span, parent: Context): void {
+    this.inner.onStart(span, parent)
+  }
+
+  onEnd(span: ReadableSpan): void {
+    if ((this.queue._finishedSpans?.length ?? 0) >= this.batch.maxQueueSize) this.dropped.inc({ reason: 'queue_full' })
+    this.inner.onEnd(span)
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush()
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown()
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * @module tracing/setup
+ * `setupTracing` (the brief's `configure_tracing`): a tracer provider with a resource, a bounded
+ * batch processor and the OTLP exporter, W3C propagation, Sightline's context manager, server spans
+ * from the pipeline, client spans and propagation for outgoing calls, and log correlation.
+ */
+import { context, diag, propagation, type Tracer, trace } from '@opentelemetry/api'
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core'
+import { BasicTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { setSpanFieldsProvider } from '../core/logging/logger.js'
+import type { Sightline } from '../core/sightline.js'
+import { SightlineContextManager } from './context-manager.js'
+import { HandoverIdGenerator } from './ids.js'
+import { type ResolvedTracingOptions, resolveTracingOptions, type TracingOptions } from './options.js'
+import { installPropagation } from './propagation.js'
+import {
+  buildExporter,
+  buildResource,
+  buildSampler,
+  CountingBatchProcessor,
+  CountingExporter,
+  METRIC_SPANS_DROPPED,
+  METRIC_SPANS_EXPORTED,
+} from './sdk.js'
+import { ServerSpans } from './server-spans.js'
+import { TRACER_NAME } from './spans.js'
+
+export interface Tracing {
+  readonly enabled: boolean
+  readonly options: ResolvedTracingOptions
+  readonly tracer: Tracer
+  /** Exports what is queued. Sightline's shutdown calls it. */
+  forceFlush(): Promise<void>
+  /** Flushes, stops exporting, and unregisters the global provider, context manager and propagator. */
+  shutdown(): Promise<void>
+}
+
+/**
+ * @example
+ * const sightline = createSightline({ service: 'doctor-api' })
+ * await setupTracing(sightline) // OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318
+ */
+export async function setupTracing(sightline: Sightline, options: TracingOptions = {}): Promise<Tracing> {
+  const resolved = resolveTracingOptions(options)
+  if (resolved.disabled) {
+    return {
+      enabled: false,
+      options: resolved,
+      tracer: trace.getTracer(TRACER_NAME),
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    }
+  }
+  const exported = sightline.metrics.counter({
+    name: METRIC_SPANS_EXPORTED,
+    help: 'Spans delivered to the exporter endpoint.',
+  })
+  const dropped = sightline.metrics.counter({
+    name: METRIC_SPANS_DROPPED,
+    help: 'Spans lost: queue full, or the export failed, by reason.',
+    labelNames: ['reason'],
+  })
+  const exporter = await buildExporter(resolved)
+  const spanProcessors: SpanProcessor[] =
+    exporter === undefined
+      ? []
+      : [new CountingBatchProcessor(new CountingExporter(exporter, exported, dropped), resolved.batch, dropped)]
+  const ids = new HandoverIdGenerator()
+  const sampler = buildSampler(resolved)
+  const provider = new BasicTracerProvider({
+    resource: buildResource(resolved, sightline.options.service),
+    sampler,
+    idGenerator: ids,
+    spanProcessors,
+  })
+  const contextManager = new SightlineContextManager().enable()
+  const propagator = new CompositePropagator({
+    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+  })
+  // The OpenTelemetry API keeps one global of each; a second setup replaces the first.
+  trace.disable()
+  context.disable()
+  propagation.disable()
+  trace.setGlobalTracerProvider(provider)
+  context.setGlobalContextManager(contextManager)
+  propagation.setGlobalPropagator(propagator)
+  diag.disable()
+
+  const tracer = trace.getTracer(TRACER_NAME)
+  sightline.setTracing(new ServerSpans(provider.getTracer(TRACER_NAME), sampler, ids, propagator))
+  setSpanFieldsProvider((request) => {
+    const explicit = contextManager.explicit()
+    if (explicit === undefined) return undefined
+    const spanContext = trace.getSpanContext(explicit)
+    if (spanContext === undefined) return undefined
+    const fields: Record<string, string> = {
+      trace_id: spanContext.traceId,
+      span_id: spanContext.spanId,
+      trace_flags: (spanContext.traceFlags & 1) === 1 ? '01' : '00',
+    }
+    return request === undefined ? fields : { request_id: request.requestId, ...fields }
+  })
+  const uninstall = installPropagation()
+  const tracing: Tracing = {
+    enabled: true,
+    options: resolved,
+    tracer,
+    forceFlush: () => provider.forceFlush(),
+    async shutdown() {
+      sightline.setTracing(undefined)
+      setSpanFieldsProvider(undefined)
+      uninstall()
+      await provider.shutdown()
+      trace.disable()
+      context.disable()
+      propagation.disable()
+    },
+  }
+  sightline.addFlushable(tracing)
+  if (exporter === undefined && resolved.exporter === 'otlp') {
+    sightline.logger.info('tracing on without an exporter endpoint: spans are correlated in logs, not exported')
+  }
+  return tracing
+}
