@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino'
 import { HTTP_DURATION_BUCKETS } from './constants.js'
 import { SightlineOptionError } from './errors.js'
 import type { ShutdownOptions } from './lifecycle/shutdown.js'
+import type { LogExporter } from './logging/logger.js'
 
 export interface SightlineOptions {
   /** Service name on every log line and span. Env `SIGHTLINE_SERVICE_NAME`, `OTEL_SERVICE_NAME`. */
@@ -17,6 +18,11 @@ export interface SightlineOptions {
   logFormat?: 'json' | 'pretty'
   /** Where log lines go (tests, files). Default stdout. */
   logDestination?: DestinationStream | NodeJS.WritableStream
+  /**
+   * Also export log lines (stdout unchanged). Default: OTLP/HTTP when `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`
+   * or `OTEL_EXPORTER_OTLP_ENDPOINT` is set, else none; `false` turns it off.
+   */
+  logExporter?: LogExporter | false
   /** Extra pino redaction paths, added to the defaults. */
   redact?: readonly string[]
   /** Log query strings on the access line. Env `SIGHTLINE_LOG_QUERY`. Default false. */
@@ -54,6 +60,7 @@ export interface ResolvedOptions {
   logLevel: string
   logFormat: 'json' | 'pretty'
   logDestination: DestinationStream | NodeJS.WritableStream | undefined
+  logExporter: LogExporter | false | undefined
   redact: readonly string[]
   logQuery: boolean
   accessLog: boolean
@@ -107,6 +114,7 @@ export function resolveOptions(options: SightlineOptions = {}, env: NodeJS.Proce
     logLevel,
     logFormat,
     logDestination: options.logDestination,
+    logExporter: options.logExporter,
     redact: list('redact', options.redact),
     logQuery: bool('logQuery', options.logQuery, env.SIGHTLINE_LOG_QUERY, false),
     accessLog: bool('accessLog', options.accessLog, env.SIGHTLINE_ACCESS_LOG, true),

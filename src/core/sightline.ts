@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
+import { otlpLogExporterFromEnv } from '../logging-otlp/from-env.js'
 import { ERROR_CODES } from './errors.js'
 import { type CheckFunction, type CheckOptions, Health } from './health/health.js'
 import { type Drainable, drainableServer, Shutdown } from './lifecycle/shutdown.js'
@@ -54,8 +55,19 @@ export class Sightline {
       pretty: resolved.logFormat === 'pretty',
       redact: [...DEFAULT_REDACT, ...resolved.redact],
       destination: resolved.logDestination,
+      // Log export (OTLP when the standard env vars name an endpoint): a tee around the destination.
+      exporter:
+        resolved.logExporter === false
+          ? undefined
+          : (resolved.logExporter ??
+            otlpLogExporterFromEnv({
+              service: resolved.service,
+              onError: (error) => this.report(error, 'log export'),
+            })),
     })
     this.logger = created.logger
+    const exporting = created.stream as { forceFlush?: () => Promise<void> }
+    if (typeof exporting.forceFlush === 'function') this.flushables.push({ forceFlush: () => exporting.forceFlush!() })
     this.flushLogs = created.flush
     this.metrics = new Registry({
       maxSeriesPerMetric: resolved.maxSeriesPerMetric,

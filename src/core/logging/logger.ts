@@ -39,7 +39,12 @@ export interface LoggerOptions {
   redact: readonly string[]
   /** Where lines go; stdout (asynchronously buffered, flushed at shutdown) by default. */
   destination?: DestinationStream | NodeJS.WritableStream
+  /** Wraps the destination to also export lines elsewhere (e.g. OTLP, see src/logging-otlp); lines still reach it. */
+  exporter?: LogExporter
 }
+
+/** Wraps a destination; the returned stream writes through to it. `forceFlush` is called at shutdown. */
+export type LogExporter = (destination: DestinationStream) => DestinationStream & { forceFlush?(): Promise<void> }
 
 const NO_FIELDS = Object.freeze({})
 const LOG_BATCH_BYTES = 16000
@@ -78,7 +83,8 @@ export interface CreatedLogger {
 }
 
 export function createLogger(options: LoggerOptions): CreatedLogger {
-  const stream = resolveDestination(options)
+  const resolved = resolveDestination(options)
+  const stream = options.exporter === undefined ? resolved : options.exporter(resolved)
   const logger = pino(
     {
       level: options.level,
