@@ -22,6 +22,7 @@ export interface AppOptions {
   db: Database
   cache: Cache
   demo?: DemoFaults
+  notifierUrl?: string
 }
 
 /** Largest request body accepted; larger ones get a 413. */
@@ -37,6 +38,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     repository: new Repository(db, cache, sightline.logger),
     metrics: createMetrics(sightline),
     demo: options.demo ?? { errorRate: 0, latencyMs: 0 },
+    notifierUrl: options.notifierUrl,
   }
   sightline.addCheck('database', () => db.query('SELECT 1'), { timeoutMs: 1000 })
   sightline.addCheck('cache', () => cache.ping(), { timeoutMs: 500, critical: false })

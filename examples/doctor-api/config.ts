@@ -16,6 +16,8 @@ export interface Config {
   /** PGlite data directory; in memory when unset. */
   pgliteDir: string | undefined
   demo: DemoFaults
+  /** The notifier service; NOTIFIER_URL, default http://127.0.0.1:8001. */
+  notifierUrl: string | undefined
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -35,5 +37,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? '0.0.0.0',
     pgliteDir: env.PGLITE_DIR || undefined,
     demo: { errorRate, latencyMs },
+    notifierUrl: env.NOTIFIER_URL === '' ? undefined : (env.NOTIFIER_URL ?? 'http://127.0.0.1:8001'),
   }
 }

@@ -14,4 +14,6 @@ export interface Deps {
   repository: Repository
   metrics: AppMetrics
   demo: DemoFaults
+  /** Base URL of the notifier service; notifications are skipped when unset. */
+  notifierUrl: string | undefined
 }

@@ -3,6 +3,7 @@
  * `npm start`: doctor-api on PORT (default 8000) with embedded PGlite and an in-memory cache.
  */
 import { createSightline } from 'sightline'
+import { setupTracing } from 'sightline/tracing'
 import { buildApp } from './app.js'
 import { loadConfig } from './config.js'
 import { MemoryCache } from './storage/cache.js'
@@ -11,12 +12,13 @@ import { migrate } from './storage/migrations.js'
 
 const config = loadConfig()
 const sightline = createSightline({ service: 'doctor-api', shutdown: { exit: true } })
+await setupTracing(sightline)
 const db = await openPglite(config.pgliteDir)
 const applied = await migrate(db)
 const cache = new MemoryCache()
 sightline.onShutdown('database', () => db.close())
 sightline.onShutdown('cache', () => cache.close())
-const app = await buildApp({ sightline, db, cache, demo: config.demo })
+const app = await buildApp({ sightline, db, cache, demo: config.demo, notifierUrl: config.notifierUrl })
 await app.listen({ port: config.port, host: config.host })
 const address = app.server.address()
 const port = typeof address === 'object' && address !== null ? address.port : config.port

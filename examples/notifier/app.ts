@@ -1,0 +1,37 @@
+/**
+ * @module notifier/app
+ * The second service of the brief's distributed trace (Express): doctor-api calls `POST /notify`
+ * when an appointment is booked. Its spans and log lines share doctor-api's trace and request ids.
+ */
+import express, { type Express } from 'express'
+import type { Sightline } from 'sightline'
+import { sightlineExpress, sightlineExpressErrors } from 'sightline/express'
+import { withSpan } from 'sightline/tracing'
+
+export function buildNotifier(sightline: Sightline): Express {
+  const app = express()
+  app.use(sightlineExpress({ sightline }))
+  app.use(express.json({ limit: '16kb' }))
+  app.post('/notify', async (req, res) => {
+    const appointmentId = Number(req.body?.appointment_id)
+    if (!Number.isInteger(appointmentId) || appointmentId < 1) {
+      res.status(400).json({ error: 'appointment_id must be a positive integer' })
+      return
+    }
+    await withSpan('deliver_email', async (span) => {
+      span.setAttribute('appointment.id', appointmentId)
+      // Stands in for the mail provider's API.
+      await new Promise((resolve) => setTimeout(resolve, 3))
+    })
+    sightline.logger.info({ appointment_id: appointmentId }, 'notification sent')
+    res.status(202).json({ appointment_id: appointmentId, status: 'sent' })
+  })
+  app.use(sightlineExpressErrors())
+  app.use(
+    (error: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      const status = error.status !== undefined && error.status >= 400 && error.status < 500 ? error.status : 500
+      res.status(status).json({ error: status === 500 ? 'internal error' : error.message })
+    },
+  )
+  return app
+}

@@ -1,0 +1,137 @@
+/**
+ * The brief's distributed trace with two real processes: doctor-api and the notifier, both from
+ * dist/, exporting over OTLP/HTTP to an in-test receiver. One POST /api/appointments is one trace.
+ */
+import assert from 'node:assert/strict'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { after, before, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { OtlpReceiver } from '../helpers/otlp-receiver.js'
+import { collectJsonLines, type JsonLine } from '../helpers/process.js'
+
+const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url))
+
+function startService(
+  script: string,
+  env: Record<string, string>,
+): { child: ChildProcess; lines: JsonLine[]; port: Promise<number> } {
+  const child = spawn(process.execPath, [`${EXAMPLES}${script}`], {
+    env: { ...process.env, LOG_FORMAT: 'json', SIGHTLINE_SHUTDOWN_DELAY_MS: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let announce: (port: number) => void
+  const port = new Promise<number>((resolve) => (announce = resolve))
+  const lines = collectJsonLines(child, (line) => {
+    if (typeof line.port === 'number' && String(line.msg).includes('listening on')) announce(line.port)
+  })
+  return { child, lines, port }
+}
+
+let receiver: OtlpReceiver
+let notifier: ReturnType<typeof startService>
+let doctor: ReturnType<typeof startService>
+
+before(async () => {
+  receiver = await new OtlpReceiver().start()
+  const otel = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_TRACES_SAMPLER_ARG: '1',
+    OTEL_BSP_SCHEDULE_DELAY: '200',
+  }
+  notifier = startService('notifier/main.js', { ...otel, NOTIFIER_PORT: '0' })
+  const notifierPort = await notifier.port
+  doctor = startService('doctor-api/main.js', { ...otel, PORT: '0', NOTIFIER_URL: `http://127.0.0.1:${notifierPort}` })
+  await doctor.port
+})
+
+after(async () => {
+  for (const service of [doctor, notifier]) {
+    if (service.child.exitCode === null) {
+      service.child.kill('SIGTERM')
+      await once(service.child, 'exit')
+    }
+  }
+  await receiver.close()
+})
+
+test('one POST /api/appointments is one trace across doctor-api and the notifier', async () => {
+  const base = `http://127.0.0.1:${await doctor.port}`
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    })
+  const patient = (await (
+    await post('/api/patients', { name: 'Ada', email: 'ada@example.com', date_of_birth: '1990-01-01' })
+  ).json()) as {
+    id: number
+  }
+  const response = await post(
+    '/api/appointments',
+    { patient_id: patient.id, doctor: 'Dr. Watson', starts_at: '2026-12-01T09:30:00Z' },
+    { 'x-request-id': 'cross-1' },
+  )
+  assert.equal(response.status, 201)
+
+  const deadline = Date.now() + 8000
+  while (Date.now() < deadline && receiver.byName('deliver_email').length === 0)
+    await new Promise((r) => setTimeout(r, 100))
+  const server = receiver.byName('POST /api/appointments')[0]
+  assert.ok(server, `spans: ${receiver.spans.map((s) => `${s.resource['service.name']}:${s.name}`).join(', ')}`)
+  const traceId = server.traceId
+  const inTrace = receiver.spans.filter((s) => s.traceId === traceId)
+  const one = (name: string, service: string) => {
+    const span = inTrace.find((s) => s.name === name && s.resource['service.name'] === service)
+    assert.ok(span, `${service}:${name} in the trace`)
+    return span
+  }
+  const processing = one('process_appointment', 'doctor-api')
+  const notify = one('send_notification', 'doctor-api')
+  const calendar = one('sync_calendar', 'doctor-api')
+  const client = one('POST', 'doctor-api')
+  const remote = one('POST /notify', 'notifier')
+  const email = one('deliver_email', 'notifier')
+  assert.equal(processing.parentSpanId, server.spanId)
+  assert.equal(notify.parentSpanId, processing.spanId)
+  assert.equal(calendar.parentSpanId, processing.spanId)
+  assert.equal(client.parentSpanId, notify.spanId)
+  assert.equal(remote.parentSpanId, client.spanId)
+  assert.equal(email.parentSpanId, remote.spanId)
+  assert.equal(processing.attributes['appointment.id'], 1)
+
+  // Both services' log lines for this request carry the same trace_id and request_id.
+  const forRequest = (lines: JsonLine[]) => lines.filter((l) => l.request_id === 'cross-1')
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const doctorLines = forRequest(doctor.lines)
+  const notifierLines = forRequest(notifier.lines)
+  assert.ok(doctorLines.some((l) => l.msg === 'appointment created'))
+  assert.ok(notifierLines.some((l) => l.msg === 'notification sent'))
+  for (const line of [...doctorLines, ...notifierLines]) assert.equal(line.trace_id, traceId, JSON.stringify(line))
+})
+
+test('a notifier that is down fails the notification span, not the booking', async () => {
+  notifier.child.kill('SIGTERM')
+  await once(notifier.child, 'exit')
+  const base = `http://127.0.0.1:${await doctor.port}`
+  const response = await fetch(`${base}/api/appointments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': 'cross-2' },
+    body: JSON.stringify({ patient_id: 1, doctor: 'Dr. Who', starts_at: '2026-12-02T09:30:00Z' }),
+  })
+  assert.equal(response.status, 201)
+  const deadline = Date.now() + 5000
+  while (
+    Date.now() < deadline &&
+    !doctor.lines.some((l) => l.request_id === 'cross-2' && l.msg === 'notification failed')
+  ) {
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  assert.ok(doctor.lines.some((l) => l.request_id === 'cross-2' && l.msg === 'notification failed'))
+  while (Date.now() < deadline && !receiver.spans.some((s) => s.name === 'send_notification' && s.status?.code === 2)) {
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  assert.ok(receiver.spans.some((s) => s.name === 'send_notification' && s.status?.code === 2))
+})
