@@ -4,7 +4,7 @@
  * `/api/traces?service&route&status&error&minDurationMs&q&limit`, `/api/traces/<trace_id>`,
  * `/api/logs?service&level&text&requestId&traceId&limit`, `/api/metrics?name&service`, `/api/stats`.
  */
-import { type Store, summarise } from './store.js'
+import type { Store } from './store.js'
 
 export interface ApiResponse {
   status: number
@@ -37,7 +37,7 @@ export function handleApi(store: Store, url: URL): ApiResponse | undefined {
     const trace = store.trace(decodeURIComponent(path.slice('/api/traces/'.length)))
     if (trace === undefined) return { status: 404, body: { message: 'trace not found' } }
     const spans = [...trace.spans].sort((a, b) => a.startMs - b.startMs)
-    return ok({ ...summarise(trace), spans, logs: store.logsOfTrace(trace) })
+    return ok({ ...store.summary(trace), spans, logs: store.logsOfTrace(trace) })
   }
   if (path === '/api/logs') {
     const logs = store.queryLogs({

@@ -187,18 +187,29 @@ export class Store {
       if (query.error === true && !trace.error) continue
       if (query.error === false && trace.error) continue
       if (query.minDurationMs !== undefined && trace.endMs - trace.startMs < query.minDurationMs) continue
-      const summary = summarise(trace)
+      const summary = this.summary(trace)
       if (query.status && !statusMatches(summary.httpStatus, query.status)) continue
       out.push(summary)
     }
     return out
   }
 
+  /** The list entry of a trace, its request id taken from its log lines when no span carries one. */
+  summary(trace: StoredTrace): TraceSummary {
+    const summary = summarise(trace)
+    if (summary.requestId === '') {
+      summary.requestId = this.logsByTrace.get(trace.traceId)?.find((log) => log.requestId !== '')?.requestId ?? ''
+    }
+    return summary
+  }
+
   /** The log records of a trace: by its trace id, and by its request ids for lines written outside a span. */
   logsOfTrace(trace: StoredTrace): ViewerLog[] {
     const seen = new Map<number, ViewerLog>()
     for (const log of this.logsByTrace.get(trace.traceId) ?? []) seen.set(log.seq, log)
-    for (const requestId of trace.requestIds) {
+    const requestIds = new Set(trace.requestIds)
+    for (const log of seen.values()) if (log.requestId !== '') requestIds.add(log.requestId)
+    for (const requestId of requestIds) {
       for (const log of this.logsByRequest.get(requestId) ?? []) {
         if (log.traceId === '' || log.traceId === trace.traceId) seen.set(log.seq, log)
       }
@@ -253,7 +264,11 @@ export class Store {
     const needle = q.trim()
     const direct = this.traceMap.get(needle.toLowerCase())
     const found: StoredTrace[] = direct === undefined ? [] : [direct]
-    for (const traceId of this.byRequestId.get(needle) ?? []) {
+    // A request id names a trace through a span attribute, or through the log lines that carry both ids
+    // (Sightline puts request_id on log lines, not on spans).
+    const traceIds = new Set(this.byRequestId.get(needle))
+    for (const log of this.logsByRequest.get(needle) ?? []) if (log.traceId !== '') traceIds.add(log.traceId)
+    for (const traceId of traceIds) {
       const trace = this.traceMap.get(traceId)
       if (trace !== undefined && trace !== direct) found.push(trace)
     }

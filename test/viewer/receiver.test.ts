@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { gzipSync } from 'node:zlib'
+import { context, SpanKind, trace } from '@opentelemetry/api'
 import { Viewer } from '../../src/viewer/index.js'
 import { getJson, loggerFor, simulateRequest, tracerFor } from './helpers.js'
 
@@ -100,6 +101,25 @@ describe('viewer: OTLP receiver with the real exporters', () => {
     )
     const byText = await getJson<{ logs: { requestId: string }[] }>(`${base}/api/logs?service=with-logs&text=HANDLED`)
     assert.equal(byText.logs[0]?.requestId, 'req-logged')
+  })
+
+  it('finds a trace by a request id that only its log lines carry (as Sightline writes them)', async () => {
+    const setup = tracerFor(base, 'ids-in-logs', 'json')
+    const logs = loggerFor(base, 'ids-in-logs')
+    const span = setup.tracer.startSpan('GET /only-logs', { kind: SpanKind.SERVER })
+    logs.logger.emit({
+      body: 'request handled',
+      attributes: { request_id: 'req-from-log' },
+      context: trace.setSpan(context.active(), span),
+    })
+    span.end()
+    await Promise.all([setup.provider.shutdown(), logs.provider.shutdown()])
+    const found = await getJson<{ traces: { traceId: string; requestId: string }[] }>(
+      `${base}/api/traces?q=req-from-log`,
+    )
+    assert.deepEqual(found.traces, [
+      { ...found.traces[0], traceId: span.spanContext().traceId, requestId: 'req-from-log' },
+    ])
   })
 
   it('computes golden signals per service and route from server spans', async () => {
