@@ -30,6 +30,15 @@ const plugin: FastifyPluginCallback<FastifySightlineOptions> = (fastify, options
   sightline.manage({ ...server, close: () => fastify.close() })
   fastify.decorate('sightline', sightline)
 
+  addRouteHooks(fastify, pipeline)
+  done()
+}
+
+/**
+ * Attaches each route's template to the request context (a hook built once per route at
+ * registration) and keeps errors Fastify handles for the access line and span.
+ */
+export function addRouteHooks(fastify: FastifyInstance, pipeline: Pipeline): void {
   fastify.addHook('onRoute', (route: RouteOptions) => {
     const state = pipeline.route(route.url)
     // One closure per route, built here, so the request path does no lookup.
@@ -41,15 +50,12 @@ const plugin: FastifyPluginCallback<FastifySightlineOptions> = (fastify, options
     const existing = route.onRequest
     route.onRequest = existing === undefined ? [attach] : [attach, ...(Array.isArray(existing) ? existing : [existing])]
   })
-
   fastify.addHook('onError', (_request, reply, error, next) => {
     const context = Pipeline.contextOf(reply.raw)
     if (context !== undefined) context.error = error
     next()
   })
-  done()
 }
-
 // Same effect as fastify-plugin: hooks apply to the whole application, not an encapsulated child.
 ;(plugin as unknown as Record<symbol, unknown>)[Symbol.for('skip-override')] = true
 ;(plugin as unknown as Record<symbol, unknown>)[Symbol.for('fastify.display-name')] = 'sightline'

@@ -1,1 +1,1 @@
-export { type FastifySightlineOptions, sightlineFastify } from './fastify.js'
+export { addRouteHooks, type FastifySightlineOptions, sightlineFastify } from './fastify.js'

@@ -1,0 +1,66 @@
+/**
+ * @module register
+ * The zero-code launcher (the brief's `opentelemetry-instrument`): `node --import sightline/register app.js`
+ * gives an unmodified Fastify, Express or `node:http` app — ESM or CommonJS — request ids, access
+ * logs, RED metrics by route template, tracing, and `/metrics`, `/healthz`, `/readyz` on an ops port.
+ *
+ * How: every server made by `http.createServer`/`https.createServer` is instrumented as it is
+ * created (the module export is replaced and ESM named imports re-synced); Fastify instances are
+ * seen through its `fastify.initialization` diagnostics channel, so route templates come from
+ * Fastify's router; Express routes are read from `req.route` when the response ends.
+ */
+import diagnosticsChannel from 'node:diagnostics_channel'
+import type { IncomingMessage } from 'node:http'
+import http from 'node:http'
+import https from 'node:https'
+import { syncBuiltinESMExports } from 'node:module'
+import { expressRoute } from '../adapters/express/express.js'
+import type { FastifyInstance } from '../adapters/fastify/fastify.js'
+import { addRouteHooks } from '../adapters/fastify/fastify.js'
+import { compileRoutes } from '../adapters/http/route-matcher.js'
+import { createSightline } from '../core/default.js'
+import type { Sightline } from '../core/sightline.js'
+import { setupTracing } from '../tracing/setup.js'
+
+/** The ops port when SIGHTLINE_OPS_PORT is not set (OpenTelemetry's Prometheus exporter port). */
+export const DEFAULT_OPS_PORT = 9464
+
+const kRegistered = Symbol.for('sightline.register')
+
+export async function register(env: NodeJS.ProcessEnv = process.env): Promise<Sightline> {
+  const global = globalThis as { [kRegistered]?: Sightline }
+  const existing = global[kRegistered]
+  if (existing !== undefined) return existing
+  // Created before createServer is replaced, so the ops server is not instrumented as app traffic.
+  const sightline = createSightline({
+    opsPort: env.SIGHTLINE_OPS_PORT === undefined ? DEFAULT_OPS_PORT : Number(env.SIGHTLINE_OPS_PORT),
+    shutdown: { exit: true },
+  })
+  global[kRegistered] = sightline
+  await setupTracing(sightline)
+
+  const templates = env.SIGHTLINE_ROUTES?.split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '')
+  const matchTemplate = templates === undefined || templates.length === 0 ? undefined : compileRoutes(templates)
+  const resolveRoute = (req: IncomingMessage) => expressRoute(req) ?? matchTemplate?.(req)
+
+  for (const module of [http, https] as const) {
+    const original = module.createServer as (...args: unknown[]) => http.Server
+    const patched = function createServer(this: unknown, ...args: unknown[]) {
+      return sightline.instrument(original.apply(this, args), resolveRoute)
+    }
+    ;(module as { createServer: unknown }).createServer = patched
+  }
+  syncBuiltinESMExports()
+
+  const pipeline = sightline.pipeline(resolveRoute)
+  diagnosticsChannel.subscribe('fastify.initialization', (message) => {
+    try {
+      addRouteHooks((message as { fastify: FastifyInstance }).fastify, pipeline)
+    } catch (error) {
+      sightline.report(error, 'register.fastify')
+    }
+  })
+  return sightline
+}

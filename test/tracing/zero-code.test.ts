@@ -1,0 +1,153 @@
+/**
+ * The zero-code launcher on unmodified apps — Fastify, Express, node:http; ESM and CommonJS — and
+ * through `sightline run`: request ids, access lines with route templates, RED metrics and health
+ * on the ops port, and server spans exported over OTLP.
+ */
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
+import { after, before, describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { findSamples, parseMetrics } from '../helpers/metrics.js'
+import { OtlpReceiver } from '../helpers/otlp-receiver.js'
+import { collectJsonLines } from '../helpers/process.js'
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const REGISTER = `${ROOT}dist/src/register/index.js`
+const CLI = `${ROOT}dist/src/cli/main.js`
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await (await fetch(url)).arrayBuffer()
+      return
+    } catch (error) {
+      if (i > 150) throw error
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+}
+
+/** Polls `find` until it returns something (spans and batched log lines arrive asynchronously). */
+async function eventually<T>(find: () => T | undefined, timeoutMs = 5000): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const found = find()
+    if (found !== undefined || Date.now() > deadline) return found
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+let receiver: OtlpReceiver
+before(async () => {
+  receiver = await new OtlpReceiver().start()
+})
+after(() => receiver.close())
+
+const CASES = [
+  ['fastify.mjs', '/users/:id'],
+  ['fastify.cjs', '/users/:id'],
+  ['express.mjs', '/users/:id'],
+  ['express.cjs', '/users/:id'],
+  ['http.mjs', '/users/:id'],
+  ['http.cjs', '/users/:id'],
+] as const
+
+describe('node --import sightline/register', () => {
+  for (const [app, route] of CASES) {
+    test(`an unmodified ${app} gets every pillar`, async () => {
+      const [port, opsPort] = [await freePort(), await freePort()]
+      const child = spawn(process.execPath, ['--import', REGISTER, `${ROOT}test/fixtures/zero-code/${app}`], {
+        env: {
+          ...process.env,
+          PORT: String(port),
+          SIGHTLINE_OPS_PORT: String(opsPort),
+          SIGHTLINE_SERVICE_NAME: `zero-${app}`,
+          SIGHTLINE_ROUTES: app.startsWith('http') ? '/users/:id' : '',
+          SIGHTLINE_SHUTDOWN_DELAY_MS: '0',
+          LOG_FORMAT: 'json',
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+          OTEL_TRACES_SAMPLER_ARG: '1',
+          OTEL_BSP_SCHEDULE_DELAY: '100',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
+      const lines = collectJsonLines(child)
+      try {
+        await waitFor(`http://127.0.0.1:${port}/users/0`)
+        const response = await fetch(`http://127.0.0.1:${port}/users/42`, { headers: { 'x-request-id': `zc-${app}` } })
+        assert.equal(response.status, 200)
+        assert.equal(response.headers.get('x-request-id'), `zc-${app}`)
+        const ops = `http://127.0.0.1:${opsPort}`
+        assert.equal((await fetch(`${ops}/healthz`)).status, 200)
+        assert.equal((await fetch(`${ops}/readyz`)).status, 200)
+        const samples = parseMetrics(await (await fetch(`${ops}/metrics`)).text())
+        assert.ok(
+          findSamples(samples, 'http_server_request_duration_seconds_count', { http_route: route }).length > 0,
+          `route label ${route}`,
+        )
+        const span = await eventually(() =>
+          receiver.spans.find(
+            (s) => s.resource['service.name'] === `zero-${app}` && s.attributes['url.path'] === '/users/42',
+          ),
+        )
+        assert.equal(span?.name, `GET ${route}`)
+        const access = await eventually(() =>
+          lines.find((l) => l.request_id === `zc-${app}` && l.msg === 'request completed'),
+        )
+        assert.equal(access?.route, route)
+        assert.equal(access?.trace_id, span?.traceId)
+      } finally {
+        child.kill('SIGTERM')
+        await once(child, 'exit')
+      }
+    })
+  }
+})
+
+describe('sightline run', () => {
+  test('runs a command with the launcher preloaded and flags mapped to variables', async () => {
+    const [port, opsPort] = [await freePort(), await freePort()]
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'run',
+        '--service-name',
+        'cli-app',
+        '--ops-port',
+        String(opsPort),
+        '--',
+        process.execPath,
+        `${ROOT}test/fixtures/zero-code/express.mjs`,
+      ],
+      {
+        env: { ...process.env, PORT: String(port), LOG_FORMAT: 'json', SIGHTLINE_SHUTDOWN_DELAY_MS: '0' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
+    const lines = collectJsonLines(child)
+    try {
+      await waitFor(`http://127.0.0.1:${port}/users/0`)
+      await (await fetch(`http://127.0.0.1:${port}/users/5`)).arrayBuffer()
+      assert.equal((await fetch(`http://127.0.0.1:${opsPort}/healthz`)).status, 200)
+      const access = await eventually(() => lines.find((l) => l.msg === 'request completed' && l.path === '/users/5'))
+      assert.equal(access?.service, 'cli-app')
+      assert.equal(access?.route, '/users/:id')
+    } finally {
+      child.kill('SIGTERM')
+      const [code] = await once(child, 'exit')
+      assert.equal(code, 0, 'the child shut down cleanly and the CLI passed its exit code on')
+    }
+  })
+})
