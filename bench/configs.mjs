@@ -9,6 +9,32 @@ export const CONFIGS = [
   { name: 'fastify + sightline access log only', server: 'fastify', mode: 'sightline-logs' },
   { name: 'fastify + sightline metrics only', server: 'fastify', mode: 'sightline-metrics' },
   { name: 'fastify + sightline ids+logs+metrics', server: 'fastify', mode: 'sightline' },
+  {
+    name: 'fastify + sightline all pillars, tracing 0%',
+    server: 'fastify',
+    mode: 'sightline-trace',
+    otel: { ratio: 0 },
+  },
+  {
+    name: 'fastify + sightline all pillars, tracing 10%',
+    server: 'fastify',
+    mode: 'sightline-trace',
+    otel: { ratio: 0.1 },
+  },
+  {
+    name: 'fastify + sightline all pillars, tracing 100%',
+    server: 'fastify',
+    mode: 'sightline-trace',
+    otel: { ratio: 1 },
+  },
+  {
+    name: 'fastify zero-code (--import sightline/register), tracing 10%',
+    server: 'fastify',
+    mode: 'bare',
+    otel: { ratio: 0.1 },
+    nodeArgs: ['--import', 'sightline/register'],
+    env: { SIGHTLINE_OPS_PORT: '0' },
+  },
   { name: 'fastify + its own logger', server: 'fastify', mode: 'fastify-logger' },
   {
     name: 'fastify peer: logger + fastify-metrics + OTel auto 10%',
@@ -19,6 +45,12 @@ export const CONFIGS = [
   },
   { name: 'express bare', server: 'express', mode: 'bare', baseline: true },
   { name: 'express + sightline ids+logs+metrics', server: 'express', mode: 'sightline' },
+  {
+    name: 'express + sightline all pillars, tracing 10%',
+    server: 'express',
+    mode: 'sightline-trace',
+    otel: { ratio: 0.1 },
+  },
   {
     name: 'express peer: pino-http + express-prom-bundle + OTel auto 10%',
     server: 'express',

@@ -5,7 +5,7 @@ import { createServer } from 'node:http'
 import { instrumentServer } from 'sightline/http'
 import { port, sightlineFor } from './modes.mjs'
 
-const sightline = sightlineFor('sightline')
+const sightline = await sightlineFor('sightline')
 const server = createServer((req, res) => {
   if (req.url === '/__heap') {
     globalThis.gc?.()

@@ -13,7 +13,7 @@ if (mode === 'peer') {
   app.use(pinoHttp())
   app.use(promBundle({ includeMethod: true, includePath: true }))
 }
-const sightline = sightlineFor(mode)
+const sightline = await sightlineFor(mode)
 if (sightline !== undefined) app.use(sightlineExpress({ sightline }))
 app.get('/users/:id', (req, res) => res.json(payload(req.params.id)))
 const server = createServer(app)

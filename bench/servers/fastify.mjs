@@ -11,7 +11,7 @@ if (peer) {
   const { default: metrics } = await import('fastify-metrics')
   await app.register(metrics, { endpoint: '/metrics' })
 }
-const sightline = sightlineFor(mode)
+const sightline = await sightlineFor(mode)
 if (sightline !== undefined) await app.register(sightlineFastify, { sightline })
 app.get('/users/:id', async (request) => payload(request.params.id))
 await app.listen({ port, host: '127.0.0.1' })

@@ -16,6 +16,6 @@ const server = createServer((req, res) => {
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
   res.end(body)
 })
-const sightline = sightlineFor(mode)
+const sightline = await sightlineFor(mode)
 if (sightline !== undefined) instrumentServer(server, { sightline, routes: ['/users/:id'] })
 server.listen(port, '127.0.0.1')
