@@ -67,7 +67,7 @@ svg.spark { background: #0b0f14; border: 1px solid var(--line); }
 .wf-name { padding: 4px 6px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .wf-track { position: relative; height: 24px; }
 .wf-bar { position: absolute; top: 6px; height: 12px; min-width: 2px; border-radius: 2px; }
-.wf-dur { position: absolute; top: 4px; font-size: 11px; color: var(--dim); padding-left: 4px; }
+.wf-dur { position: absolute; top: 4px; font-size: 11px; color: var(--dim); padding: 0 4px; white-space: nowrap; }
 .wf-log { cursor: default; }
 .wf-log .wf-name { color: var(--dim); font-size: 12px; }
 .wf-dot { position: absolute; top: 8px; width: 8px; height: 8px; border-radius: 50%; background: var(--warn); }

@@ -79,7 +79,10 @@ function spanRow(span: Span, depth: number, start: number, total: number, colour
   bar.style.left = `${Math.min(99.5, left)}%`
   bar.style.width = `${Math.max(0.3, (span.durationMs / total) * 100)}%`
   const label = h('span', { class: 'wf-dur' }, duration(span.durationMs))
-  label.style.left = `${Math.min(90, left + (span.durationMs / total) * 100)}%`
+  const end = left + (span.durationMs / total) * 100
+  // Beside the bar's end, or before its start when the bar reaches the right edge.
+  if (end < 85) label.style.left = `${end}%`
+  else label.style.right = `${Math.max(0, 100 - left)}%`
   const name = h(
     'div',
     { class: 'wf-name', title: span.name },
