@@ -15,6 +15,10 @@ export interface Config {
   host: string
   /** PGlite data directory; in memory when unset. */
   pgliteDir: string | undefined
+  /** Postgres server; embedded PGlite when unset. */
+  databaseUrl: string | undefined
+  /** Redis server; an in-memory cache when unset. */
+  redisUrl: string | undefined
   demo: DemoFaults
   /** The notifier service; NOTIFIER_URL, default http://127.0.0.1:8001. */
   notifierUrl: string | undefined
@@ -36,6 +40,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host: env.HOST ?? '0.0.0.0',
     pgliteDir: env.PGLITE_DIR || undefined,
+    databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
     demo: { errorRate, latencyMs },
     notifierUrl: env.NOTIFIER_URL === '' ? undefined : (env.NOTIFIER_URL ?? 'http://127.0.0.1:8001'),
   }

@@ -25,6 +25,12 @@ export function installErrorHandling(app: FastifyInstance): void {
       })
       return reply.status(400).send({ error: 'invalid request', details })
     }
+    if (isDatabaseUnavailable(error)) {
+      return reply
+        .status(503)
+        .header('retry-after', '5')
+        .send({ error: 'the database is unavailable, try again later' })
+    }
     const status = error.statusCode ?? 500
     if (status >= 400 && status < 500) {
       const body: { error: string; details?: string[] } = { error: clientMessage(error) }
@@ -53,4 +59,25 @@ function clientMessage(error: FastifyError | HttpError): string {
     default:
       return error.message
   }
+}
+
+/** Connection failures and timeouts: the database is away, not the request wrong. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57014',
+  '57P01',
+  '57P03',
+  '08006',
+  '08001',
+])
+const UNAVAILABLE_MESSAGE =
+  /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection timeout/i
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true
+  return error instanceof Error && UNAVAILABLE_MESSAGE.test(error.message)
 }

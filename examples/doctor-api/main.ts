@@ -6,16 +6,18 @@ import { createSightline } from 'sightline'
 import { setupTracing } from 'sightline/tracing'
 import { buildApp } from './app.js'
 import { loadConfig } from './config.js'
-import { MemoryCache } from './storage/cache.js'
-import { openPglite } from './storage/database.js'
 import { migrate } from './storage/migrations.js'
+import { openStorage } from './storage/open.js'
 
 const config = loadConfig()
 const sightline = createSightline({ service: 'doctor-api', shutdown: { exit: true } })
 await setupTracing(sightline)
-const db = await openPglite(config.pgliteDir)
+const { db, cache } = await openStorage(sightline, {
+  databaseUrl: config.databaseUrl,
+  redisUrl: config.redisUrl,
+  pgliteDir: config.pgliteDir,
+})
 const applied = await migrate(db)
-const cache = new MemoryCache()
 sightline.onShutdown('database', () => db.close())
 sightline.onShutdown('cache', () => cache.close())
 const app = await buildApp({ sightline, db, cache, demo: config.demo, notifierUrl: config.notifierUrl })

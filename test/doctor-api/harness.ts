@@ -5,9 +5,8 @@
 import { createSightline, type Sightline } from 'sightline'
 import { buildApp } from '../../examples/doctor-api/app.js'
 import type { DemoFaults } from '../../examples/doctor-api/config.js'
-import { MemoryCache } from '../../examples/doctor-api/storage/cache.js'
-import { openPglite } from '../../examples/doctor-api/storage/database.js'
 import { migrate } from '../../examples/doctor-api/storage/migrations.js'
+import { openStorage, type StorageOptions } from '../../examples/doctor-api/storage/open.js'
 import { LogCapture } from '../helpers/logs.js'
 
 export interface DoctorApi {
@@ -18,7 +17,7 @@ export interface DoctorApi {
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>
 }
 
-export async function startDoctorApi(demo?: DemoFaults): Promise<DoctorApi> {
+export async function startDoctorApi(demo?: DemoFaults, storage: StorageOptions = {}): Promise<DoctorApi> {
   const logs = new LogCapture()
   const sightline = createSightline({
     service: 'doctor-api',
@@ -27,9 +26,9 @@ export async function startDoctorApi(demo?: DemoFaults): Promise<DoctorApi> {
     readyCacheMs: 0,
     shutdown: { signals: false },
   })
-  const db = await openPglite()
+  const { db, cache } = await openStorage(sightline, storage)
   await migrate(db)
-  const app = await buildApp({ sightline, db, cache: new MemoryCache(), demo })
+  const app = await buildApp({ sightline, db, cache, demo })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
@@ -45,6 +44,7 @@ export async function startDoctorApi(demo?: DemoFaults): Promise<DoctorApi> {
       }),
     async close() {
       await app.close()
+      await cache.close()
       await db.close()
       await sightline.close()
     },

@@ -1,0 +1,97 @@
+/**
+ * @module instrumentations/cache
+ * Cache metrics and spans for anything with async `get`/`set`/`del` — a Redis-backed cache or an
+ * in-memory one, behind the same interface: `cache_requests_total{cache_system, result}` for reads,
+ * `cache_operation_duration_seconds{cache_system, cache_operation, error_type}` for every call.
+ */
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { getSightline } from '../../core/default.js'
+import type { Sightline } from '../../core/sightline.js'
+
+export const METRIC_CACHE_REQUESTS = 'cache_requests_total'
+export const METRIC_CACHE_DURATION = 'cache_operation_duration_seconds'
+const OPERATIONS = ['get', 'set', 'del'] as const
+const TRACER = 'sightline-cache'
+
+export interface CacheLike {
+  get(key: string): Promise<unknown>
+  set(key: string, ...rest: never[]): Promise<unknown>
+  del(key: string): Promise<unknown>
+}
+
+export interface CacheInstrumentationOptions {
+  sightline?: Sightline
+  /** `cache_system` label and `db.system.name` on spans, e.g. `redis` or `memory`. */
+  system: string
+}
+
+/**
+ * Wraps `get`, `set` and `del` in place and returns the same object.
+ * @example const cache = instrumentCache(new RedisCache(redis), { sightline, system: 'redis' })
+ */
+export function instrumentCache<C extends CacheLike>(cache: C, options: CacheInstrumentationOptions): C {
+  const sightline = options.sightline ?? getSightline()
+  const system = options.system
+  const requests = sightline.metrics.counter({
+    name: METRIC_CACHE_REQUESTS,
+    help: 'Cache reads, by result (hit or miss).',
+    labelNames: ['cache_system', 'result'],
+  })
+  const hit = requests.labels({ cache_system: system, result: 'hit' })
+  const miss = requests.labels({ cache_system: system, result: 'miss' })
+  const duration = sightline.metrics.histogram({
+    name: METRIC_CACHE_DURATION,
+    help: 'Duration of cache operations, in seconds.',
+    labelNames: ['cache_system', 'cache_operation', 'error_type'],
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+  })
+  for (const operation of OPERATIONS) {
+    const original = cache[operation].bind(cache) as (...args: unknown[]) => Promise<unknown>
+    const ok = duration.labels({ cache_system: system, cache_operation: operation, error_type: '' })
+    ;(cache as Record<string, unknown>)[operation] = async (...args: unknown[]) => {
+      const started = performance.now()
+      const parent = trace.getActiveSpan()
+      const span = parent?.isRecording()
+        ? trace
+            .getTracer(TRACER)
+            .startSpan(
+              `${operation} ${system}`,
+              { kind: SpanKind.CLIENT, attributes: { 'db.system.name': system, 'db.operation.name': operation } },
+              context.active(),
+            )
+        : undefined
+      try {
+        const result = await original(...args)
+        ok.observe((performance.now() - started) / 1000)
+        if (operation === 'get') (result === undefined || result === null ? miss : hit).inc()
+        span?.end()
+        return result
+      } catch (error) {
+        const errorType = (error as { code?: unknown })?.code
+        const label =
+          typeof errorType === 'string' && errorType.length <= 32
+            ? errorType
+            : error instanceof Error
+              ? error.name
+              : 'error'
+        duration
+          .labels({ cache_system: system, cache_operation: operation, error_type: label })
+          .observe((performance.now() - started) / 1000)
+        span?.setStatus({ code: SpanStatusCode.ERROR, message: label })
+        span?.end()
+        throw error
+      }
+    }
+  }
+  return cache
+}
+
+/**
+ * A readiness check for Redis (or any client with `ping`).
+ * @example sightline.addCheck('redis', redisCheck(redis), { timeoutMs: 300, critical: false })
+ */
+export function redisCheck(client: { ping(): Promise<unknown> }): () => Promise<void> {
+  return async () => {
+    await client.ping()
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * @module instrumentations/pg/pool
+ * `instrumentPool(pool)`: every query of a `pg` Pool (through `pool.query` or a client from
+ * `pool.connect`) timed and traced once, and the pool's state — used, idle, max, waiting, connect
+ * timeouts, wait time — exported, read at scrape time so queries pay nothing for it.
+ */
+import { AsyncResource } from 'node:async_hooks'
+import type { Pool, PoolClient } from 'pg'
+import { getSightline } from '../../core/default.js'
+import type { Sightline } from '../../core/sightline.js'
+import { type QueryMeta, QueryRecorder } from './query.js'
+
+export const METRIC_POOL_COUNT = 'db_client_connection_count'
+export const METRIC_POOL_MAX = 'db_client_connection_max'
+export const METRIC_POOL_PENDING = 'db_client_connection_pending_requests'
+export const METRIC_POOL_TIMEOUTS = 'db_client_connection_timeouts_total'
+export const METRIC_POOL_WAIT = 'db_client_connection_wait_time_seconds'
+
+export interface PoolInstrumentationOptions {
+  sightline?: Sightline
+  /** `db_client_connection_pool_name`. Default `default`. */
+  poolName?: string
+  /** Queries at least this slow get a `slow query` warning line. Default 500 ms. */
+  slowQueryMs?: number
+}
+
+const kInstrumented = Symbol('sightline.pg')
+type Marked = { [kInstrumented]?: true }
+type Callback = (error: Error | undefined, client?: PoolClient, release?: (error?: unknown) => void) => void
+
+/**
+ * @example
+ * const pool = instrumentPool(new pg.Pool({ connectionString: process.env.DATABASE_URL }), { sightline })
+ */
+export function instrumentPool<P extends Pool>(pool: P, options: PoolInstrumentationOptions = {}): P {
+  if ((pool as P & Marked)[kInstrumented]) return pool
+  ;(pool as P & Marked)[kInstrumented] = true
+  const sightline = options.sightline ?? getSightline()
+  const poolName = options.poolName ?? 'default'
+  const poolOptions = (pool as unknown as { options: { host?: string; port?: number; max?: number } }).options
+  const meta: QueryMeta = {
+    system: 'postgresql',
+    host: poolOptions.host,
+    port: poolOptions.port === undefined ? undefined : Number(poolOptions.port),
+    slowQueryMs: options.slowQueryMs ?? 500,
+  }
+  const recorder = new QueryRecorder(sightline, meta)
+  const metrics = sightline.metrics
+  const labels = { db_client_connection_pool_name: poolName }
+  metrics.gauge({
+    name: METRIC_POOL_COUNT,
+    help: 'Connections in the pool, by state (used or idle).',
+    labelNames: ['db_client_connection_state', 'db_client_connection_pool_name'],
+    collect() {
+      this.set({ db_client_connection_state: 'used', ...labels }, pool.totalCount - pool.idleCount)
+      this.set({ db_client_connection_state: 'idle', ...labels }, pool.idleCount)
+    },
+  })
+  metrics.gauge({
+    name: METRIC_POOL_MAX,
+    help: 'Most connections the pool may open.',
+    labelNames: ['db_client_connection_pool_name'],
+    collect() {
+      this.set(labels, poolOptions.max ?? 10)
+    },
+  })
+  metrics.gauge({
+    name: METRIC_POOL_PENDING,
+    help: 'Requests waiting for a connection from the pool.',
+    labelNames: ['db_client_connection_pool_name'],
+    collect() {
+      this.set(labels, pool.waitingCount)
+    },
+  })
+  const timeouts = metrics
+    .counter({
+      name: METRIC_POOL_TIMEOUTS,
+      help: 'Connection requests that timed out waiting for the pool.',
+      labelNames: ['db_client_connection_pool_name'],
+    })
+    .labels(labels)
+  const wait = metrics
+    .histogram({
+      name: METRIC_POOL_WAIT,
+      help: 'Time spent waiting for a connection from the pool, in seconds.',
+      labelNames: ['db_client_connection_pool_name'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10],
+    })
+    .labels(labels)
+
+  const instrumentClient = (client: PoolClient): PoolClient => {
+    if ((client as PoolClient & Marked)[kInstrumented]) return client
+    ;(client as PoolClient & Marked)[kInstrumented] = true
+    const original = client.query as (...args: unknown[]) => unknown
+    ;(client as unknown as { query: unknown }).query = function query(this: PoolClient, ...args: unknown[]) {
+      const first = args[0] as { submit?: unknown } | string
+      // Submittables (cursors, streams) report their own completion; pass them through.
+      if (typeof first === 'object' && first !== null && typeof first.submit === 'function')
+        return original.apply(this, args)
+      const end = recorder.start(first)
+      const last = args.length - 1
+      if (typeof args[last] === 'function') {
+        const callback = args[last] as (error: unknown, result: unknown) => void
+        args[last] = (error: unknown, result: unknown) => {
+          end(error ?? undefined)
+          callback(error, result)
+        }
+        return original.apply(this, args)
+      }
+      return (original.apply(this, args) as Promise<unknown>).then(
+        (result) => {
+          end()
+          return result
+        },
+        (error: unknown) => {
+          end(error)
+          throw error
+        },
+      )
+    }
+    return client
+  }
+
+  const connect = pool.connect.bind(pool) as (callback?: Callback) => Promise<PoolClient> | undefined
+  const observe = (started: number, error: unknown) => {
+    wait.observe((performance.now() - started) / 1000)
+    if (error instanceof Error && /timeout/i.test(error.message)) timeouts.inc()
+  }
+  ;(pool as unknown as { connect: unknown }).connect = (callback?: Callback) => {
+    const started = performance.now()
+    if (typeof callback === 'function') {
+      // A waiting caller is handed its client from the context of whoever released it; bind the
+      // callback to the caller's context so its queries, spans and log lines stay its own.
+      return connect(
+        AsyncResource.bind((error: Error | undefined, client?: PoolClient, release?: (error?: unknown) => void) => {
+          observe(started, error)
+          callback(error, client === undefined ? undefined : instrumentClient(client), release)
+        }),
+      )
+    }
+    return (connect() as Promise<PoolClient>).then(
+      (client) => {
+        observe(started, undefined)
+        return instrumentClient(client)
+      },
+      (error: unknown) => {
+        observe(started, error)
+        throw error
+      },
+    )
+  }
+  return pool
+}
+
+/**
+ * A readiness check for a pool: one `SELECT 1`, abandoned at the check's timeout.
+ * @example sightline.addCheck('postgres', postgresCheck(pool), { timeoutMs: 1000 })
+ */
+export function postgresCheck(pool: Pick<Pool, 'query'>): () => Promise<void> {
+  return async () => {
+    await pool.query('SELECT 1')
+  }
+}

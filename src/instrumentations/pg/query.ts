@@ -1,0 +1,130 @@
+/**
+ * @module instrumentations/pg/query
+ * Times one query function — a `pg` client's `query`, or any `(text, params) => Promise` such as
+ * PGlite's — into `db_client_operation_duration_seconds`, a CLIENT span when the caller is sampled,
+ * and a slow-query log line. Telemetry failures never reach the query.
+ */
+import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import type { HistogramChild } from '../../core/metrics/histogram.js'
+import { storage } from '../../core/pipeline/context.js'
+import type { Sightline } from '../../core/sightline.js'
+import { parseStatement, type Statement } from './sql.js'
+
+export const METRIC_DB_DURATION = 'db_client_operation_duration_seconds'
+export const DB_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10]
+const TRACER = 'sightline-pg'
+
+export interface QueryMeta {
+  system: string
+  /** `server.address` and `server.port`, never a connection string. */
+  host?: string
+  port?: number
+  slowQueryMs: number
+}
+
+/** Records queries of one database; built once per pool or store. */
+export class QueryRecorder {
+  private readonly sightline: Sightline
+  private readonly meta: QueryMeta
+  private readonly duration
+
+  constructor(sightline: Sightline, meta: QueryMeta) {
+    this.sightline = sightline
+    this.meta = meta
+    this.duration = sightline.metrics.histogram({
+      name: METRIC_DB_DURATION,
+      help: 'Duration of database client operations, in seconds.',
+      labelNames: ['db_system_name', 'db_operation_name', 'db_collection_name', 'error_type'],
+      buckets: DB_DURATION_BUCKETS,
+    })
+  }
+
+  /** Starts timing `text`; call the result with the error (if any) when the query settles. */
+  start(text: unknown): (error?: unknown) => void {
+    let statement: Statement
+    let span: Span | undefined
+    const started = performance.now()
+    // pg settles queries from its socket's async context, not the caller's: keep the caller's request.
+    const request = storage.getStore()
+    try {
+      statement = parseStatement(typeof text === 'string' ? text : String((text as { text?: unknown })?.text ?? ''))
+      const parent = trace.getActiveSpan()
+      if (parent?.isRecording()) {
+        const attributes: Record<string, string | number> = {
+          'db.system.name': this.meta.system,
+          'db.operation.name': statement.operation,
+          'db.query.text': statement.text,
+        }
+        if (statement.collection !== undefined) attributes['db.collection.name'] = statement.collection
+        if (this.meta.host !== undefined) attributes['server.address'] = this.meta.host
+        if (this.meta.port !== undefined) attributes['server.port'] = this.meta.port
+        const name =
+          statement.collection === undefined ? statement.operation : `${statement.operation} ${statement.collection}`
+        span = trace.getTracer(TRACER).startSpan(name, { kind: SpanKind.CLIENT, attributes }, context.active())
+      }
+    } catch (error) {
+      this.sightline.report(error, 'pg.start')
+      return () => {}
+    }
+    return (error?: unknown) => {
+      try {
+        const seconds = (performance.now() - started) / 1000
+        const errorType = error === undefined ? '' : errorTypeOf(error)
+        let series = statement.series.get(errorType) as HistogramChild | undefined
+        if (series === undefined) {
+          series = this.duration.labels(this.meta.system, statement.operation, statement.collection ?? '', errorType)
+          statement.series.set(errorType, series)
+        }
+        series.observe(seconds)
+        if (span !== undefined) {
+          if (error !== undefined) {
+            span.setAttribute('error.type', errorType)
+            span.setStatus({ code: SpanStatusCode.ERROR, message: errorType })
+          }
+          span.end()
+        }
+        if (seconds * 1000 >= this.meta.slowQueryMs) {
+          const fields = {
+            db_operation: statement.operation,
+            db_collection: statement.collection,
+            duration_ms: Math.round(seconds * 1000),
+            query: statement.text,
+            error_type: errorType || undefined,
+          }
+          const log = () => this.sightline.logger.warn(fields, 'slow query')
+          if (request === undefined || storage.getStore() === request) log()
+          else storage.run(request, log)
+        }
+      } catch (failure) {
+        this.sightline.report(failure, 'pg.end')
+      }
+    }
+  }
+}
+
+/** SQLSTATE when Postgres gave one (a bounded set), else the error's class name. Never the message. */
+export function errorTypeOf(error: unknown): string {
+  const code = (error as { code?: unknown })?.code
+  if (typeof code === 'string' && /^[0-9A-Z_]{1,32}$/.test(code)) return code
+  return error instanceof Error ? error.name : 'error'
+}
+
+/** Wraps a promise-returning query function; the wrapper resolves and rejects exactly as `fn` does. */
+export function instrumentQuery<F extends (text: string, params?: readonly unknown[]) => Promise<unknown>>(
+  fn: F,
+  recorder: QueryRecorder,
+): F {
+  return function query(this: unknown, text: string, params?: readonly unknown[]) {
+    const end = recorder.start(text)
+    return fn.call(this, text, params).then(
+      (result) => {
+        end()
+        return result
+      },
+      (error: unknown) => {
+        end(error)
+        throw error
+      },
+    )
+  } as F
+}
