@@ -17,7 +17,11 @@ export interface DoctorApi {
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>
 }
 
-export async function startDoctorApi(demo?: DemoFaults, storage: StorageOptions = {}): Promise<DoctorApi> {
+export async function startDoctorApi(
+  demo?: DemoFaults,
+  storage: StorageOptions = {},
+  configure?: (sightline: Sightline) => Promise<unknown>,
+): Promise<DoctorApi> {
   const logs = new LogCapture()
   const sightline = createSightline({
     service: 'doctor-api',
@@ -26,6 +30,7 @@ export async function startDoctorApi(demo?: DemoFaults, storage: StorageOptions 
     readyCacheMs: 0,
     shutdown: { signals: false },
   })
+  await configure?.(sightline)
   const { db, cache } = await openStorage(sightline, storage)
   await migrate(db)
   const app = await buildApp({ sightline, db, cache, demo })

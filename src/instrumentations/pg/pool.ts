@@ -37,13 +37,11 @@ export function instrumentPool<P extends Pool>(pool: P, options: PoolInstrumenta
   ;(pool as P & Marked)[kInstrumented] = true
   const sightline = options.sightline ?? getSightline()
   const poolName = options.poolName ?? 'default'
-  const poolOptions = (pool as unknown as { options: { host?: string; port?: number; max?: number } }).options
-  const meta: QueryMeta = {
-    system: 'postgresql',
-    host: poolOptions.host,
-    port: poolOptions.port === undefined ? undefined : Number(poolOptions.port),
-    slowQueryMs: options.slowQueryMs ?? 500,
-  }
+  const poolOptions = (
+    pool as unknown as { options: { host?: string; port?: number; max?: number; connectionString?: string } }
+  ).options
+  const server = serverOf(poolOptions)
+  const meta: QueryMeta = { system: 'postgresql', ...server, slowQueryMs: options.slowQueryMs ?? 500 }
   const recorder = new QueryRecorder(sightline, meta)
   const metrics = sightline.metrics
   const labels = { db_client_connection_pool_name: poolName }
@@ -150,6 +148,21 @@ export function instrumentPool<P extends Pool>(pool: P, options: PoolInstrumenta
     )
   }
   return pool
+}
+
+/** Host and port only: the connection string itself may carry a password and is never recorded. */
+function serverOf(options: { host?: string; port?: number; connectionString?: string }): {
+  host?: string
+  port?: number
+} {
+  if (options.host !== undefined) return { host: options.host, port: Number(options.port ?? 5432) }
+  if (options.connectionString === undefined) return {}
+  try {
+    const url = new URL(options.connectionString)
+    return { host: url.hostname, port: Number(url.port || 5432) }
+  } catch {
+    return {}
+  }
 }
 
 /**
