@@ -1,0 +1,27 @@
+/**
+ * @module deploy/types
+ * The shapes of Prometheus rule files, as `promtool check rules` reads them.
+ */
+
+export interface RecordingRule {
+  record: string
+  expr: string
+}
+
+export interface AlertingRule {
+  alert: string
+  expr: string
+  for: string
+  labels: { severity: 'critical' | 'warning' }
+  annotations: { summary: string; description: string; runbook: string; runbook_url: string }
+}
+
+export interface RuleGroup {
+  name: string
+  interval?: string
+  rules: (RecordingRule | AlertingRule)[]
+}
+
+export interface RuleFile {
+  groups: RuleGroup[]
+}
