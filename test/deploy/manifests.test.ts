@@ -6,9 +6,14 @@
  */
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { createSightline, type Sightline } from 'sightline'
+import { buildNotifier } from '../../examples/notifier/app.js'
 import { type DoctorApi, startDoctorApi } from '../doctor-api/harness.js'
+import { LogCapture } from '../helpers/logs.js'
+import { close, listen } from '../helpers/server.js'
 import { DEPLOY, ROOT, readDeploy, yamlOf } from './tools.js'
 
 interface ComposeService {
@@ -18,7 +23,6 @@ interface ComposeService {
   environment?: Record<string, string>
   volumes?: string[]
   healthcheck?: { test: string[] }
-  profiles?: string[]
   depends_on?: Record<string, { condition: string }>
   stop_grace_period?: string
 }
@@ -120,13 +124,25 @@ describe('docker-compose.yml', () => {
     assert.ok(readDeploy('docker-compose.yml').includes('--enable-feature=exemplar-storage'))
   })
 
-  test('the services run built entry points that exist; the notifier waits behind a profile until it does', () => {
-    assert.ok(existsSync(join(ROOT, 'dist/examples/doctor-api/main.js')))
+  test('the services run built entry points that exist, and Prometheus scrapes the notifier on its port', () => {
     assert.match(readDeploy('Dockerfile'), /CMD \["node", "dist\/examples\/doctor-api\/main\.js"\]/)
-    const notifier = services.notifier
-    const entry = notifier?.command?.[1] as string
-    if (!existsSync(join(ROOT, entry))) assert.deepEqual(notifier?.profiles, ['notifier'])
+    const entries = ['dist/examples/doctor-api/main.js']
+    for (const service of Object.values(services)) {
+      if (service.command?.[0] === 'node') entries.push(service.command[1] as string)
+    }
+    assert.ok(entries.includes('dist/examples/notifier/main.js'))
+    for (const entry of entries) assert.ok(existsSync(join(ROOT, entry)), `${entry} does not exist`)
+    const prometheus = yamlOf<{ scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] }>(
+      'prometheus/prometheus.yml',
+    )
+    const job = prometheus.scrape_configs.find((config) => config.job_name === 'notifier')
+    assert.deepEqual(job?.static_configs[0]?.targets, [`notifier:${services.notifier?.environment?.NOTIFIER_PORT}`])
+    assert.equal(
+      services['doctor-api']?.environment?.NOTIFIER_URL,
+      `http://notifier:${services.notifier?.environment?.NOTIFIER_PORT}`,
+    )
     assert.equal(services['doctor-api']?.stop_grace_period, '30s')
+    assert.equal(services.notifier?.stop_grace_period, '30s')
   })
 })
 
@@ -194,6 +210,31 @@ describe('probe endpoints answer on a real doctor-api', () => {
     assert.ok(paths.size >= 3)
     for (const path of paths) {
       const response = await fetch(`${api.url}${path}`)
+      assert.equal(response.status, 200, `${path} answered ${response.status}`)
+    }
+  })
+})
+
+describe('probe endpoints answer on a real notifier', () => {
+  let server: Server
+  let sightline: Sightline
+  let url: string
+  before(async () => {
+    sightline = createSightline({ service: 'notifier', logDestination: new LogCapture(), shutdown: { signals: false } })
+    server = createServer(buildNotifier(sightline))
+    url = await listen(server)
+  })
+  after(async () => {
+    await close(server)
+    await sightline.close()
+  })
+
+  test('the paths its compose health check and Prometheus call return 200', async () => {
+    const text = readDeploy('docker-compose.yml')
+    const paths = [...text.matchAll(/127\.0\.0\.1:8001(\/\w+)/g)].map((match) => match[1] as string)
+    assert.deepEqual(paths, ['/readyz'])
+    for (const path of [...paths, '/metrics']) {
+      const response = await fetch(`${url}${path}`)
       assert.equal(response.status, 200, `${path} answered ${response.status}`)
     }
   })
