@@ -2,8 +2,8 @@
  * @module deploy/names
  * Every metric and label name the operations kit queries, in one place. Names the library defines
  * are re-exported from it, so a rename there breaks the build of the dashboards and rules here
- * instead of silently leaving a panel empty. Names owned by the data layer and doctor-api follow
- * the OpenTelemetry database and cache conventions and the brief's custom metrics.
+ * instead of silently leaving a panel empty. Label names are spelled here (the library keeps them
+ * inline); doctor-api's custom metrics are the brief's.
  */
 export {
   LABEL_HTTP_METHOD,
@@ -36,13 +36,17 @@ export const METRIC_EVENTLOOP_DELAY_P99 = `${METRIC_EVENTLOOP_DELAY_PREFIX}p99_s
 export const METRIC_EVENTLOOP_DELAY_P50 = `${METRIC_EVENTLOOP_DELAY_PREFIX}p50_seconds`
 export const METRIC_EVENTLOOP_DELAY_MAX = `${METRIC_EVENTLOOP_DELAY_PREFIX}max_seconds`
 
-// Data layer (OpenTelemetry database and cache conventions, Prometheus rendering).
-export const METRIC_DB_OPERATION_DURATION = 'db_client_operation_duration_seconds'
-export const METRIC_DB_CONNECTION_COUNT = 'db_client_connection_count'
-export const METRIC_DB_CONNECTION_MAX = 'db_client_connection_max'
-export const METRIC_DB_CONNECTION_PENDING = 'db_client_connection_pending_requests'
-export const METRIC_CACHE_REQUESTS = 'cache_requests_total'
-export const METRIC_CACHE_OPERATION_DURATION = 'cache_operation_duration_seconds'
+// Data layer (OpenTelemetry database and cache conventions), from the instrumentations.
+export {
+  METRIC_CACHE_DURATION as METRIC_CACHE_OPERATION_DURATION,
+  METRIC_CACHE_REQUESTS,
+} from '../../src/instrumentations/cache/cache.js'
+export {
+  METRIC_POOL_COUNT as METRIC_DB_CONNECTION_COUNT,
+  METRIC_POOL_MAX as METRIC_DB_CONNECTION_MAX,
+  METRIC_POOL_PENDING as METRIC_DB_CONNECTION_PENDING,
+} from '../../src/instrumentations/pg/pool.js'
+export { METRIC_DB_DURATION as METRIC_DB_OPERATION_DURATION } from '../../src/instrumentations/pg/query.js'
 
 export const LABEL_DB_SYSTEM = 'db_system_name'
 export const LABEL_DB_OPERATION = 'db_operation_name'

@@ -1,6 +1,7 @@
 /**
  * @module test/deploy/live
- * The kit against a real scrape: doctor-api with demo faults on, a real Prometheus scraping it
+ * The kit against a real scrape: doctor-api on the real Postgres and Redis with demo faults on, a
+ * real Prometheus scraping it
  * every second with the kit's rule files, a burst of traffic; then every dashboard query and every
  * rule expression is evaluated through Prometheus' HTTP API. Each must parse and, unless it needs
  * data doctor-api does not produce yet (listed below), return data. HighErrorRate must be pending
@@ -12,6 +13,7 @@ import { after, before, describe, test } from 'node:test'
 import { ALERTS, dashboardQueries, ruleFiles } from '../../deploy/src/index.js'
 import * as n from '../../deploy/src/names.js'
 import * as r from '../../deploy/src/recording-rules.js'
+import { createDatabase, REDIS_URL } from '../data-layer/databases.js'
 import { type DoctorApi, startDoctorApi } from '../doctor-api/harness.js'
 import { type PrometheusServer, startPrometheus } from './prometheus-server.js'
 import { DEPLOY } from './tools.js'
@@ -22,22 +24,10 @@ const LOAD_MS = 15_000
 const DEMO = { errorRate: 0.5, latencyMs: 5 }
 
 /**
- * Series doctor-api does not produce yet, so queries on them parse but come back empty:
- * the data layer's Postgres/Redis metrics (doctor-api runs on PGlite and an in-memory cache until
- * it adopts the data-layer instrumentation), and the dropped-series counter, which only has a
- * series once a cardinality cap has been hit.
+ * Series a healthy doctor-api does not produce, so queries on them parse but come back empty:
+ * the dropped-series counter only has a series once a cardinality cap has been hit.
  */
-const NOT_PRODUCED = [
-  n.METRIC_DB_OPERATION_DURATION,
-  n.METRIC_DB_CONNECTION_COUNT,
-  n.METRIC_DB_CONNECTION_MAX,
-  n.METRIC_DB_CONNECTION_PENDING,
-  n.METRIC_CACHE_REQUESTS,
-  r.RECORD_DB_LATENCY_P95,
-  r.RECORD_DB_POOL_USAGE,
-  r.RECORD_CACHE_HIT_RATIO,
-  n.METRIC_SERIES_DROPPED,
-]
+const NOT_PRODUCED = [n.METRIC_SERIES_DROPPED]
 
 const needsAbsentData = (expr: string) => NOT_PRODUCED.some((name) => expr.includes(name))
 
@@ -92,9 +82,15 @@ describe('live: the kit against a real Prometheus scraping doctor-api', () => {
   let api: DoctorApi
   let prometheus: PrometheusServer
   let statuses: Record<number, number>
+  let database: Awaited<ReturnType<typeof createDatabase>>
 
   before(async () => {
-    api = await startDoctorApi(DEMO)
+    database = await createDatabase()
+    api = await startDoctorApi(DEMO, {
+      databaseUrl: database.url,
+      redisUrl: REDIS_URL,
+      redisPrefix: `sightline-deploy-live-${process.pid}-${Date.now()}:`,
+    })
     const rules = Object.keys(ruleFiles()).map((file) => join(DEPLOY, 'prometheus/rules', file))
     prometheus = await startPrometheus({ [JOB]: new URL(api.url).host }, rules)
     statuses = await drive(api, Date.now() + LOAD_MS)
@@ -105,6 +101,7 @@ describe('live: the kit against a real Prometheus scraping doctor-api', () => {
   after(async () => {
     await prometheus?.stop()
     await api?.close()
+    await database?.drop()
   })
 
   test('the load produced both successes and demo-fault 503s', () => {
