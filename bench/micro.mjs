@@ -2,6 +2,8 @@
 // Micro-benchmarks of the hot pieces (ns per call, tight loops: a guide, not a verdict) and of
 // /metrics exposition at 1k and 10k series. Run alone (`node bench/micro.mjs`) or from run.mjs.
 import { Writable } from 'node:stream'
+import { W3CTraceContextPropagator } from '@opentelemetry/core'
+import { BasicTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base'
 import { HTTP_DURATION_BUCKETS as HTTP_BUCKETS } from '../dist/src/core/constants.js'
 import { AccessLog } from '../dist/src/core/logging/access-log.js'
 import { createLogger } from '../dist/src/core/logging/logger.js'
@@ -10,6 +12,9 @@ import { Registry } from '../dist/src/core/metrics/registry.js'
 import { RequestContext, storage } from '../dist/src/core/pipeline/context.js'
 import { createRequestIdGenerator, isSafeRequestId } from '../dist/src/core/pipeline/request-id.js'
 import { RouteTable } from '../dist/src/core/pipeline/routes.js'
+import { HandoverIdGenerator } from '../dist/src/tracing/ids.js'
+import { HandoverSampler } from '../dist/src/tracing/sdk.js'
+import { ServerSpans } from '../dist/src/tracing/server-spans.js'
 
 function nsPerCall(fn, iterations = 1_000_000) {
   for (let i = 0; i < iterations / 10; i++) fn(i)
@@ -43,6 +48,27 @@ export async function microBenchmarks() {
     'histogram: observe on a cached series (route, method, status)',
     nsPerCall((i) => metrics.observe(route, 0, 200, i / 1e6)),
   ])
+
+  // Tracing's part of the request path, unsampled (the common case at 10 %) and sampled.
+  for (const [label, ratio] of [
+    ['tracing: start + end, unsampled new trace (decision only; ids made on demand)', 0],
+    ['tracing: start + end, sampled request (span built and ended, no export)', 1],
+  ]) {
+    const sampler = new HandoverSampler(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }))
+    const ids = new HandoverIdGenerator()
+    const provider = new BasicTracerProvider({ sampler, idGenerator: ids })
+    const propagator = new W3CTraceContextPropagator()
+    const hooks = new ServerSpans(provider.getTracer('bench'), sampler, ids, propagator, ratio)
+    const traced = { ...fakeReq, socket: { remoteAddress: '127.0.0.1' }, httpVersion: '1.1', headers: { host: 'x:1' } }
+    rows.push([
+      label,
+      nsPerCall(() => {
+        const requestContext = new RequestContext('id-1', traced, fakeRes, 0)
+        hooks.start(requestContext)
+        hooks.end(requestContext, 200, '/api/patients/:id', false)
+      }, 200_000),
+    ])
+  }
 
   const { logger } = createLogger({ level: 'info', service: 'bench', pretty: false, redact: [], destination: sink })
   let line = ''

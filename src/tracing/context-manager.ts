@@ -9,14 +9,21 @@
 import { type Context, ROOT_CONTEXT, type Span, TraceFlags, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { type RequestContext, storage } from '../core/pipeline/context.js'
+import { randomSpanId, randomTraceId } from './ids.js'
 
 const kOtelContext = Symbol('sightline.otelContext')
 
 type TracedRequest = RequestContext & { [kOtelContext]?: Context }
 
 /** The OpenTelemetry context of a request: its server span, or a non-recording one carrying its ids. */
-export function requestOtelContext(request: RequestContext): Context | undefined {
-  if (request.traceId === undefined) return undefined
+export function requestOtelContext(request: RequestContext): Context {
+  if (request.traceId === undefined) {
+    // An unsampled new trace: its ids are made now, the first time something needs them.
+    request.traceId = randomTraceId()
+    request.spanId = randomSpanId()
+    request.traceFlags = '00'
+    request.logFields = undefined
+  }
   const traced = request as TracedRequest
   let context = traced[kOtelContext]
   if (context === undefined) {
@@ -39,7 +46,7 @@ export class SightlineContextManager extends AsyncLocalStorageContextManager {
     const own = super.active()
     if (own !== ROOT_CONTEXT) return own
     const request = storage.getStore()
-    return request === undefined ? ROOT_CONTEXT : (requestOtelContext(request) ?? ROOT_CONTEXT)
+    return request === undefined ? ROOT_CONTEXT : requestOtelContext(request)
   }
 
   /** The context set by `context.with` (a manual span), ignoring the request fallback. */

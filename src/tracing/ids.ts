@@ -7,6 +7,7 @@ import { randomFillSync } from 'node:crypto'
 import type { IdGenerator } from '@opentelemetry/sdk-trace-base'
 
 const POOL_BYTES = 4096
+const ZEROS: Record<number, string> = { 8: '0'.repeat(16), 16: '0'.repeat(32) }
 let pool = Buffer.alloc(0)
 let offset = POOL_BYTES
 
@@ -18,7 +19,7 @@ function randomHex(bytes: number): string {
   const hex = pool.toString('hex', offset, offset + bytes)
   offset += bytes
   // An all-zero id is invalid in W3C trace context; astronomically rare, but cheap to rule out.
-  return /^0+$/.test(hex) ? randomHex(bytes) : hex
+  return hex === ZEROS[bytes] ? randomHex(bytes) : hex
 }
 
 export const randomTraceId = (): string => randomHex(16)

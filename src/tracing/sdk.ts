@@ -21,6 +21,8 @@ import {
   ParentBasedSampler,
   type ReadableSpan,
   type Sampler,
+  type SamplingDecision,
+  type SamplingResult,
   type Span,
   type SpanExporter,
   type SpanProcessor,
@@ -31,6 +33,42 @@ import type { ResolvedTracingOptions } from './options.js'
 
 export const METRIC_SPANS_EXPORTED = 'sightline_spans_exported_total'
 export const METRIC_SPANS_DROPPED = 'sightline_spans_dropped_total'
+
+/** The share of new (parentless) traces a standard sampler keeps, so the pipeline can decide alone. */
+export function rootRatioOf(options: ResolvedTracingOptions): number {
+  switch (options.sampler) {
+    case 'always_on':
+    case 'parentbased_always_on':
+      return 1
+    case 'always_off':
+    case 'parentbased_always_off':
+      return 0
+    default:
+      return options.ratio
+  }
+}
+
+/**
+ * The configured sampler, but when the pipeline has already decided for a server span it answers
+ * that decision (once), so the SDK and the pipeline never disagree.
+ */
+export class HandoverSampler implements Sampler {
+  pending: SamplingDecision | undefined = undefined
+  constructor(private readonly inner: Sampler) {}
+
+  shouldSample(...args: Parameters<Sampler['shouldSample']>): SamplingResult {
+    const pending = this.pending
+    if (pending !== undefined) {
+      this.pending = undefined
+      return { decision: pending }
+    }
+    return this.inner.shouldSample(...args)
+  }
+
+  toString(): string {
+    return `HandoverSampler{${this.inner.toString()}}`
+  }
+}
 
 export function buildSampler(options: ResolvedTracingOptions): Sampler {
   const ratio = new TraceIdRatioBasedSampler(options.ratio)

@@ -15,43 +15,58 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api'
-import { type Sampler, SamplingDecision } from '@opentelemetry/sdk-trace-base'
+import { SamplingDecision } from '@opentelemetry/sdk-trace-base'
 import { OTHER_METHOD } from '../core/constants.js'
 import { serializeError } from '../core/logging/access-log.js'
 import type { RequestContext } from '../core/pipeline/context.js'
 import type { TracingHooks } from '../core/pipeline/pipeline.js'
 import { METHOD_NAMES, methodIndex } from '../core/pipeline/routes.js'
 import { type HandoverIdGenerator, randomSpanId, randomTraceId } from './ids.js'
+import type { HandoverSampler } from './sdk.js'
 
 const NO_ATTRIBUTES: Attributes = Object.freeze({})
 
 export class ServerSpans implements TracingHooks {
   constructor(
     private readonly tracer: Tracer,
-    private readonly sampler: Sampler,
+    private readonly sampler: HandoverSampler,
     private readonly ids: HandoverIdGenerator,
     private readonly propagator: TextMapPropagator,
+    /** Share of new traces sampled (from the configured sampler). */
+    private readonly rootRatio: number,
   ) {}
 
   start(context: RequestContext): void {
     const req = context.req
     const headers = req.headers
     let parent: Context = ROOT_CONTEXT
-    let parentTraceId: string | undefined
-    if (headers.traceparent !== undefined) {
+    let traceId: string
+    if (headers.traceparent === undefined) {
+      // A new trace: one Math.random against the root ratio. An unsampled request builds nothing;
+      // its ids are made later only if something needs them (an outgoing call, a manual span).
+      if (this.rootRatio === 0 || (this.rootRatio < 1 && Math.random() >= this.rootRatio)) return
+      traceId = randomTraceId()
+    } else {
       // An invalid traceparent extracts to nothing: a fresh trace starts.
       parent = this.propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter)
-      parentTraceId = trace.getSpanContext(parent)?.traceId
+      const parentTraceId = trace.getSpanContext(parent)?.traceId
+      traceId = parentTraceId ?? randomTraceId()
+      const decision = this.sampler.shouldSample(
+        parent,
+        traceId,
+        req.method ?? 'GET',
+        SpanKind.SERVER,
+        NO_ATTRIBUTES,
+        [],
+      ).decision
+      if (decision !== SamplingDecision.RECORD_AND_SAMPLED) {
+        context.traceId = traceId
+        context.spanId = randomSpanId()
+        context.traceFlags = '00'
+        return
+      }
     }
-    const traceId = parentTraceId ?? randomTraceId()
     const method = req.method ?? 'GET'
-    const decision = this.sampler.shouldSample(parent, traceId, method, SpanKind.SERVER, NO_ATTRIBUTES, []).decision
-    if (decision !== SamplingDecision.RECORD_AND_SAMPLED) {
-      context.traceId = traceId
-      context.spanId = randomSpanId()
-      context.traceFlags = '00'
-      return
-    }
     const methodName = METHOD_NAMES[methodIndex(method)] as string
     const attributes: Attributes = {
       'http.request.method': methodName,
@@ -69,8 +84,10 @@ export class ServerSpans implements TracingHooks {
     if (headers['user-agent'] !== undefined) attributes['user_agent.original'] = headers['user-agent']
     if (req.socket.remoteAddress !== undefined) attributes['client.address'] = req.socket.remoteAddress
     this.ids.next = traceId
+    this.sampler.pending = SamplingDecision.RECORD_AND_SAMPLED
     const span = this.tracer.startSpan(methodName, { kind: SpanKind.SERVER, attributes }, parent)
     this.ids.next = undefined
+    this.sampler.pending = undefined
     const spanContext = span.spanContext()
     context.span = span
     context.traceId = spanContext.traceId

@@ -19,8 +19,10 @@ import {
   buildSampler,
   CountingBatchProcessor,
   CountingExporter,
+  HandoverSampler,
   METRIC_SPANS_DROPPED,
   METRIC_SPANS_EXPORTED,
+  rootRatioOf,
 } from './sdk.js'
 import { ServerSpans } from './server-spans.js'
 import { TRACER_NAME } from './spans.js'
@@ -66,7 +68,7 @@ export async function setupTracing(sightline: Sightline, options: TracingOptions
       ? []
       : [new CountingBatchProcessor(new CountingExporter(exporter, exported, dropped), resolved.batch, dropped)]
   const ids = new HandoverIdGenerator()
-  const sampler = buildSampler(resolved)
+  const sampler = new HandoverSampler(buildSampler(resolved))
   const provider = new BasicTracerProvider({
     resource: buildResource(resolved, sightline.options.service),
     sampler,
@@ -87,7 +89,9 @@ export async function setupTracing(sightline: Sightline, options: TracingOptions
   diag.disable()
 
   const tracer = trace.getTracer(TRACER_NAME)
-  sightline.setTracing(new ServerSpans(provider.getTracer(TRACER_NAME), sampler, ids, propagator))
+  sightline.setTracing(
+    new ServerSpans(provider.getTracer(TRACER_NAME), sampler, ids, propagator, rootRatioOf(resolved)),
+  )
   setSpanFieldsProvider((request) => {
     const explicit = contextManager.explicit()
     if (explicit === undefined) return undefined
