@@ -10,11 +10,13 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { setupTracing, type Tracing } from 'sightline/tracing'
 import { ALERTS, dashboardQueries, ruleFiles } from '../../deploy/src/index.js'
 import * as n from '../../deploy/src/names.js'
 import * as r from '../../deploy/src/recording-rules.js'
 import { createDatabase, REDIS_URL } from '../data-layer/databases.js'
 import { type DoctorApi, startDoctorApi } from '../doctor-api/harness.js'
+import { OtlpReceiver } from '../helpers/otlp-receiver.js'
 import { type PrometheusServer, startPrometheus } from './prometheus-server.js'
 import { DEPLOY } from './tools.js'
 
@@ -83,14 +85,28 @@ describe('live: the kit against a real Prometheus scraping doctor-api', () => {
   let prometheus: PrometheusServer
   let statuses: Record<number, number>
   let database: Awaited<ReturnType<typeof createDatabase>>
+  let receiver: OtlpReceiver
+  let tracing: Tracing | undefined
 
   before(async () => {
     database = await createDatabase()
-    api = await startDoctorApi(DEMO, {
-      databaseUrl: database.url,
-      redisUrl: REDIS_URL,
-      redisPrefix: `sightline-deploy-live-${process.pid}-${Date.now()}:`,
-    })
+    receiver = await new OtlpReceiver().start()
+    api = await startDoctorApi(
+      DEMO,
+      {
+        databaseUrl: database.url,
+        redisUrl: REDIS_URL,
+        redisPrefix: `sightline-deploy-live-${process.pid}-${Date.now()}:`,
+      },
+      // Traced, so latency buckets carry trace-id exemplars, as with the compose stack's Collector.
+      async (sightline) => {
+        tracing = await setupTracing(sightline, {
+          ratio: 1,
+          protocol: 'http/json',
+          endpoint: `${receiver.url}/v1/traces`,
+        })
+      },
+    )
     const rules = Object.keys(ruleFiles()).map((file) => join(DEPLOY, 'prometheus/rules', file))
     prometheus = await startPrometheus({ [JOB]: new URL(api.url).host }, rules)
     statuses = await drive(api, Date.now() + LOAD_MS)
@@ -101,6 +117,8 @@ describe('live: the kit against a real Prometheus scraping doctor-api', () => {
   after(async () => {
     await prometheus?.stop()
     await api?.close()
+    await tracing?.shutdown()
+    await receiver?.close()
     await database?.drop()
   })
 
@@ -175,5 +193,23 @@ describe('live: the kit against a real Prometheus scraping doctor-api', () => {
     const highErrorRate = ALERTS.find((alert) => alert.alert === 'HighErrorRate')
     const full = await prometheus.query(highErrorRate?.expr as string)
     assert.equal(full.data?.result.length, 1, 'HighErrorRate expression is not true on the live data')
+  })
+
+  test('the latency panel gets exemplars whose trace ids are traces doctor-api exported', async () => {
+    const latency = dashboardQueries().find((query) => query.panel === 'Latency p50 / p95 / p99')
+    assert.ok(latency)
+    const now = Date.now() / 1000
+    const response = await fetch(`${prometheus.url}/api/v1/query_exemplars`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ query: asGrafanaSends(latency.expr), start: String(now - 120), end: String(now) }),
+    })
+    const body = (await response.json()) as { data: { exemplars: { labels: Record<string, string> }[] }[] }
+    const traceIds = body.data.flatMap((series) => series.exemplars.map((exemplar) => exemplar.labels.trace_id))
+    assert.ok(traceIds.length > 0, `no exemplars: ${JSON.stringify(body)}`)
+    await tracing?.forceFlush()
+    const exported = new Set(receiver.spans.map((span) => span.traceId))
+    const linked = traceIds.filter((id) => id !== undefined && exported.has(id))
+    assert.ok(linked.length > 0, `none of ${traceIds.length} exemplar trace ids was exported`)
   })
 })
