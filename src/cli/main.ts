@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * @module cli/main
- * The `sightline` command: `sightline run -- node app.js` (zero-code), `sightline help`.
+ * The `sightline` command: `sightline run -- node app.js` (zero-code), `sightline viewer` (the local
+ * observability UI, docs/viewer.md), `sightline help`.
  */
 import { RUN_USAGE, run } from './run.js'
 
@@ -9,12 +10,22 @@ const USAGE = `sightline <command>
 
   run [flags] -- <command…>   run a Node app with every pillar, no code change
                               ${RUN_USAGE.replace('usage: ', '')}
+  viewer [--port 9400] [--host H] [--token T]
+                              the local viewer: OTLP receiver, traces, logs, golden signals
   help                        this text`
 
 const [command, ...args] = process.argv.slice(2)
 try {
   if (command === 'run') run(args)
-  else {
+  else if (command === 'viewer') {
+    // Loaded only when asked for: running an app never pays for the viewer's modules.
+    import('./viewer.js')
+      .then((viewer) => viewer.run(args))
+      .catch((error: unknown) => {
+        console.error(error instanceof Error ? error.message : String(error))
+        process.exitCode = 2
+      })
+  } else {
     console.log(USAGE)
     if (command !== 'help' && command !== undefined) process.exitCode = 2
   }
