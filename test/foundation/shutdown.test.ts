@@ -50,7 +50,7 @@ test('SIGTERM: readiness fails during the delay, in-flight requests finish, exit
   const [code] = await once(child, 'exit')
   const elapsed = performance.now() - started
   assert.equal(code, 0)
-  assert.ok(elapsed < 3000, `shutdown took ${elapsed} ms`)
+  assert.ok(elapsed < 6000, `shutdown took ${elapsed} ms`)
   const messages = lines.map((l) => l.msg)
   const order = ['shutdown started', 'closing database pool', 'shutdown complete']
   assert.deepEqual(
@@ -75,7 +75,7 @@ test('SIGTERM with a request that never ends: the drain times out, connections c
   const [code] = await once(child, 'exit')
   const elapsed = performance.now() - started
   assert.equal(code, 0)
-  assert.ok(elapsed < 2500, `bounded: ${elapsed} ms`)
+  assert.ok(elapsed < 5000, `bounded: ${elapsed} ms`)
   assert.equal(await hung, 'closed')
   assert.ok(lines.some((l) => l.msg === 'drain timed out, closing remaining connections'))
   assert.ok(lines.some((l) => l.msg === 'request completed' && l.aborted === true && l.status === 499))
