@@ -9,8 +9,14 @@ import { fileURLToPath } from 'node:url'
 const here = dirname(fileURLToPath(import.meta.url))
 
 async function get(url) {
-  const response = await fetch(url)
-  return response.text()
+  // After minutes of wrk traffic the server may have closed fetch's idle keep-alive socket: retry.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (await fetch(url)).text()
+    } catch (error) {
+      if (attempt >= 3) throw error
+    }
+  }
 }
 
 function seriesCount(text) {

@@ -179,10 +179,22 @@ async function main() {
     }
   }
   receiver.close()
-  const extra = []
-  if (process.env.BENCH_MICRO !== '0') extra.push(...microMarkdown(await microBenchmarks()))
-  if (process.env.BENCH_UNMATCHED !== '0') extra.push(...cardinalityMarkdown(await cardinalityScenario()))
-  writeFileSync(OUT, [...report(configs, results), ...extra].join('\n'))
+  // Written section by section, so a failing scenario never costs the throughput table.
+  const sections = report(configs, results)
+  writeFileSync(OUT, sections.join('\n'))
+  const extras = [
+    ['BENCH_MICRO', async () => microMarkdown(await microBenchmarks())],
+    ['BENCH_UNMATCHED', async () => cardinalityMarkdown(await cardinalityScenario())],
+  ]
+  for (const [variable, section] of extras) {
+    if (process.env[variable] === '0') continue
+    try {
+      sections.push(...(await section()))
+    } catch (error) {
+      sections.push(`_${variable} scenario failed: ${error.message}_`, '')
+    }
+    writeFileSync(OUT, sections.join('\n'))
+  }
   console.log(`wrote ${OUT}`)
 }
 
