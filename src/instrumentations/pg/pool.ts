@@ -8,7 +8,7 @@ import { AsyncResource } from 'node:async_hooks'
 import type { Pool, PoolClient } from 'pg'
 import { getSightline } from '../../core/default.js'
 import type { Sightline } from '../../core/sightline.js'
-import { type QueryMeta, QueryRecorder } from './query.js'
+import { type QueryMeta, QueryRecorder, settle } from './query.js'
 
 export const METRIC_POOL_COUNT = 'db_client_connection_count'
 export const METRIC_POOL_MAX = 'db_client_connection_max'
@@ -105,16 +105,7 @@ export function instrumentPool<P extends Pool>(pool: P, options: PoolInstrumenta
         }
         return original.apply(this, args)
       }
-      return (original.apply(this, args) as Promise<unknown>).then(
-        (result) => {
-          end()
-          return result
-        },
-        (error: unknown) => {
-          end(error)
-          throw error
-        },
-      )
+      return settle(original.apply(this, args) as Promise<unknown>, end)
     }
     return client
   }

@@ -115,16 +115,20 @@ export function instrumentQuery<F extends (text: string, params?: readonly unkno
   recorder: QueryRecorder,
 ): F {
   return function query(this: unknown, text: string, params?: readonly unknown[]) {
-    const end = recorder.start(text)
-    return fn.call(this, text, params).then(
-      (result) => {
-        end()
-        return result
-      },
-      (error: unknown) => {
-        end(error)
-        throw error
-      },
-    )
+    return settle(fn.call(this, text, params), recorder.start(text))
   } as F
+}
+
+/** Calls `end` when `promise` settles (with the error, if any); resolves and rejects as it does. */
+export function settle<T>(promise: Promise<T>, end: (error?: unknown) => void): Promise<T> {
+  return promise.then(
+    (result) => {
+      end()
+      return result
+    },
+    (error: unknown) => {
+      end(error)
+      throw error
+    },
+  )
 }
