@@ -7,7 +7,7 @@ import type { Sightline } from 'sightline'
 import { sightlineFastify } from 'sightline/fastify'
 import type { DemoFaults } from './config.js'
 import type { Deps } from './deps.js'
-import { installErrorHandling } from './errors.js'
+import { badUrlHandler, installErrorHandling } from './errors.js'
 import { appointmentRoutes } from './routes/appointments.js'
 import { patientRoutes } from './routes/patients.js'
 import { paymentRoutes } from './routes/payments.js'
@@ -30,7 +30,14 @@ export const BODY_LIMIT = 64 * 1024
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { sightline, db, cache } = options
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, routerOptions: { ignoreTrailingSlash: true } })
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: badUrlHandler,
+  })
+  // Every body is JSON: without this, Fastify parses text/plain and the client gets a 400, not a 415.
+  app.removeContentTypeParser('text/plain')
   await app.register(sightlineFastify, { sightline })
   const deps: Deps = {
     sightline,

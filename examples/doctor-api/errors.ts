@@ -2,7 +2,8 @@
  * @module doctor-api/errors
  * Every client mistake gets a 4xx with a body that says what is wrong; nothing a client sends is a 500.
  */
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { NO_NUL } from './schemas.js'
 
 /** An error with the status and message the client should see. */
 export class HttpError extends Error {
@@ -20,8 +21,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     if ('validation' in error && error.validation !== undefined) {
       const details = error.validation.map((issue) => {
         const where = `${error.validationContext ?? 'body'}${issue.instancePath.replaceAll('/', '.')}`
-        const field = (issue.params as { missingProperty?: string }).missingProperty
-        return field === undefined ? `${where} ${issue.message}` : `${where}.${field} is required`
+        const params = issue.params as { missingProperty?: string; pattern?: string }
+        if (params.pattern === NO_NUL) return `${where} must not contain NUL characters`
+        return params.missingProperty === undefined
+          ? `${where} ${issue.message}`
+          : `${where}.${params.missingProperty} is required`
       })
       return reply.status(400).send({ error: 'invalid request', details })
     }
@@ -56,6 +60,8 @@ function clientMessage(error: FastifyError | HttpError): string {
       return 'the body is too large'
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return 'send the body as application/json'
+    case 'FST_ERR_BAD_URL':
+      return 'the URL is not validly percent-encoded'
     default:
       return error.message
   }
@@ -80,4 +86,14 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true
   return error instanceof Error && UNAVAILABLE_MESSAGE.test(error.message)
+}
+
+/**
+ * Fastify's `frameworkErrors`: a URL it cannot decode (`/api/patients/%ZZ`) gets the same body
+ * shape as every other client mistake.
+ * @example
+ * Fastify({ frameworkErrors: badUrlHandler })
+ */
+export function badUrlHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  reply.status(400).send({ error: 'invalid request', details: [clientMessage(error)] })
 }

@@ -3,8 +3,11 @@
  * JSON schemas of every request: Fastify validates (and coerces) before a handler runs.
  */
 
+/** Postgres text cannot hold U+0000; the database would refuse the row with a 500. */
+export const NO_NUL = '^[^\\u0000]*$'
+
 const id = { type: 'integer', minimum: 1, maximum: 2147483647 } as const
-const text = { type: 'string', minLength: 1, maxLength: 200 } as const
+const text = { type: 'string', minLength: 1, maxLength: 200, pattern: NO_NUL } as const
 
 export const idParams = { type: 'object', required: ['id'], properties: { id } } as const
 
@@ -46,7 +49,7 @@ export const signupBody = {
   properties: {
     email: { type: 'string', format: 'email', maxLength: 254 },
     password: { type: 'string', minLength: 8, maxLength: 200 },
-    source: { type: 'string', minLength: 1, maxLength: 50 },
+    source: { type: 'string', minLength: 1, maxLength: 50, pattern: NO_NUL },
   },
 } as const
 

@@ -137,6 +137,39 @@ describe('doctor-api', () => {
         /application\/json/,
       ],
       ['oversized body', api.post('/api/patients', { ...ADA, name: 'x'.repeat(70 * 1024) }), 413, /too large/],
+      [
+        'text/plain body',
+        api.post('/api/patients', 'hello', { 'content-type': 'text/plain' }),
+        415,
+        /application\/json/,
+      ],
+      ['undecodable URL', fetch(`${api.url}/api/patients/%ZZ`), 400, /not validly percent-encoded/],
+      ['year 0 birth', api.post('/api/patients', { ...ADA, date_of_birth: '0000-01-01' }), 400, /before 1800-01-01/],
+      ['NUL in a name', api.post('/api/patients', { ...ADA, name: 'Ada\u0000' }), 400, /name must not contain NUL/],
+      [
+        'NUL in a doctor',
+        api.post('/api/appointments', { patient_id: 1, doctor: 'D\u0000', starts_at: '2027-01-01T09:00:00Z' }),
+        400,
+        /doctor must not contain NUL/,
+      ],
+      [
+        'NUL in a source',
+        api.post('/api/signup', { email: 'nul@example.com', password: PASSWORD, source: 'w\u0000' }),
+        400,
+        /source must not contain NUL/,
+      ],
+      [
+        'year 0 appointment',
+        api.post('/api/appointments', { patient_id: 1, doctor: 'D', starts_at: '0000-01-01T00:00:00Z' }),
+        400,
+        /starts_at must be from 2000/,
+      ],
+      [
+        'year 10000 appointment',
+        api.post('/api/appointments', { patient_id: 1, doctor: 'D', starts_at: '9999-12-31T23:59:59-14:00' }),
+        400,
+        /starts_at must be from 2000/,
+      ],
     ]
     for (const [name, pending, status, message] of cases) {
       const response = await pending
@@ -149,6 +182,7 @@ describe('doctor-api', () => {
       s.labels.http_response_status_code?.startsWith('5'),
     )
     assert.deepEqual(fiveHundreds, [], 'nothing a client sent made it 500')
+    assert.equal(api.logs.raw.join('\n').includes('0000-01-01'), false, 'a refused date of birth reached the log')
   })
 
   test('the live stream counts its open connections', async () => {

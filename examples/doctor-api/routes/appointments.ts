@@ -9,6 +9,7 @@ import { processAppointment } from '../appointments/process.js'
 import type { Deps } from '../deps.js'
 import { HttpError } from '../errors.js'
 import { appointmentBody, appointmentQuery } from '../schemas.js'
+import { checkAppointmentTime } from '../validation.js'
 
 const HEARTBEAT_MS = 15000
 
@@ -18,6 +19,8 @@ export function appointmentRoutes(app: FastifyInstance, deps: Deps): void {
 
   app.post('/api/appointments', { schema: { body: appointmentBody } }, async (request, reply) => {
     const body = request.body as { patient_id: number; doctor: string; starts_at: string }
+    const problem = checkAppointmentTime(body.starts_at)
+    if (problem !== undefined) throw new HttpError(400, 'invalid request', [problem])
     if ((await repository.getPatient(body.patient_id)) === undefined) {
       throw new HttpError(404, `patient ${body.patient_id} not found`)
     }

@@ -6,13 +6,13 @@ import type { FastifyInstance } from 'fastify'
 import type { Deps } from '../deps.js'
 import { HttpError } from '../errors.js'
 import { idParams, pageQuery, patientBody } from '../schemas.js'
+import { checkBirthDate } from '../validation.js'
 
 export function patientRoutes(app: FastifyInstance, { repository, logger }: Deps): void {
   app.post('/api/patients', { schema: { body: patientBody } }, async (request, reply) => {
     const body = request.body as { name: string; email: string; date_of_birth: string }
-    if (Date.parse(body.date_of_birth) > Date.now()) {
-      throw new HttpError(400, 'invalid request', ['body.date_of_birth must not be in the future'])
-    }
+    const problem = checkBirthDate(body.date_of_birth)
+    if (problem !== undefined) throw new HttpError(400, 'invalid request', [problem])
     const patient = await repository.createPatient(body)
     logger.info({ patient_id: patient.id }, 'patient created')
     return reply.status(201).send(patient)

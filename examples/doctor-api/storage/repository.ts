@@ -4,6 +4,7 @@
  * never fails a read: the database answers instead.
  */
 import type { Logger } from 'pino'
+import { HttpError } from '../errors.js'
 import type { Cache } from './cache.js'
 import type { Database } from './database.js'
 
@@ -32,6 +33,8 @@ export interface Page<T> {
 }
 
 const PATIENT_TTL_SECONDS = 60
+/** SQLSTATE class 22, "data exception": https://www.postgresql.org/docs/current/errcodes-appendix.html */
+const DATA_EXCEPTION_CLASS = '22'
 const PATIENT_COLUMNS = "id, name, email, to_char(date_of_birth, 'YYYY-MM-DD') AS date_of_birth, created_at"
 const APPOINTMENT_COLUMNS = 'id, patient_id, doctor, starts_at, created_at'
 
@@ -46,8 +49,26 @@ export class Repository {
     this.logger = logger
   }
 
+  /**
+   * Every query goes through here. A Postgres data exception (SQLSTATE class 22: a value out of
+   * range, a byte sequence it cannot store) is the client's value, not a server fault: it becomes a
+   * 400 whose text names no value, because the driver's text echoes it (a date of birth, a name)
+   * and the access line records the error it is given.
+   */
+  private async query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]> {
+    try {
+      return await this.db.query<Row>(text, params)
+    } catch (error) {
+      const code = (error as { code?: unknown }).code
+      if (typeof code === 'string' && code.startsWith(DATA_EXCEPTION_CLASS)) {
+        throw new HttpError(400, 'invalid request', [`a value cannot be stored (SQLSTATE ${code})`])
+      }
+      throw error
+    }
+  }
+
   async createPatient(input: { name: string; email: string; date_of_birth: string }): Promise<Patient> {
-    const [row] = await this.db.query<Patient>(
+    const [row] = await this.query<Patient>(
       `INSERT INTO patients (name, email, date_of_birth) VALUES ($1, $2, $3) RETURNING ${PATIENT_COLUMNS}`,
       [input.name, input.email, input.date_of_birth],
     )
@@ -62,7 +83,7 @@ export class Repository {
     } catch (error) {
       this.logger.warn({ err: error, patient_id: id }, 'cache read failed, reading from the database')
     }
-    const [row] = await this.db.query<Patient>(`SELECT ${PATIENT_COLUMNS} FROM patients WHERE id = $1`, [id])
+    const [row] = await this.query<Patient>(`SELECT ${PATIENT_COLUMNS} FROM patients WHERE id = $1`, [id])
     if (row !== undefined) {
       this.cache.set(key, JSON.stringify(row), PATIENT_TTL_SECONDS).catch((error: unknown) => {
         this.logger.warn({ err: error, patient_id: id }, 'cache write failed')
@@ -73,14 +94,14 @@ export class Repository {
 
   async listPatients(limit: number, offset: number): Promise<Page<Patient>> {
     const [items, count] = await Promise.all([
-      this.db.query<Patient>(`SELECT ${PATIENT_COLUMNS} FROM patients ORDER BY id LIMIT $1 OFFSET $2`, [limit, offset]),
-      this.db.query<{ total: number }>('SELECT count(*)::int AS total FROM patients'),
+      this.query<Patient>(`SELECT ${PATIENT_COLUMNS} FROM patients ORDER BY id LIMIT $1 OFFSET $2`, [limit, offset]),
+      this.query<{ total: number }>('SELECT count(*)::int AS total FROM patients'),
     ])
     return page(items, limit, offset, count[0]?.total ?? 0)
   }
 
   async createAppointment(input: { patient_id: number; doctor: string; starts_at: string }): Promise<Appointment> {
-    const [row] = await this.db.query<Appointment>(
+    const [row] = await this.query<Appointment>(
       `INSERT INTO appointments (patient_id, doctor, starts_at) VALUES ($1, $2, $3) RETURNING ${APPOINTMENT_COLUMNS}`,
       [input.patient_id, input.doctor, input.starts_at],
     )
@@ -88,18 +109,18 @@ export class Repository {
   }
 
   async appointmentExists(id: number): Promise<boolean> {
-    return (await this.db.query('SELECT 1 FROM appointments WHERE id = $1', [id])).length > 0
+    return (await this.query('SELECT 1 FROM appointments WHERE id = $1', [id])).length > 0
   }
 
   async listAppointments(patientId: number | undefined, limit: number, offset: number): Promise<Page<Appointment>> {
     const where = patientId === undefined ? '' : 'WHERE patient_id = $3'
     const params = patientId === undefined ? [limit, offset] : [limit, offset, patientId]
     const [items, count] = await Promise.all([
-      this.db.query<Appointment>(
+      this.query<Appointment>(
         `SELECT ${APPOINTMENT_COLUMNS} FROM appointments ${where} ORDER BY id LIMIT $1 OFFSET $2`,
         params,
       ),
-      this.db.query<{ total: number }>(
+      this.query<{ total: number }>(
         `SELECT count(*)::int AS total FROM appointments ${patientId === undefined ? '' : 'WHERE patient_id = $1'}`,
         patientId === undefined ? [] : [patientId],
       ),
@@ -109,7 +130,7 @@ export class Repository {
 
   /** Returns the new user's id, or undefined when the email is taken. */
   async createUser(email: string, passwordHash: string, source: string): Promise<number | undefined> {
-    const rows = await this.db.query<{ id: number }>(
+    const rows = await this.query<{ id: number }>(
       'INSERT INTO users (email, password_hash, source) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING RETURNING id',
       [email, passwordHash, source],
     )
@@ -117,7 +138,7 @@ export class Repository {
   }
 
   async createPayment(appointmentId: number, amountCents: number): Promise<{ id: number; status: string }> {
-    const [row] = await this.db.query<{ id: number; status: string }>(
+    const [row] = await this.query<{ id: number; status: string }>(
       "INSERT INTO payments (appointment_id, amount_cents, status) VALUES ($1, $2, 'succeeded') RETURNING id, status",
       [appointmentId, amountCents],
     )
