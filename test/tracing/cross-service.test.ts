@@ -39,6 +39,9 @@ before(async () => {
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_TRACES_SAMPLER_ARG: '1',
     OTEL_BSP_SCHEDULE_DELAY: '200',
+    // Now and then one export from doctor-api never completes (cause not yet found: see the closing
+    // note); bound it so the next batch is not held behind it for the default 30 s.
+    OTEL_BSP_EXPORT_TIMEOUT: '2000',
   }
   notifier = startService('notifier/main.js', { ...otel, NOTIFIER_PORT: '0' })
   const notifierPort = await notifier.port

@@ -103,6 +103,12 @@ export class AccessLog {
 
 /** Type, message, code and stack of an error: what a reader needs, nothing the error happens to carry. */
 export function serializeError(error: unknown): Record<string, unknown> {
+  // A database error's message often repeats the value it refused (a date of birth, an email):
+  // keep only its type and SQLSTATE, as the spans do.
+  const fields = error as { code?: unknown; severity?: unknown }
+  if (error instanceof Error && typeof fields.severity === 'string' && typeof fields.code === 'string') {
+    return { type: error.name, code: fields.code }
+  }
   if (error instanceof Error) {
     const out: Record<string, unknown> = { type: error.name, message: error.message }
     const code = (error as { code?: unknown }).code
