@@ -6,11 +6,13 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import { otlpLogExporterFromEnv } from '../logging-otlp/from-env.js'
+import { METRIC_LOG_LINES_DROPPED } from './constants.js'
 import { ERROR_CODES } from './errors.js'
 import { type CheckFunction, type CheckOptions, Health } from './health/health.js'
 import { type Drainable, drainableServer, Shutdown } from './lifecycle/shutdown.js'
 import { AccessLog } from './logging/access-log.js'
 import { createLogger, DEFAULT_REDACT } from './logging/logger.js'
+import type { Counter } from './metrics/counter.js'
 import { HttpMetrics } from './metrics/http-metrics.js'
 import { Registry } from './metrics/registry.js'
 import { type RuntimeMetrics, startRuntimeMetrics } from './metrics/runtime.js'
@@ -37,6 +39,8 @@ export class Sightline {
   readonly metrics: Registry
   readonly health: Health
   private readonly flushLogs: () => void
+  private readonly drainLogs: () => Promise<void>
+  private logLinesDropped: Counter | undefined
   private readonly shutdownManager: Shutdown
   private readonly deps: PipelineDeps
   private readonly routes = new RouteTable()
@@ -55,6 +59,7 @@ export class Sightline {
       pretty: resolved.logFormat === 'pretty',
       redact: [...DEFAULT_REDACT, ...resolved.redact],
       destination: resolved.logDestination,
+      onDrop: (lines) => this.logLinesDropped?.inc(lines),
       // Log export (OTLP when the standard env vars name an endpoint): a tee around the destination.
       exporter:
         resolved.logExporter === false
@@ -69,9 +74,14 @@ export class Sightline {
     const exporting = created.stream as { forceFlush?: () => Promise<void> }
     if (typeof exporting.forceFlush === 'function') this.flushables.push({ forceFlush: () => exporting.forceFlush!() })
     this.flushLogs = created.flush
+    this.drainLogs = created.drain
     this.metrics = new Registry({
       maxSeriesPerMetric: resolved.maxSeriesPerMetric,
       onCollectError: (error, metric) => this.report(error, `collect ${metric}`),
+    })
+    this.logLinesDropped = this.metrics.counter({
+      name: METRIC_LOG_LINES_DROPPED,
+      help: 'Log lines dropped because stdout was not keeping up (8 MB waiting) or was closed.',
     })
     this.health = new Health(this.metrics, {
       cacheMs: resolved.readyCacheMs,
@@ -224,6 +234,7 @@ export class Sightline {
         this.report(error, 'flush')
       }
     }
+    await this.drainLogs()
     this.flushLogs()
   }
 

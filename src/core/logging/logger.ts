@@ -3,9 +3,11 @@
  * The pino logger every Sightline line goes through: JSON on stdout, request and trace ids merged
  * into every line written during a request, secrets redacted, human-readable on a terminal.
  */
+import { fstatSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { type DestinationStream, destination, type Logger, pino } from 'pino'
+import { type DestinationStream, type Logger, pino } from 'pino'
 import { type RequestContext, storage } from '../pipeline/context.js'
+import { LineWriter } from './line-writer.js'
 
 /** Paths pino redacts by default: credentials in headers and password-like fields, one or two levels deep. */
 export const DEFAULT_REDACT = [
@@ -41,14 +43,19 @@ export interface LoggerOptions {
   destination?: DestinationStream | NodeJS.WritableStream
   /** Wraps the destination to also export lines elsewhere (e.g. OTLP, see src/logging-otlp); lines still reach it. */
   exporter?: LogExporter
+  /** Told how many lines the default stdout writer dropped (its buffer full, or stdout gone). */
+  onDrop?: (lines: number) => void
 }
 
 /** Wraps a destination; the returned stream writes through to it. `forceFlush` is called at shutdown. */
 export type LogExporter = (destination: DestinationStream) => DestinationStream & { forceFlush?(): Promise<void> }
 
 const NO_FIELDS = Object.freeze({})
-const LOG_BATCH_BYTES = 16000
+const STDOUT_FD = 1
+const LOG_BATCH_CHARS = 16000
 const LOG_FLUSH_MS = 100
+/** What waits in memory while stdout is not keeping up (a stalled pipe) before lines are dropped. */
+const LOG_MAX_BUFFERED_CHARS = 8 * 1024 * 1024
 
 /**
  * Set by the tracing module: the fields of the innermost manual span, when one is active (its
@@ -78,7 +85,9 @@ export interface CreatedLogger {
   logger: Logger
   /** The stream lines are written to, for the access log's hand-built lines. */
   stream: DestinationStream
-  /** Writes whatever is buffered; safe to call in an `exit` handler. */
+  /** Resolves once every line logged so far is written. */
+  drain(): Promise<void>
+  /** Writes whatever is buffered, synchronously; safe to call in an `exit` handler. */
   flush(): void
 }
 
@@ -98,25 +107,43 @@ export function createLogger(options: LoggerOptions): CreatedLogger {
     stream,
   )
   const flush = () => {
-    const sonic = stream as DestinationStream & { flushSync?: () => void }
+    const flushable = stream as DestinationStream & { flushSync?: () => void }
     try {
-      sonic.flushSync?.()
+      flushable.flushSync?.()
     } catch {
       // A destination that is not ready (or already closed) has nothing left to lose.
     }
   }
+  const drain = () => (resolved instanceof LineWriter ? resolved.flush() : Promise.resolve())
   // Lines still buffered when the process exits would be lost; flushSync is safe in an exit handler.
   if (options.destination === undefined && !options.pretty) process.once('exit', flush)
-  return { logger, stream, flush }
+  return { logger, stream, drain, flush }
 }
 
 function resolveDestination(options: LoggerOptions): DestinationStream {
   if (options.destination !== undefined) return options.destination as DestinationStream
   if (options.pretty) return prettyStream()
-  // Asynchronous, batched writes: a write(2) per line (synchronous, or through libuv's threadpool)
-  // costs more than the rest of the pipeline. Lines are written once 4 KB are buffered, and at most
-  // 100 ms after they were logged when traffic is light; shutdown and process exit flush the rest.
-  return destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS })
+  // Asynchronous, batched writes: a write(2) per line costs more than the rest of the pipeline.
+  // Lines are written once 16 KB are buffered, and at most 100 ms after they were logged when
+  // traffic is light; shutdown and process exit flush the rest.
+  return new LineWriter({
+    fd: STDOUT_FD,
+    sync: isFileOrDevice(STDOUT_FD),
+    batchChars: LOG_BATCH_CHARS,
+    flushMs: LOG_FLUSH_MS,
+    maxBufferedChars: LOG_MAX_BUFFERED_CHARS,
+    onDrop: options.onDrop,
+  })
+}
+
+/** A file, /dev/null or a terminal: writes that never wait on a reader. Pipes and sockets may. */
+function isFileOrDevice(fd: number): boolean {
+  try {
+    const stat = fstatSync(fd)
+    return stat.isFile() || stat.isCharacterDevice()
+  } catch {
+    return false
+  }
 }
 
 function prettyStream(): DestinationStream {
