@@ -23,6 +23,8 @@ export interface AppOptions {
   cache: Cache
   demo?: DemoFaults
   notifierUrl?: string
+  /** Register Sightline's Fastify plugin (default); false only to measure what it costs (bench/). */
+  instrument?: boolean
 }
 
 /** Largest request body accepted; larger ones get a 413. */
@@ -38,7 +40,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
   // Every body is JSON: without this, Fastify parses text/plain and the client gets a 400, not a 415.
   app.removeContentTypeParser('text/plain')
-  await app.register(sightlineFastify, { sightline })
+  if (options.instrument !== false) await app.register(sightlineFastify, { sightline })
   const deps: Deps = {
     sightline,
     logger: sightline.logger,

@@ -11,6 +11,7 @@ import { isTracingSuppressed } from '@opentelemetry/core'
 import { HEADER_REQUEST_ID } from '../core/constants.js'
 import { storage } from '../core/pipeline/context.js'
 import { METHOD_NAMES, methodIndex } from '../core/pipeline/routes.js'
+import { tracerFor } from './recording.js'
 import { TRACER_NAME } from './spans.js'
 
 interface UndiciRequest {
@@ -36,7 +37,7 @@ function prepare(method: string, url: URL, hasTraceparent: boolean): { headers: 
   let carrierContext = active
   if (parent?.isRecording()) {
     const name = METHOD_NAMES[methodIndex(method)] as string
-    span = trace.getTracer(TRACER_NAME).startSpan(
+    span = tracerFor(TRACER_NAME).startSpan(
       name,
       {
         kind: SpanKind.CLIENT,

@@ -13,6 +13,7 @@ import { SightlineContextManager } from './context-manager.js'
 import { HandoverIdGenerator } from './ids.js'
 import { type ResolvedTracingOptions, resolveTracingOptions, type TracingOptions } from './options.js'
 import { installPropagation } from './propagation.js'
+import { setPipelineSampling } from './recording.js'
 import {
   buildExporter,
   buildResource,
@@ -89,6 +90,7 @@ export async function setupTracing(sightline: Sightline, options: TracingOptions
   diag.disable()
 
   const tracer = trace.getTracer(TRACER_NAME)
+  setPipelineSampling(true)
   sightline.setTracing(
     new ServerSpans(provider.getTracer(TRACER_NAME), sampler, ids, propagator, rootRatioOf(resolved)),
   )
@@ -112,6 +114,7 @@ export async function setupTracing(sightline: Sightline, options: TracingOptions
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
       sightline.setTracing(undefined)
+      setPipelineSampling(false)
       setSpanFieldsProvider(undefined)
       uninstall()
       await provider.shutdown()

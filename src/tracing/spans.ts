@@ -3,6 +3,7 @@
  * Manual spans (the brief's `start_as_current_span`) and the current span.
  */
 import { type Attributes, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { tracerFor } from './recording.js'
 
 export const TRACER_NAME = 'sightline'
 
@@ -21,7 +22,7 @@ export interface SpanOptions {
  * })
  */
 export function withSpan<T>(name: string, fn: (span: Span) => T, options: SpanOptions = {}): T {
-  const tracer = trace.getTracer(TRACER_NAME)
+  const tracer = tracerFor(TRACER_NAME)
   return tracer.startActiveSpan(
     name,
     { attributes: options.attributes, kind: options.kind ?? SpanKind.INTERNAL },

@@ -44,7 +44,6 @@ export function appointmentRoutes(app: FastifyInstance, deps: Deps): void {
       'content-type': 'text/event-stream',
       'cache-control': 'no-store',
       connection: 'keep-alive',
-      'x-request-id': String(res.getHeader('x-request-id') ?? ''),
     })
     res.write(': connected\n\n')
     streams.add(res)

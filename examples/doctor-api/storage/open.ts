@@ -19,23 +19,32 @@ export interface StorageOptions {
   postgres?: PostgresOptions
   redisPrefix?: string
   slowQueryMs?: number
+  /** Instrument the database and cache (default); false only to measure what that costs (bench/). */
+  instrument?: boolean
 }
 
 export async function openStorage(
   sightline: Sightline,
   options: StorageOptions,
 ): Promise<{ db: Database; cache: Cache }> {
+  const instrument = options.instrument !== false
   let db: Database
   if (options.databaseUrl) {
-    db = openPostgres(options.databaseUrl, sightline, { slowQueryMs: options.slowQueryMs, ...options.postgres })
+    db = openPostgres(options.databaseUrl, sightline, {
+      slowQueryMs: options.slowQueryMs,
+      instrument,
+      ...options.postgres,
+    })
   } else {
     db = await openPglite(options.pgliteDir)
-    const recorder = new QueryRecorder(sightline, { system: 'postgresql', slowQueryMs: options.slowQueryMs ?? 500 })
-    db.query = instrumentQuery(db.query, recorder)
+    if (instrument) {
+      const recorder = new QueryRecorder(sightline, { system: 'postgresql', slowQueryMs: options.slowQueryMs ?? 500 })
+      db.query = instrumentQuery(db.query, recorder)
+    }
   }
   const raw = options.redisUrl
     ? new RedisCache(options.redisUrl, sightline.logger, { prefix: options.redisPrefix })
     : new MemoryCache()
-  const cache = instrumentCache(raw, { sightline, system: raw.system })
+  const cache = instrument ? instrumentCache(raw, { sightline, system: raw.system }) : raw
   return { db, cache }
 }

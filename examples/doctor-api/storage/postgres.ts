@@ -15,22 +15,25 @@ export interface PostgresOptions {
   /** Longest wait for a pooled connection. */
   connectTimeoutMs?: number
   slowQueryMs?: number
+  /** Instrument the pool with sightline/pg (default); false only to measure what that costs (bench/). */
+  instrument?: boolean
 }
 
 export function openPostgres(url: string, sightline: Sightline, options: PostgresOptions = {}): Database {
   const queryTimeout = options.queryTimeoutMs ?? 3000
-  const pool = instrumentPool(
-    new pg.Pool({
-      connectionString: url,
-      max: options.max ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
-      query_timeout: queryTimeout,
-      statement_timeout: queryTimeout,
-      idleTimeoutMillis: 10000,
-      keepAlive: true,
-    }),
-    { sightline, poolName: 'doctor-api', slowQueryMs: options.slowQueryMs },
-  )
+  const raw = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+    query_timeout: queryTimeout,
+    statement_timeout: queryTimeout,
+    idleTimeoutMillis: 10000,
+    keepAlive: true,
+  })
+  const pool =
+    options.instrument === false
+      ? raw
+      : instrumentPool(raw, { sightline, poolName: 'doctor-api', slowQueryMs: options.slowQueryMs })
   // An idle client losing its connection is reported here; without a listener it would crash the process.
   pool.on('error', (error) => sightline.logger.warn({ err: error }, 'idle database connection lost'))
   const target = new URL(url)

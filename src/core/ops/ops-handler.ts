@@ -29,6 +29,8 @@ const JSON_TYPE = 'application/json; charset=utf-8'
 
 export class OpsHandler implements OpsResponder {
   private readonly endpoints = new Map<string, Endpoint>()
+  /** Lengths of the ops paths: most application URLs are ruled out without hashing them. */
+  private readonly lengths = new Set<number>()
   private readonly options: OpsHandlerOptions
   private readonly token: Buffer | undefined
 
@@ -41,14 +43,15 @@ export class OpsHandler implements OpsResponder {
       // The brief's Django routes end in a slash; accept both spellings.
       this.endpoints.set(path.endsWith('/') ? path.slice(0, -1) : `${path}/`, endpoint)
     }
+    for (const path of this.endpoints.keys()) this.lengths.add(path.length)
   }
 
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const url = req.url ?? '/'
-    let endpoint = this.endpoints.get(url)
+    let endpoint = this.lengths.has(url.length) ? this.endpoints.get(url) : undefined
     if (endpoint === undefined) {
       const query = url.indexOf('?')
-      if (query === -1) return false
+      if (query === -1 || !this.lengths.has(query)) return false
       endpoint = this.endpoints.get(url.slice(0, query))
       if (endpoint === undefined) return false
     }

@@ -8,7 +8,7 @@
  * `setHeader`, one context object, one `close` listener (a shared function, no closure), one
  * `AsyncLocalStorage.run`; at close, one histogram observation on a cached series and one log line.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import { type IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { HEADER_REQUEST_ID, STATUS_CLIENT_CLOSED } from '../constants.js'
 import type { AccessLog } from '../logging/access-log.js'
 import type { GaugeChild } from '../metrics/gauge.js'
@@ -53,6 +53,40 @@ const kPipeline = Symbol('sightline.pipeline')
 
 type TrackedResponse = ServerResponse & { [kContext]?: RequestContext; [kPipeline]?: Pipeline }
 
+type WriteHead = (this: ServerResponse, statusCode: number, reason?: unknown, headers?: unknown) => ServerResponse
+const nativeWriteHead = ServerResponse.prototype.writeHead as WriteHead
+/** The header's usual spelling, checked beside the lower-case one in a framework's headers object. */
+const HEADER_REQUEST_ID_CANONICAL = 'X-Request-ID'
+
+/**
+ * `writeHead` of a tracked response: adds `X-Request-ID` as the headers are written rather than
+ * at request start. A `setHeader` before a framework's `writeHead(status, headers)` (Fastify's
+ * way) sends Node down its slow path, which re-validates and copies every header (~0.5 µs a
+ * response); merged into a copy of the framework's object, Node stays on its fast path. The
+ * caller's object is never changed (it may be shared between responses). A value the application
+ * set itself wins. Shared (`this` is the response): no closure per request.
+ */
+function writeHeadWithRequestId(this: TrackedResponse, statusCode: number, reason?: unknown, headers?: unknown) {
+  const context = this[kContext]
+  if (context !== undefined && !this.hasHeader(HEADER_REQUEST_ID)) {
+    const named = typeof reason === 'string'
+    const given = (named ? headers : reason) as OutgoingHttpHeaders | readonly unknown[] | undefined | null
+    if (given === undefined || given === null || Array.isArray(given)) {
+      this.setHeader(HEADER_REQUEST_ID, context.requestId)
+    } else {
+      const object = given as OutgoingHttpHeaders
+      if (object[HEADER_REQUEST_ID] === undefined && object[HEADER_REQUEST_ID_CANONICAL] === undefined) {
+        const merged = { ...object, [HEADER_REQUEST_ID]: context.requestId }
+        return named
+          ? nativeWriteHead.call(this, statusCode, reason, merged)
+          : nativeWriteHead.call(this, statusCode, merged)
+      }
+    }
+  }
+  // biome-ignore lint/complexity/noArguments: the native method distinguishes its overloads by arity.
+  return nativeWriteHead.apply(this, arguments as unknown as [number, unknown?, unknown?])
+}
+
 /** Shared `close` listener: `this` is the response, so no closure is allocated per request. */
 function onResponseClose(this: TrackedResponse): void {
   const pipeline = this[kPipeline]
@@ -90,7 +124,8 @@ export class Pipeline {
     const deps = this.deps
     const incoming = req.headers[HEADER_REQUEST_ID]
     const id = isSafeRequestId(incoming) ? incoming : deps.nextRequestId()
-    res.setHeader(HEADER_REQUEST_ID, id)
+    // The id header is added when the headers are written (see writeHeadWithRequestId).
+    res.writeHead = writeHeadWithRequestId as ServerResponse['writeHead']
     if (deps.isDraining()) res.setHeader('connection', 'close')
     const context = new RequestContext(id, req, res, performance.now())
     if (deps.tracing !== undefined) {

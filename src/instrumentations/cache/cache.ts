@@ -4,9 +4,10 @@
  * in-memory one, behind the same interface: `cache_requests_total{cache_system, result}` for reads,
  * `cache_operation_duration_seconds{cache_system, cache_operation, error_type}` for every call.
  */
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { context, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import { getSightline } from '../../core/default.js'
 import type { Sightline } from '../../core/sightline.js'
+import { recordingActiveSpan, tracerFor } from '../../tracing/recording.js'
 
 export const METRIC_CACHE_REQUESTS = 'cache_requests_total'
 export const METRIC_CACHE_DURATION = 'cache_operation_duration_seconds'
@@ -48,39 +49,50 @@ export function instrumentCache<C extends CacheLike>(cache: C, options: CacheIns
   for (const operation of OPERATIONS) {
     const original = cache[operation].bind(cache) as (...args: unknown[]) => Promise<unknown>
     const ok = duration.labels({ cache_system: system, cache_operation: operation, error_type: '' })
-    ;(cache as Record<string, unknown>)[operation] = async (...args: unknown[]) => {
+    /** Records a failed operation; returns the error for the caller to rethrow. */
+    const failed = (started: number, span: Span | undefined, error: unknown): unknown => {
+      const errorType = (error as { code?: unknown })?.code
+      const label =
+        typeof errorType === 'string' && errorType.length <= 32
+          ? errorType
+          : error instanceof Error
+            ? error.name
+            : 'error'
+      duration
+        .labels({ cache_system: system, cache_operation: operation, error_type: label })
+        .observe((performance.now() - started) / 1000)
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: label })
+      span?.end()
+      return error
+    }
+    // Not an async function: one `then` on the cache's own promise instead of two extra awaits.
+    ;(cache as Record<string, unknown>)[operation] = (...args: unknown[]): Promise<unknown> => {
       const started = performance.now()
-      const parent = trace.getActiveSpan()
-      const span = parent?.isRecording()
-        ? trace
-            .getTracer(TRACER)
-            .startSpan(
+      const span =
+        recordingActiveSpan() !== undefined
+          ? tracerFor(TRACER).startSpan(
               `${operation} ${system}`,
               { kind: SpanKind.CLIENT, attributes: { 'db.system.name': system, 'db.operation.name': operation } },
               context.active(),
             )
-        : undefined
+          : undefined
+      let pending: Promise<unknown>
       try {
-        const result = await original(...args)
-        ok.observe((performance.now() - started) / 1000)
-        if (operation === 'get') (result === undefined || result === null ? miss : hit).inc()
-        span?.end()
-        return result
+        pending = original(...args)
       } catch (error) {
-        const errorType = (error as { code?: unknown })?.code
-        const label =
-          typeof errorType === 'string' && errorType.length <= 32
-            ? errorType
-            : error instanceof Error
-              ? error.name
-              : 'error'
-        duration
-          .labels({ cache_system: system, cache_operation: operation, error_type: label })
-          .observe((performance.now() - started) / 1000)
-        span?.setStatus({ code: SpanStatusCode.ERROR, message: label })
-        span?.end()
-        throw error
+        return Promise.reject(failed(started, span, error))
       }
+      return pending.then(
+        (result) => {
+          ok.observe((performance.now() - started) / 1000)
+          if (operation === 'get') (result === undefined || result === null ? miss : hit).inc()
+          span?.end()
+          return result
+        },
+        (error: unknown) => {
+          throw failed(started, span, error)
+        },
+      )
     }
   }
   return cache
