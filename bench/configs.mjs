@@ -1,7 +1,10 @@
 // @module bench/configs
-// The configurations the harness compares. `baseline` marks the bare server of each framework.
+// The configurations the harness compares. `baseline` marks the bare server of each framework;
+// `path` is what wrk requests (default /users/42).
 // `otel` loads the OpenTelemetry auto-instrumentations (the peer stacks) at the given sampling ratio.
 const OTEL_PRELOAD = ['--require', '@opentelemetry/auto-instrumentations-node/register']
+
+const DOCTOR_PATH = '/api/patients/424242'
 
 export const CONFIGS = [
   { name: 'fastify bare', server: 'fastify', mode: 'bare', baseline: true },
@@ -57,6 +60,27 @@ export const CONFIGS = [
     mode: 'peer',
     otel: { ratio: 0.1 },
     nodeArgs: OTEL_PRELOAD,
+  },
+  // The realistic route: a Redis cache in front of Postgres (bench/servers/doctor-api.mjs).
+  {
+    name: 'doctor-api GET /api/patients/:id without Sightline',
+    server: 'doctor-api',
+    mode: 'bare',
+    baseline: true,
+    path: DOCTOR_PATH,
+  },
+  {
+    name: 'doctor-api GET /api/patients/:id, Sightline without tracing',
+    server: 'doctor-api',
+    mode: 'sightline',
+    path: DOCTOR_PATH,
+  },
+  {
+    name: 'doctor-api GET /api/patients/:id, all of Sightline, tracing 10%',
+    server: 'doctor-api',
+    mode: 'sightline-trace',
+    otel: { ratio: 0.1 },
+    path: DOCTOR_PATH,
   },
   { name: 'http bare', server: 'http', mode: 'bare', baseline: true },
   { name: 'http + sightline ids+logs+metrics', server: 'http', mode: 'sightline' },

@@ -1,11 +1,14 @@
 // @module bench/micro
 // Micro-benchmarks of the hot pieces (ns per call, tight loops: a guide, not a verdict) and of
 // /metrics exposition at 1k and 10k series. Run alone (`node bench/micro.mjs`) or from run.mjs.
+import { openSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { BasicTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base'
+import { destination } from 'pino'
 import { HTTP_DURATION_BUCKETS as HTTP_BUCKETS } from '../dist/src/core/constants.js'
 import { AccessLog } from '../dist/src/core/logging/access-log.js'
+import { LineWriter } from '../dist/src/core/logging/line-writer.js'
 import { createLogger } from '../dist/src/core/logging/logger.js'
 import { HttpMetrics } from '../dist/src/core/metrics/http-metrics.js'
 import { Registry } from '../dist/src/core/metrics/registry.js'
@@ -26,6 +29,47 @@ function nsPerCall(fn, iterations = 1_000_000) {
 const sink = new Writable({ write: (_chunk, _encoding, callback) => callback() })
 const fakeReq = { url: '/api/patients/42?x=1', method: 'GET', headers: { 'content-length': '17' } }
 const fakeRes = { getHeader: () => '87' }
+
+/**
+ * Process CPU time (every thread, so the threadpool's writes count) per call, with the event loop
+ * turning every `perTick` calls so that asynchronous writes complete as they would in a server.
+ */
+async function cpuNsPerCall(fn, total = 1_000_000, perTick = 50) {
+  const start = process.cpuUsage()
+  for (let done = 0; done < total; done += perTick) {
+    for (let i = 0; i < perTick; i++) fn()
+    await new Promise(setImmediate)
+  }
+  const used = process.cpuUsage(start)
+  return ((used.user + used.system) * 1000) / total
+}
+
+/** One access line written to /dev/null: Sightline's line writer against pino's sonic-boom. */
+async function writerBenchmarks(line) {
+  const fd = openSync('/dev/null', 'w')
+  const options = { fd, batchChars: 16000, flushMs: 100, maxBufferedChars: 8 << 20 }
+  const writer = new LineWriter({ ...options, sync: true })
+  const threadpool = new LineWriter({ ...options, sync: false })
+  const sonic = destination({ dest: fd, sync: false, minLength: 16000 })
+  const idle = await cpuNsPerCall(() => undefined)
+  const rows = [
+    [
+      `log writer: one ${line.length}-byte line to /dev/null, Sightline's LineWriter (CPU of all threads)`,
+      (await cpuNsPerCall(() => writer.write(line))) - idle,
+    ],
+    [
+      'log writer: the same, written through the threadpool as for a pipe',
+      (await cpuNsPerCall(() => threadpool.write(line))) - idle,
+    ],
+    [
+      'log writer: the same line through pino.destination (sonic-boom, async, minLength 16 KB)',
+      (await cpuNsPerCall(() => sonic.write(line))) - idle,
+    ],
+  ]
+  await Promise.all([writer.flush(), threadpool.flush()])
+  sonic.flushSync()
+  return rows
+}
 
 export async function microBenchmarks() {
   const rows = []
@@ -82,6 +126,7 @@ export async function microBenchmarks() {
     ),
   ])
   rows.push(['pino: logger.info(obj, msg) for comparison', nsPerCall(() => logger.info({ a: 1 }, 'hello'), 300_000)])
+  rows.push(...(await writerBenchmarks(line)))
 
   // Prometheus counts every sample line as a series: a histogram child with 14 buckets is 17 series.
   const exposition = []

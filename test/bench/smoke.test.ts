@@ -25,16 +25,22 @@ test('npm run bench runs end to end with tiny durations and writes its table', a
       BENCH_WARMUP: '1',
       BENCH_ROUNDS: '1',
       BENCH_NODES: process.versions.node.split('.')[0],
-      BENCH_FILTER: 'http ',
+      // The bare and instrumented http servers, and doctor-api's route on the real Postgres and Redis.
+      BENCH_FILTER: 'http ,doctor-api',
+      BENCH_STARTUP_RUNS: '3',
       BENCH_OUT: out,
       BENCH_UNMATCHED: '0',
     },
-    timeout: 60000,
+    timeout: 120000,
   })
   const report = readFileSync(out, 'utf8')
-  const rows = report.split('\n').filter((line) => line.startsWith('| http'))
-  assert.equal(rows.length, 2, report)
+  const lines = report.split('\n')
+  const rows = lines.filter((line) => line.startsWith('| http') || line.startsWith('| doctor-api'))
+  // Per Node version: http bare and http + sightline; doctor-api without, without tracing, with tracing.
+  assert.equal(rows.length, 5, report)
+  assert.equal(lines.filter((line) => line.startsWith('| express')).length, 0, 'the filter matches name prefixes')
   assert.match(report, /\| access log: build one line \| \d+ \|/)
+  assert.match(report, /Added by the launcher: \*\*-?\d+\.\d ms\*\*/)
   for (const row of rows) {
     const cells = row.split('|').map((cell) => cell.trim())
     assert.ok(Number.parseFloat(cells[2] ?? '') > 0, `throughput in ${row}`)

