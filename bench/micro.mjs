@@ -107,9 +107,9 @@ export async function microBenchmarks() {
     rows.push([
       label,
       nsPerCall(() => {
-        const requestContext = new RequestContext('id-1', traced, fakeRes, 0)
+        const requestContext = new RequestContext('id-1', traced, fakeRes, performance.now())
         hooks.start(requestContext)
-        hooks.end(requestContext, 200, '/api/patients/:id', false)
+        hooks.end(requestContext, 200, '/api/patients/:id', false, performance.now())
       }, 200_000),
     ])
   }

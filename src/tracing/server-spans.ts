@@ -1,7 +1,8 @@
 /**
  * @module tracing/server-spans
  * Server spans built by the pipeline itself (no patching of `http`). The sampling decision comes
- * first: an unsampled request gets ids for log correlation and propagation, and no Span object.
+ * first: an unsampled request gets ids for log correlation and propagation, and no Span object;
+ * a sampled one gets a `ServerSpan` handed straight to the SDK's processors.
  */
 import {
   type Attributes,
@@ -9,13 +10,15 @@ import {
   defaultTextMapGetter,
   ROOT_CONTEXT,
   type Span,
+  type SpanContext,
   SpanKind,
   SpanStatusCode,
   type TextMapPropagator,
+  TraceFlags,
   type Tracer,
   trace,
 } from '@opentelemetry/api'
-import { SamplingDecision } from '@opentelemetry/sdk-trace-base'
+import { SamplingDecision, type SamplingResult } from '@opentelemetry/sdk-trace-base'
 import { OTHER_METHOD } from '../core/constants.js'
 import { serializeError } from '../core/logging/access-log.js'
 import type { RequestContext } from '../core/pipeline/context.js'
@@ -23,10 +26,14 @@ import type { TracingHooks } from '../core/pipeline/pipeline.js'
 import { METHOD_NAMES, methodIndex } from '../core/pipeline/routes.js'
 import { type HandoverIdGenerator, randomSpanId, randomTraceId } from './ids.js'
 import type { HandoverSampler } from './sdk.js'
+import { ServerSpan, type ServerSpanShared, sharedFromSdkTracer } from './server-span.js'
 
 const NO_ATTRIBUTES: Attributes = Object.freeze({})
 
 export class ServerSpans implements TracingHooks {
+  /** Where server spans go; `undefined` only if the SDK's internals changed (then `startSpan`). */
+  private readonly shared: ServerSpanShared | undefined
+
   constructor(
     private readonly tracer: Tracer,
     private readonly sampler: HandoverSampler,
@@ -34,13 +41,16 @@ export class ServerSpans implements TracingHooks {
     private readonly propagator: TextMapPropagator,
     /** Share of new traces sampled (from the configured sampler). */
     private readonly rootRatio: number,
-  ) {}
+  ) {
+    this.shared = sharedFromSdkTracer(tracer)
+  }
 
   start(context: RequestContext): void {
     const req = context.req
     const headers = req.headers
     let parent: Context = ROOT_CONTEXT
     let traceId: string
+    let sampling: SamplingResult | undefined
     if (headers.traceparent === undefined) {
       // A new trace: one Math.random against the root ratio. An unsampled request builds nothing;
       // its ids are made later only if something needs them (an outgoing call, a manual span).
@@ -51,15 +61,8 @@ export class ServerSpans implements TracingHooks {
       parent = this.propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter)
       const parentTraceId = trace.getSpanContext(parent)?.traceId
       traceId = parentTraceId ?? randomTraceId()
-      const decision = this.sampler.shouldSample(
-        parent,
-        traceId,
-        req.method ?? 'GET',
-        SpanKind.SERVER,
-        NO_ATTRIBUTES,
-        [],
-      ).decision
-      if (decision !== SamplingDecision.RECORD_AND_SAMPLED) {
+      sampling = this.sampler.shouldSample(parent, traceId, req.method ?? 'GET', SpanKind.SERVER, NO_ATTRIBUTES, [])
+      if (sampling.decision !== SamplingDecision.RECORD_AND_SAMPLED) {
         context.traceId = traceId
         context.spanId = randomSpanId()
         context.traceFlags = '00'
@@ -74,20 +77,65 @@ export class ServerSpans implements TracingHooks {
       'url.scheme': (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
       'network.protocol.version': req.httpVersion,
     }
-    if (methodName === OTHER_METHOD) attributes['http.request.method_original'] = method
+    let count = 4
+    if (methodName === OTHER_METHOD) {
+      attributes['http.request.method_original'] = method
+      count++
+    }
     const host = headers.host
     if (host !== undefined) {
       const colon = host.lastIndexOf(':')
       attributes['server.address'] = colon > 0 && !host.endsWith(']') ? host.slice(0, colon) : host
-      if (colon > 0) attributes['server.port'] = Number(host.slice(colon + 1)) || undefined
+      count++
+      const port = colon > 0 ? Number(host.slice(colon + 1)) : 0
+      if (port > 0) {
+        attributes['server.port'] = port
+        count++
+      }
     }
-    if (headers['user-agent'] !== undefined) attributes['user_agent.original'] = headers['user-agent']
-    if (req.socket.remoteAddress !== undefined) attributes['client.address'] = req.socket.remoteAddress
-    this.ids.next = traceId
-    this.sampler.pending = SamplingDecision.RECORD_AND_SAMPLED
-    const span = this.tracer.startSpan(methodName, { kind: SpanKind.SERVER, attributes }, parent)
-    this.ids.next = undefined
-    this.sampler.pending = undefined
+    const userAgent = headers['user-agent']
+    if (userAgent !== undefined) {
+      attributes['user_agent.original'] = userAgent
+      count++
+    }
+    const remote = req.socket.remoteAddress
+    if (remote !== undefined) {
+      attributes['client.address'] = remote
+      count++
+    }
+    let span: Span
+    const shared = this.shared
+    if (shared === undefined) {
+      this.ids.next = traceId
+      this.sampler.pending = SamplingDecision.RECORD_AND_SAMPLED
+      span = this.tracer.startSpan(methodName, { kind: SpanKind.SERVER, attributes }, parent)
+      this.ids.next = undefined
+      this.sampler.pending = undefined
+    } else {
+      const parentSpanContext = trace.getSpanContext(parent)
+      const spanContext: SpanContext = {
+        traceId,
+        spanId: randomSpanId(),
+        traceFlags: TraceFlags.SAMPLED,
+        traceState: sampling?.traceState ?? parentSpanContext?.traceState,
+      }
+      if (sampling?.attributes !== undefined) {
+        for (const key of Object.keys(sampling.attributes)) {
+          if (attributes[key] === undefined) count++
+          attributes[key] = sampling.attributes[key]
+        }
+      }
+      span = new ServerSpan(
+        shared,
+        spanContext,
+        methodName,
+        attributes,
+        count,
+        parentSpanContext,
+        context.start,
+        parent,
+      )
+    }
     const spanContext = span.spanContext()
     context.span = span
     context.traceId = spanContext.traceId
@@ -95,7 +143,13 @@ export class ServerSpans implements TracingHooks {
     context.traceFlags = '01'
   }
 
-  end(context: RequestContext, status: number, routeTemplate: string | undefined, aborted: boolean): void {
+  end(
+    context: RequestContext,
+    status: number,
+    routeTemplate: string | undefined,
+    aborted: boolean,
+    endTime: number,
+  ): void {
     const span = context.span as Span | undefined
     if (span === undefined) return
     span.setAttribute('http.response.status_code', status)
@@ -115,7 +169,8 @@ export class ServerSpans implements TracingHooks {
     } else if (aborted) {
       span.setAttribute('error.type', 'aborted')
     }
-    span.end()
+    if (span instanceof ServerSpan) span.endAt(endTime)
+    else span.end()
   }
 }
 

@@ -21,8 +21,14 @@ import { methodIndex, type RouteTable } from './routes.js'
 export interface TracingHooks {
   /** Called at request start; may set `context.traceId/spanId/traceFlags/span`. */
   start(context: RequestContext): void
-  /** Called at the end, after the access-log line was written. */
-  end(context: RequestContext, status: number, routeTemplate: string | undefined, aborted: boolean): void
+  /** Called at the end, after the access-log line was written; `endTime` is a `performance.now()` reading. */
+  end(
+    context: RequestContext,
+    status: number,
+    routeTemplate: string | undefined,
+    aborted: boolean,
+    endTime: number,
+  ): void
 }
 
 /** Serves `/healthz`, `/readyz`, `/metrics` when they live on the application port. */
@@ -146,7 +152,8 @@ export class Pipeline {
   /** Records the finished (or abandoned) request. Telemetry failures stay here. */
   end(context: RequestContext): void {
     const deps = this.deps
-    const durationMs = performance.now() - context.start
+    const endTime = performance.now()
+    const durationMs = endTime - context.start
     if (deps.active !== undefined) deps.active.value--
     const res = context.res
     const aborted = !res.writableFinished
@@ -171,7 +178,13 @@ export class Pipeline {
       }
       if (deps.accessLog !== undefined) deps.accessLog.write({ context, route, method, status, durationMs, aborted })
       if (deps.tracing !== undefined) {
-        deps.tracing.end(context, status, route === deps.routes.unmatched ? undefined : route.template, aborted)
+        deps.tracing.end(
+          context,
+          status,
+          route === deps.routes.unmatched ? undefined : route.template,
+          aborted,
+          endTime,
+        )
       }
     } catch (error) {
       deps.report(error, 'pipeline.end')
