@@ -6,12 +6,12 @@
  */
 import diagnosticsChannel from 'node:diagnostics_channel'
 import type { ClientRequest, IncomingMessage } from 'node:http'
-import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { context, propagation, type Span, SpanStatusCode, trace } from '@opentelemetry/api'
 import { isTracingSuppressed } from '@opentelemetry/core'
 import { HEADER_REQUEST_ID } from '../core/constants.js'
 import { storage } from '../core/pipeline/context.js'
 import { METHOD_NAMES, methodIndex } from '../core/pipeline/routes.js'
-import { tracerFor } from './recording.js'
+import { startClientSpan } from './recording.js'
 import { TRACER_NAME } from './spans.js'
 
 interface UndiciRequest {
@@ -37,17 +37,16 @@ function prepare(method: string, url: URL, hasTraceparent: boolean): { headers: 
   let carrierContext = active
   if (parent?.isRecording()) {
     const name = METHOD_NAMES[methodIndex(method)] as string
-    span = tracerFor(TRACER_NAME).startSpan(
+    span = startClientSpan(
+      TRACER_NAME,
       name,
       {
-        kind: SpanKind.CLIENT,
-        attributes: {
-          'http.request.method': name,
-          'server.address': url.hostname,
-          'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
-          'url.full': `${url.origin}${url.pathname}`,
-        },
+        'http.request.method': name,
+        'server.address': url.hostname,
+        'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+        'url.full': `${url.origin}${url.pathname}`,
       },
+      parent,
       active,
     )
     carrierContext = trace.setSpan(active, span)

@@ -5,8 +5,20 @@
  * unsampled request (9 in 10 at 10%) answers it without building its OpenTelemetry context
  * (ids, a non-recording span, a context object): ~1 µs per cache or database call saved.
  */
-import { type Span, type Tracer, type TracerProvider, trace } from '@opentelemetry/api'
+import {
+  type Attributes,
+  type Context,
+  type Span,
+  SpanKind,
+  TraceFlags,
+  type Tracer,
+  type TracerProvider,
+  trace,
+} from '@opentelemetry/api'
+import type { InstrumentationScope } from '@opentelemetry/core'
 import { storage } from '../core/pipeline/context.js'
+import { randomSpanId } from './ids.js'
+import { LightSpan, type SpanSink } from './light-span.js'
 
 /** True while setupTracing's pipeline decides sampling at the start of every request. */
 let pipelineSampling = false
@@ -41,4 +53,58 @@ export function tracerFor(name: string): Tracer {
     tracers.set(name, entry)
   }
   return entry.tracer
+}
+
+/** Set by setupTracing when the sampler is parent-based: a sampled parent's children are sampled. */
+let lightSink: SpanSink | undefined
+const scopes = new Map<string, InstrumentationScope>()
+
+export function setLightSpanSink(sink: SpanSink | undefined): void {
+  lightSink = sink
+}
+
+/** The scope the SDK would give `getTracer(name)`; one object per name. */
+export function scopeOf(name: string): InstrumentationScope {
+  let scope = scopes.get(name)
+  if (scope === undefined) {
+    scope = { name, version: undefined, schemaUrl: undefined }
+    scopes.set(name, scope)
+  }
+  return scope
+}
+
+/**
+ * A client span of one of Sightline's instrumentations, child of `parent` (the recording span of
+ * `parentContext`). With a parent-based sampler and a sampled parent the answer is known, and a
+ * `LightSpan` is built; otherwise the SDK decides. `attributes` are owned by the span.
+ */
+export function startClientSpan(
+  tracerName: string,
+  name: string,
+  attributes: Attributes,
+  parent: Span,
+  parentContext: Context,
+): Span {
+  const parentSpanContext = parent.spanContext()
+  const sink = lightSink
+  if (sink === undefined || (parentSpanContext.traceFlags & TraceFlags.SAMPLED) === 0) {
+    return tracerFor(tracerName).startSpan(name, { kind: SpanKind.CLIENT, attributes }, parentContext)
+  }
+  return new LightSpan(
+    sink,
+    scopeOf(tracerName),
+    SpanKind.CLIENT,
+    {
+      traceId: parentSpanContext.traceId,
+      spanId: randomSpanId(),
+      traceFlags: TraceFlags.SAMPLED,
+      traceState: parentSpanContext.traceState,
+    },
+    name,
+    attributes,
+    Object.keys(attributes).length,
+    parentSpanContext,
+    performance.now(),
+    parentContext,
+  )
 }

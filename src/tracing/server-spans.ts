@@ -2,7 +2,7 @@
  * @module tracing/server-spans
  * Server spans built by the pipeline itself (no patching of `http`). The sampling decision comes
  * first: an unsampled request gets ids for log correlation and propagation, and no Span object;
- * a sampled one gets a `ServerSpan` handed straight to the SDK's processors.
+ * a sampled one gets a `LightSpan` handed straight to the SDK's processors.
  */
 import {
   type Attributes,
@@ -18,6 +18,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api'
+import type { InstrumentationScope } from '@opentelemetry/core'
 import { SamplingDecision, type SamplingResult } from '@opentelemetry/sdk-trace-base'
 import { OTHER_METHOD } from '../core/constants.js'
 import { serializeError } from '../core/logging/access-log.js'
@@ -25,14 +26,17 @@ import type { RequestContext } from '../core/pipeline/context.js'
 import type { TracingHooks } from '../core/pipeline/pipeline.js'
 import { METHOD_NAMES, methodIndex } from '../core/pipeline/routes.js'
 import { type HandoverIdGenerator, randomSpanId, randomTraceId } from './ids.js'
+import { LightSpan, type SpanSink, sinkOfSdkTracer } from './light-span.js'
+import { scopeOf } from './recording.js'
 import type { HandoverSampler } from './sdk.js'
-import { ServerSpan, type ServerSpanShared, sharedFromSdkTracer } from './server-span.js'
+import { TRACER_NAME } from './spans.js'
 
 const NO_ATTRIBUTES: Attributes = Object.freeze({})
 
 export class ServerSpans implements TracingHooks {
   /** Where server spans go; `undefined` only if the SDK's internals changed (then `startSpan`). */
-  private readonly shared: ServerSpanShared | undefined
+  private readonly sink: SpanSink | undefined
+  private readonly scope: InstrumentationScope
 
   constructor(
     private readonly tracer: Tracer,
@@ -42,7 +46,8 @@ export class ServerSpans implements TracingHooks {
     /** Share of new traces sampled (from the configured sampler). */
     private readonly rootRatio: number,
   ) {
-    this.shared = sharedFromSdkTracer(tracer)
+    this.sink = sinkOfSdkTracer(tracer)
+    this.scope = scopeOf(TRACER_NAME)
   }
 
   start(context: RequestContext): void {
@@ -104,8 +109,8 @@ export class ServerSpans implements TracingHooks {
       count++
     }
     let span: Span
-    const shared = this.shared
-    if (shared === undefined) {
+    const sink = this.sink
+    if (sink === undefined) {
       this.ids.next = traceId
       this.sampler.pending = SamplingDecision.RECORD_AND_SAMPLED
       span = this.tracer.startSpan(methodName, { kind: SpanKind.SERVER, attributes }, parent)
@@ -125,8 +130,10 @@ export class ServerSpans implements TracingHooks {
           attributes[key] = sampling.attributes[key]
         }
       }
-      span = new ServerSpan(
-        shared,
+      span = new LightSpan(
+        sink,
+        this.scope,
+        SpanKind.SERVER,
         spanContext,
         methodName,
         attributes,
@@ -169,7 +176,7 @@ export class ServerSpans implements TracingHooks {
     } else if (aborted) {
       span.setAttribute('error.type', 'aborted')
     }
-    if (span instanceof ServerSpan) span.endAt(endTime)
+    if (span instanceof LightSpan) span.endAt(endTime)
     else span.end()
   }
 }

@@ -11,9 +11,10 @@ import { setSpanFieldsProvider } from '../core/logging/logger.js'
 import type { Sightline } from '../core/sightline.js'
 import { SightlineContextManager } from './context-manager.js'
 import { HandoverIdGenerator } from './ids.js'
+import { sinkOfSdkTracer } from './light-span.js'
 import { type ResolvedTracingOptions, resolveTracingOptions, type TracingOptions } from './options.js'
 import { installPropagation } from './propagation.js'
-import { setPipelineSampling } from './recording.js'
+import { setLightSpanSink, setPipelineSampling } from './recording.js'
 import {
   buildExporter,
   buildResource,
@@ -91,6 +92,10 @@ export async function setupTracing(sightline: Sightline, options: TracingOptions
 
   const tracer = trace.getTracer(TRACER_NAME)
   setPipelineSampling(true)
+  // A parent-based sampler (or always_on) samples every child of a sampled span: Sightline's own
+  // client spans can then skip the SDK's decision. Any other sampler decides each span itself.
+  const childrenFollowParent = resolved.sampler.startsWith('parentbased_') || resolved.sampler === 'always_on'
+  setLightSpanSink(childrenFollowParent ? sinkOfSdkTracer(provider.getTracer(TRACER_NAME)) : undefined)
   sightline.setTracing(
     new ServerSpans(provider.getTracer(TRACER_NAME), sampler, ids, propagator, rootRatioOf(resolved)),
   )
@@ -115,6 +120,7 @@ export async function setupTracing(sightline: Sightline, options: TracingOptions
     async shutdown() {
       sightline.setTracing(undefined)
       setPipelineSampling(false)
+      setLightSpanSink(undefined)
       setSpanFieldsProvider(undefined)
       uninstall()
       await provider.shutdown()

@@ -4,10 +4,10 @@
  * in-memory one, behind the same interface: `cache_requests_total{cache_system, result}` for reads,
  * `cache_operation_duration_seconds{cache_system, cache_operation, error_type}` for every call.
  */
-import { context, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api'
+import { context, type Span, SpanStatusCode } from '@opentelemetry/api'
 import { getSightline } from '../../core/default.js'
 import type { Sightline } from '../../core/sightline.js'
-import { recordingActiveSpan, tracerFor } from '../../tracing/recording.js'
+import { recordingActiveSpan, startClientSpan } from '../../tracing/recording.js'
 
 export const METRIC_CACHE_REQUESTS = 'cache_requests_total'
 export const METRIC_CACHE_DURATION = 'cache_operation_duration_seconds'
@@ -68,14 +68,17 @@ export function instrumentCache<C extends CacheLike>(cache: C, options: CacheIns
     // Not an async function: one `then` on the cache's own promise instead of two extra awaits.
     ;(cache as Record<string, unknown>)[operation] = (...args: unknown[]): Promise<unknown> => {
       const started = performance.now()
+      const parent = recordingActiveSpan()
       const span =
-        recordingActiveSpan() !== undefined
-          ? tracerFor(TRACER).startSpan(
+        parent === undefined
+          ? undefined
+          : startClientSpan(
+              TRACER,
               `${operation} ${system}`,
-              { kind: SpanKind.CLIENT, attributes: { 'db.system.name': system, 'db.operation.name': operation } },
+              { 'db.system.name': system, 'db.operation.name': operation },
+              parent,
               context.active(),
             )
-          : undefined
       let pending: Promise<unknown>
       try {
         pending = original(...args)

@@ -4,11 +4,11 @@
  * PGlite's — into `db_client_operation_duration_seconds`, a CLIENT span when the caller is sampled,
  * and a slow-query log line. Telemetry failures never reach the query.
  */
-import { context, type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api'
+import { context, type Span, SpanStatusCode } from '@opentelemetry/api'
 import type { HistogramChild } from '../../core/metrics/histogram.js'
 import { storage } from '../../core/pipeline/context.js'
 import type { Sightline } from '../../core/sightline.js'
-import { recordingActiveSpan, tracerFor } from '../../tracing/recording.js'
+import { recordingActiveSpan, startClientSpan } from '../../tracing/recording.js'
 import { parseStatement, type Statement } from './sql.js'
 
 export const METRIC_DB_DURATION = 'db_client_operation_duration_seconds'
@@ -49,7 +49,8 @@ export class QueryRecorder {
     const request = storage.getStore()
     try {
       statement = parseStatement(typeof text === 'string' ? text : String((text as { text?: unknown })?.text ?? ''))
-      if (recordingActiveSpan() !== undefined) {
+      const parent = recordingActiveSpan()
+      if (parent !== undefined) {
         const attributes: Record<string, string | number> = {
           'db.system.name': this.meta.system,
           'db.operation.name': statement.operation,
@@ -60,7 +61,7 @@ export class QueryRecorder {
         if (this.meta.port !== undefined) attributes['server.port'] = this.meta.port
         const name =
           statement.collection === undefined ? statement.operation : `${statement.operation} ${statement.collection}`
-        span = tracerFor(TRACER).startSpan(name, { kind: SpanKind.CLIENT, attributes }, context.active())
+        span = startClientSpan(TRACER, name, attributes, parent, context.active())
       }
     } catch (error) {
       this.sightline.report(error, 'pg.start')

@@ -1,10 +1,11 @@
 /**
- * @module tracing/server-span
- * The pipeline's server span: a recording span that the SDK's processors and exporters take like
- * one of their own (API `Span` plus `ReadableSpan`), built without the SDK's `startSpan`. That path
- * re-validates attributes Sightline has just built, reads three clocks and walks the context: about
- * 2 µs of a sampled request's cost, against a few hundred ns here. Spans started by the application
- * and by instrumentations still come from the SDK; they see this span as their parent like any other.
+ * @module tracing/light-span
+ * The spans Sightline builds itself (the pipeline's server span, the cache, Postgres and outgoing
+ * HTTP client spans): recording spans that the SDK's processors and exporters take like their own
+ * (API `Span` plus `ReadableSpan`), built without the SDK's `startSpan`. That path re-validates
+ * attributes Sightline has just built, reads three clocks, consults the sampler and counts the span
+ * in a metric nobody reads: ~2-3 µs a span, against a few hundred ns here. Spans the application
+ * starts itself still come from the SDK; they see these as parents like any other.
  */
 import {
   type Attributes,
@@ -15,7 +16,7 @@ import {
   type HrTime,
   type Link,
   type SpanContext,
-  SpanKind,
+  type SpanKind,
   type SpanStatus,
   SpanStatusCode,
   type TimeInput,
@@ -32,36 +33,27 @@ import {
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, Span, SpanLimits, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base'
 
-/** What every server span of one provider shares: resolved once, when tracing is set up. */
-export interface ServerSpanShared {
+/** Where the spans of one provider go, and its limits: resolved once, when tracing is set up. */
+export interface SpanSink {
   readonly processor: SpanProcessor
   readonly resource: Resource
-  readonly scope: InstrumentationScope
   readonly limits: Required<SpanLimits>
 }
 
 const EXCEPTION_EVENT = 'exception'
 
 /**
- * The SDK tracer's processor, resource, scope and limits (the limits resolved from
- * OTEL_SPAN_* variables), so server spans go exactly where the SDK's spans go. `undefined` when the
- * SDK no longer has these fields: the caller then keeps using `startSpan`.
+ * The SDK tracer's processor, resource and limits (the limits resolved from OTEL_SPAN_* variables),
+ * so light spans go exactly where the SDK's spans go. `undefined` when the SDK no longer has these
+ * fields: callers then keep using `startSpan`.
  */
-export function sharedFromSdkTracer(tracer: unknown): ServerSpanShared | undefined {
-  const parts = tracer as {
-    _spanProcessor?: SpanProcessor
-    _resource?: Resource
-    _spanLimits?: SpanLimits
-    instrumentationScope?: InstrumentationScope
-  }
-  const { _spanProcessor: processor, _resource: resource, _spanLimits: limits, instrumentationScope: scope } = parts
-  if (processor?.onEnd === undefined || resource === undefined || limits === undefined || scope === undefined) {
-    return undefined
-  }
+export function sinkOfSdkTracer(tracer: unknown): SpanSink | undefined {
+  const parts = tracer as { _spanProcessor?: SpanProcessor; _resource?: Resource; _spanLimits?: SpanLimits }
+  const { _spanProcessor: processor, _resource: resource, _spanLimits: limits } = parts
+  if (processor?.onEnd === undefined || resource === undefined || limits === undefined) return undefined
   return {
     processor,
     resource,
-    scope,
     limits: {
       attributeCountLimit: limits.attributeCountLimit ?? 128,
       attributeValueLengthLimit: limits.attributeValueLengthLimit ?? Number.POSITIVE_INFINITY,
@@ -89,8 +81,7 @@ function clockBaseAround(performanceMillis: number): number {
   return clockBase
 }
 
-export class ServerSpan implements Span, ReadableSpan {
-  readonly kind = SpanKind.SERVER
+export class LightSpan implements Span, ReadableSpan {
   readonly startTime: HrTime
   endTime: HrTime = [0, 0]
   duration: HrTime = [-1, -1]
@@ -102,7 +93,6 @@ export class ServerSpan implements Span, ReadableSpan {
   droppedEventsCount = 0
   droppedLinksCount = 0
   readonly resource: Resource
-  readonly instrumentationScope: InstrumentationScope
   private attributeCount: number
   /** Wall clock minus the performance clock, fixed for the span's life so its duration is exact. */
   private readonly clockBase: number
@@ -112,18 +102,19 @@ export class ServerSpan implements Span, ReadableSpan {
    * the span from here on.
    */
   constructor(
-    private readonly shared: ServerSpanShared,
+    private readonly shared: SpanSink,
+    readonly instrumentationScope: InstrumentationScope,
+    readonly kind: SpanKind,
     private readonly context: SpanContext,
     public name: string,
     readonly attributes: Attributes,
     attributeCount: number,
     readonly parentSpanContext: SpanContext | undefined,
-    /** `performance.now()` when the request arrived. */
+    /** `performance.now()` at the start: the pipeline's reading for a server span. */
     startPerformance: number,
     parentContext: Context,
   ) {
     this.resource = shared.resource
-    this.instrumentationScope = shared.scope
     this.attributeCount = attributeCount
     this.clockBase = clockBaseAround(startPerformance)
     this.startTime = millisToHrTime(this.clockBase + startPerformance)

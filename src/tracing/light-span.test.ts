@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { ROOT_CONTEXT, type SpanContext, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api'
+import { ROOT_CONTEXT, type SpanContext, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api'
 import { hrTimeToMilliseconds, W3CTraceContextPropagator } from '@opentelemetry/core'
 import {
   AlwaysOnSampler,
@@ -13,8 +13,9 @@ import {
 } from '@opentelemetry/sdk-trace-base'
 import { RequestContext } from '../core/pipeline/context.js'
 import { HandoverIdGenerator } from './ids.js'
+import { LightSpan, sinkOfSdkTracer } from './light-span.js'
+import { scopeOf, setLightSpanSink, startClientSpan } from './recording.js'
 import { HandoverSampler } from './sdk.js'
-import { ServerSpan, sharedFromSdkTracer } from './server-span.js'
 import { ServerSpans } from './server-spans.js'
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c'
@@ -34,18 +35,20 @@ function setup(limits: Record<string, number> = {}) {
     spanProcessors: [watcher, new SimpleSpanProcessor(exporter)],
     spanLimits: limits,
   })
-  const shared = sharedFromSdkTracer(provider.getTracer('sightline'))
+  const shared = sinkOfSdkTracer(provider.getTracer('sightline'))
   assert.ok(shared, 'the SDK tracer still has the fields server spans rely on')
   return { exporter, calls, shared, provider }
 }
 
-describe('ServerSpan', () => {
+describe('LightSpan', () => {
   test('goes through the SDK processors and exports like an SDK span, timed on the clocks given', () => {
     const { exporter, calls, shared } = setup()
     const start = performance.now() - 12
     const wallAtStart = Date.now() - 12
-    const span = new ServerSpan(
+    const span = new LightSpan(
       shared,
+      scopeOf('sightline'),
+      SpanKind.SERVER,
       context,
       'GET',
       { 'http.request.method': 'GET' },
@@ -80,7 +83,18 @@ describe('ServerSpan', () => {
       eventCountLimit: 2,
       linkCountLimit: 1,
     })
-    const span = new ServerSpan(shared, context, 'GET', { a: 'x' }, 1, undefined, performance.now(), ROOT_CONTEXT)
+    const span = new LightSpan(
+      shared,
+      scopeOf('sightline'),
+      SpanKind.SERVER,
+      context,
+      'GET',
+      { a: 'x' },
+      1,
+      undefined,
+      performance.now(),
+      ROOT_CONTEXT,
+    )
     span.setAttribute('b', 'abcdefgh')
     span.setAttribute('c', ['long string', 'ok'])
     span.setAttribute('d', 'dropped')
@@ -111,7 +125,18 @@ describe('ServerSpan', () => {
 
   test('status follows the specification: UNSET never overrides, OK is final, a message only with ERROR', () => {
     const { exporter, shared } = setup()
-    const span = new ServerSpan(shared, context, 'GET', {}, 0, undefined, performance.now(), ROOT_CONTEXT)
+    const span = new LightSpan(
+      shared,
+      scopeOf('sightline'),
+      SpanKind.SERVER,
+      context,
+      'GET',
+      {},
+      0,
+      undefined,
+      performance.now(),
+      ROOT_CONTEXT,
+    )
     span.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' })
     span.setStatus({ code: SpanStatusCode.UNSET })
     span.recordException(Object.assign(new TypeError('bad input'), { code: 'E_BAD' }))
@@ -131,7 +156,18 @@ describe('ServerSpan', () => {
       ],
     )
 
-    const ok = new ServerSpan(shared, context, 'GET', {}, 0, undefined, performance.now(), ROOT_CONTEXT)
+    const ok = new LightSpan(
+      shared,
+      scopeOf('sightline'),
+      SpanKind.SERVER,
+      context,
+      'GET',
+      {},
+      0,
+      undefined,
+      performance.now(),
+      ROOT_CONTEXT,
+    )
     ok.setStatus({ code: SpanStatusCode.OK, message: 'dropped' })
     ok.setStatus({ code: SpanStatusCode.ERROR })
     ok.end()
@@ -139,8 +175,8 @@ describe('ServerSpan', () => {
   })
 
   test('an SDK tracer without the expected fields gives no shared state (the caller keeps startSpan)', () => {
-    assert.equal(sharedFromSdkTracer({}), undefined)
-    assert.equal(sharedFromSdkTracer({ _spanProcessor: {}, _resource: {}, _spanLimits: {} }), undefined)
+    assert.equal(sinkOfSdkTracer({}), undefined)
+    assert.equal(sinkOfSdkTracer({ _spanProcessor: {}, _resource: {}, _spanLimits: {} }), undefined)
   })
 
   test('the pipeline builds the same exported span with and without the SDK internals it reads', () => {
@@ -167,7 +203,7 @@ describe('ServerSpan', () => {
       const request = new RequestContext('id-1', req as never, {} as never, performance.now())
       hooks.start(request)
       assert.equal(request.traceId, TRACE_ID)
-      assert.equal((request.span as object) instanceof ServerSpan, !hideInternals)
+      assert.equal((request.span as object) instanceof LightSpan, !hideInternals)
       hooks.end(request, 201, '/users/:id', false, performance.now())
       const [span] = exporter.getFinishedSpans()
       assert.ok(span)
@@ -182,5 +218,45 @@ describe('ServerSpan', () => {
     }
     assert.deepEqual(light.attributes, sdk.attributes)
     assert.deepEqual(light.attributes['server.port'], 8080)
+  })
+
+  test('client spans: light under a sampled parent when the sink is set, the SDK otherwise', (t) => {
+    const { exporter, shared, provider } = setup()
+    // The SDK path goes through the global provider, as in an application.
+    trace.setGlobalTracerProvider(provider)
+    t.after(() => {
+      setLightSpanSink(undefined)
+      trace.disable()
+    })
+    const parent = provider.getTracer('app').startSpan('parent')
+    const parentContext = trace.setSpan(ROOT_CONTEXT, parent)
+
+    setLightSpanSink(shared)
+    const light = startClientSpan('sightline-cache', 'get redis', { 'db.system.name': 'redis' }, parent, parentContext)
+    assert.ok(light instanceof LightSpan)
+    light.end()
+    setLightSpanSink(undefined)
+    const sdk = startClientSpan('sightline-cache', 'get redis', { 'db.system.name': 'redis' }, parent, parentContext)
+    assert.equal(sdk instanceof LightSpan, false)
+    sdk.end()
+
+    const [a, b] = exporter.getFinishedSpans() as [ReadableSpan, ReadableSpan]
+    for (const span of [a, b]) {
+      assert.equal(span.kind, SpanKind.CLIENT)
+      assert.equal(span.spanContext().traceId, parent.spanContext().traceId)
+      assert.equal(span.parentSpanContext?.spanId, parent.spanContext().spanId)
+      assert.equal(span.instrumentationScope.name, 'sightline-cache')
+      assert.deepEqual(span.attributes, { 'db.system.name': 'redis' })
+    }
+    assert.notEqual(a.spanContext().spanId, b.spanContext().spanId)
+  })
+
+  test('a parent that records but is not sampled gets its children from the SDK (which decides)', (t) => {
+    const { shared } = setup()
+    t.after(() => setLightSpanSink(undefined))
+    setLightSpanSink(shared)
+    const parent = trace.wrapSpanContext({ ...context, traceFlags: TraceFlags.NONE })
+    const child = startClientSpan('sightline-pg', 'SELECT', {}, parent, trace.setSpan(ROOT_CONTEXT, parent))
+    assert.equal(child instanceof LightSpan, false)
   })
 })
