@@ -11,10 +11,6 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { type RequestContext, storage } from '../core/pipeline/context.js'
 import { randomSpanId, randomTraceId } from './ids.js'
 
-const kOtelContext = Symbol('sightline.otelContext')
-
-type TracedRequest = RequestContext & { [kOtelContext]?: Context }
-
 /** The OpenTelemetry context of a request: its server span, or a non-recording one carrying its ids. */
 export function requestOtelContext(request: RequestContext): Context {
   if (request.traceId === undefined) {
@@ -24,8 +20,7 @@ export function requestOtelContext(request: RequestContext): Context {
     request.traceFlags = '00'
     request.logFields = undefined
   }
-  const traced = request as TracedRequest
-  let context = traced[kOtelContext]
+  let context = request.otelContext as Context | undefined
   if (context === undefined) {
     const span =
       (request.span as Span | undefined) ??
@@ -36,7 +31,7 @@ export function requestOtelContext(request: RequestContext): Context {
         isRemote: false,
       })
     context = trace.setSpan(ROOT_CONTEXT, span)
-    traced[kOtelContext] = context
+    request.otelContext = context
   }
   return context
 }

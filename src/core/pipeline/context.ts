@@ -25,6 +25,11 @@ export class RequestContext {
   traceFlags: string | undefined = undefined
   /** The server span itself (an OpenTelemetry `Span`), owned by the tracing module. */
   span: unknown = undefined
+  /**
+   * The request's OpenTelemetry context, built by the tracing module on first use. A field rather
+   * than a property added later, so every context keeps one shape (sampled or not).
+   */
+  otelContext: unknown = undefined
 
   constructor(requestId: string, req: IncomingMessage, res: ServerResponse, start: number) {
     this.requestId = requestId
