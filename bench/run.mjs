@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // @module bench/run
 // The benchmark harness: every configuration side by side in one run, alternating (A B C A B C …),
-// server pinned to core 0 and wrk to core 1, throughput and latency from wrk, server CPU time per
-// request from /proc/<pid>/stat. Writes docs/BENCHMARKS.md (or BENCH_OUT).
+// all servers up at once, the one measured moved to core 0 and wrk on core 1, throughput and
+// latency from wrk, server CPU time per request from /proc/<pid>/stat. Writes docs/BENCHMARKS.md
+// (or BENCH_OUT).
 //
 // Env: BENCH_DURATION (s, 5), BENCH_WARMUP (s, 1), BENCH_ROUNDS (5), BENCH_CONNECTIONS (50),
 //      BENCH_FILTER (prefixes of config names, comma-separated: 'fastify', 'http ,doctor-api'), BENCH_NODES ("20,24"), BENCH_OUT,
@@ -57,25 +58,53 @@ function ensureWrk() {
 
 let nextPort = 31000 + Math.floor(Math.random() * 2000)
 
-async function measure(config, node, receiverPort) {
+/** Core 0 runs the server being measured; the others wait beside wrk on core 1, idle. */
+const MEASURE_CORE = 0
+const PARK_CORE = 1
+
+/** Moves a running server, every thread of it, to a core (taskset -a re-pins a live process). */
+function repin(pid, core) {
+  if (PINNED) execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' })
+}
+
+/** Starts a configuration's server, parked on PARK_CORE until its turn. */
+async function startServer(config, node, receiverPort) {
   const port = nextPort++
   const env = benchEnv(config, port, receiverPort)
   const nodeArgs = [...(config.nodeArgs ?? []), join(here, 'servers', `${config.server}.mjs`)]
-  const [command, args] = pinned(0, node, nodeArgs)
+  const [command, args] = pinned(PARK_CORE, node, nodeArgs)
   const devNull = openSync('/dev/null', 'w')
   const child = spawn(command, args, { env, stdio: ['ignore', devNull, 'inherit'], cwd: root })
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  const server = { config, port, child, exited }
   try {
     await waitForPort(port, config.path)
-    runWrk(port, WARMUP, config.path)
-    // taskset execs the command, so the child's pid is the server's.
-    const pid = child.pid
+  } catch (error) {
+    await stopServer(server)
+    throw error
+  }
+  return server
+}
+
+async function stopServer(server) {
+  server.child.kill('SIGKILL')
+  await server.exited
+}
+
+/** One slice: the server on MEASURE_CORE, a warm-up, then DURATION seconds measured. */
+function measure(server) {
+  // taskset execs the command, so the child's pid is the server's.
+  const pid = server.child.pid
+  const path = server.config.path
+  repin(pid, MEASURE_CORE)
+  try {
+    runWrk(server.port, WARMUP, path)
     const before = cpuTicks(pid)
-    const result = runWrk(port, DURATION, config.path)
+    const result = runWrk(server.port, DURATION, path)
     const ticks = cpuTicks(pid) - before
     return { ...result, cpuUs: ((ticks / CLOCK_TICKS) * 1e6) / Math.max(result.requests, 1) }
   } finally {
-    child.kill('SIGKILL')
-    await new Promise((resolve) => child.once('exit', resolve))
+    repin(pid, PARK_CORE)
   }
 }
 
@@ -102,14 +131,23 @@ async function main() {
     const node = nodeBinary(version)
     const nodeVersion = execFileSync(node, ['--version']).toString().trim()
     results[nodeVersion] = Object.fromEntries(configs.map((c) => [c.name, []]))
-    for (let round = 1; round <= ROUNDS; round++) {
-      for (const config of configs) {
-        const sample = await measure(config, node, receiverPort)
-        results[nodeVersion][config.name].push(sample)
-        console.log(
-          `${nodeVersion} round ${round}/${ROUNDS} ${config.name}: ${Math.round(sample.rps)} req/s, ${sample.cpuUs.toFixed(1)} µs CPU/req`,
-        )
+    // Every server starts once and stays up: a round is one slice per configuration, so each
+    // configuration is measured within a minute of its framework's bare server, round after round,
+    // and a burst of noise from the machine's neighbours lands on a few slices, not a whole column.
+    const servers = []
+    try {
+      for (const config of configs) servers.push(await startServer(config, node, receiverPort))
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const server of servers) {
+          const sample = measure(server)
+          results[nodeVersion][server.config.name].push(sample)
+          console.log(
+            `${nodeVersion} round ${round}/${ROUNDS} ${server.config.name}: ${Math.round(sample.rps)} req/s, ${sample.cpuUs.toFixed(1)} µs CPU/req`,
+          )
+        }
       }
+    } finally {
+      await Promise.all(servers.map(stopServer))
     }
   }
   receiver.close()
@@ -140,37 +178,51 @@ function report(configs, results) {
     '_Written by `npm run bench` (bench/run.mjs); do not edit by hand._',
     '',
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${process.platform}. Method: each configuration`,
-    `serves \`GET /users/:id\` returning small JSON; wrk \`-t1 -c${CONNECTIONS}\` for ${DURATION} s after a ${WARMUP} s warm-up;`,
-    `${PINNED ? 'server pinned to core 0 and wrk to core 1' : 'no pinning (fewer than two cores)'}; configurations alternate`,
-    `(A B C … A B C), ${ROUNDS} rounds; medians with the min–max spread. Server CPU per request is utime+stime`,
-    'from `/proc/<pid>/stat` over the measured run divided by the requests served: robust even when wrk is the',
-    'bottleneck. Logs go to /dev/null. Ratios compare against the bare server of the same framework, same Node, same run.',
+    `serves \`GET /users/:id\` returning small JSON (doctor-api: its patient route on Postgres and Redis). All servers`,
+    `start once and stay up; ${PINNED ? 'each in turn is moved to core 0 (taskset) while the others wait on core 1 beside wrk' : 'no pinning (fewer than two cores)'}.`,
+    `A slice is wrk \`-t1 -c${CONNECTIONS}\` for ${WARMUP} s of warm-up and ${DURATION} s measured; a round is one slice of every`,
+    `configuration (A B C … A B C), ${ROUNDS} rounds. Server CPU per request is utime+stime from \`/proc/<pid>/stat\` over`,
+    'the measured seconds divided by the requests served: robust even when wrk is the bottleneck. Logs go to /dev/null.',
+    'Ratios and added µs are medians of per-round comparisons with the bare server of the same framework in the',
+    'same round, so slow spells of the machine cancel out; the minimum CPU is the steadiest single estimate.',
+    '`÷ bare` compares throughput, `÷ bare by CPU` the inverse of CPU per request (what throughput would be',
+    'if the server, not wrk, were the bottleneck).',
     '',
   ]
   for (const [version, byConfig] of Object.entries(results)) {
     lines.push(
       `## Node ${version}`,
       '',
-      '| configuration | req/s (min–max) | ÷ bare | p50 ms | p99 ms | CPU µs/req (min) | added µs (by min) |',
-      '|---|---|---|---|---|---|---|',
+      '| configuration | req/s (min–max) | ÷ bare | p50 ms | p99 ms | CPU µs/req (min) | added µs (by min) | ÷ bare by CPU |',
+      '|---|---|---|---|---|---|---|---|',
     )
     for (const config of configs) {
       const samples = byConfig[config.name]
       const baseline = configs.find((c) => c.baseline && c.server === config.server)
       const base = byConfig[baseline?.name ?? config.name]
       const rps = median(samples.map((s) => s.rps))
-      const baseRps = median(base.map((s) => s.rps))
       const cpu = median(samples.map((s) => s.cpuUs))
-      const baseCpu = median(base.map((s) => s.cpuUs))
-      // Noise from neighbours on a shared machine only ever adds CPU: the minimum is the steadiest
-      // estimate of what a configuration costs.
+      // Paired by round: each sample against the bare server's sample of the same round.
+      const ratio = median(samples.map((s, round) => s.rps / base[round].rps))
+      const cpuRatio = median(samples.map((s, round) => base[round].cpuUs / s.cpuUs))
+      const added = median(samples.map((s, round) => s.cpuUs - base[round].cpuUs))
+      // Noise from neighbours on a shared machine mostly adds CPU: the minimum is the steadiest
+      // single estimate of what a configuration costs.
       const minCpu = Math.min(...samples.map((s) => s.cpuUs))
       const baseMinCpu = Math.min(...base.map((s) => s.cpuUs))
       const min = Math.min(...samples.map((s) => s.rps))
       const max = Math.max(...samples.map((s) => s.rps))
-      lines.push(
-        `| ${config.name} | ${Math.round(rps)} (${Math.round(min)}–${Math.round(max)}) | ${(rps / baseRps).toFixed(2)} | ${median(samples.map((s) => s.p50)).toFixed(2)} | ${median(samples.map((s) => s.p99)).toFixed(2)} | ${cpu.toFixed(1)} (${minCpu.toFixed(1)}) | ${config.baseline ? '—' : `${(cpu - baseCpu).toFixed(1)} (${(minCpu - baseMinCpu).toFixed(1)})`} |`,
-      )
+      const cells = [
+        config.name,
+        `${Math.round(rps)} (${Math.round(min)}–${Math.round(max)})`,
+        ratio.toFixed(2),
+        median(samples.map((s) => s.p50)).toFixed(2),
+        median(samples.map((s) => s.p99)).toFixed(2),
+        `${cpu.toFixed(1)} (${minCpu.toFixed(1)})`,
+        config.baseline ? '—' : `${added.toFixed(1)} (${(minCpu - baseMinCpu).toFixed(1)})`,
+        cpuRatio.toFixed(2),
+      ]
+      lines.push(`| ${cells.join(' | ')} |`)
     }
     lines.push('')
   }
