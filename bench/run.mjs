@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // @module bench/run
-// The benchmark harness: every configuration side by side in one run, alternating (A B C A B C …),
-// all servers up at once, the one measured moved to core 0 and wrk on core 1, throughput and
+// The benchmark harness: every configuration side by side in one run, each slice between two slices
+// of its framework's bare server (bare A bare B bare …, round after round), all servers up at once,
+// the one measured moved to core 0 and wrk on core 1, throughput and
 // latency from wrk, server CPU time per request from /proc/<pid>/stat. Writes docs/BENCHMARKS.md
 // (or BENCH_OUT).
 //
@@ -108,6 +109,18 @@ function measure(server) {
   }
 }
 
+/** Servers by framework, in configuration order: each framework's bare server and the others. */
+function groupsOf(servers) {
+  const groups = new Map()
+  for (const server of servers) {
+    const group = groups.get(server.config.server) ?? { bare: undefined, others: [] }
+    if (server.config.baseline) group.bare = server
+    else group.others.push(server)
+    groups.set(server.config.server, group)
+  }
+  return [...groups.values()]
+}
+
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
@@ -138,12 +151,24 @@ async function main() {
     try {
       for (const config of configs) servers.push(await startServer(config, node, receiverPort))
       for (let round = 1; round <= ROUNDS; round++) {
-        for (const server of servers) {
+        const slice = (server) => {
           const sample = measure(server)
           results[nodeVersion][server.config.name].push(sample)
           console.log(
             `${nodeVersion} round ${round}/${ROUNDS} ${server.config.name}: ${Math.round(sample.rps)} req/s, ${sample.cpuUs.toFixed(1)} µs CPU/req`,
           )
+          return sample
+        }
+        // Bare, A, bare, B, bare …: each configuration is compared with the mean of the bare slices
+        // just before and just after it, seconds apart, so a slow spell of the machine lands on both.
+        for (const group of groupsOf(servers)) {
+          let before = slice(group.bare)
+          for (const server of group.others) {
+            const sample = slice(server)
+            const after = slice(group.bare)
+            sample.reference = { rps: (before.rps + after.rps) / 2, cpuUs: (before.cpuUs + after.cpuUs) / 2 }
+            before = after
+          }
         }
       }
     } finally {
@@ -180,11 +205,12 @@ function report(configs, results) {
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${process.platform}. Method: each configuration`,
     `serves \`GET /users/:id\` returning small JSON (doctor-api: its patient route on Postgres and Redis). All servers`,
     `start once and stay up; ${PINNED ? 'each in turn is moved to core 0 (taskset) while the others wait on core 1 beside wrk' : 'no pinning (fewer than two cores)'}.`,
-    `A slice is wrk \`-t1 -c${CONNECTIONS}\` for ${WARMUP} s of warm-up and ${DURATION} s measured; a round is one slice of every`,
-    `configuration (A B C … A B C), ${ROUNDS} rounds. Server CPU per request is utime+stime from \`/proc/<pid>/stat\` over`,
-    'the measured seconds divided by the requests served: robust even when wrk is the bottleneck. Logs go to /dev/null.',
-    'Ratios and added µs are medians of per-round comparisons with the bare server of the same framework in the',
-    'same round, so slow spells of the machine cancel out; the minimum CPU is the steadiest single estimate.',
+    `A slice is wrk \`-t1 -c${CONNECTIONS}\` for ${WARMUP} s of warm-up and ${DURATION} s measured. A round measures every`,
+    `configuration once, each between two slices of its framework's bare server (bare A bare B bare …), ${ROUNDS} rounds.`,
+    'Server CPU per request is utime+stime from `/proc/<pid>/stat` over the measured seconds divided by the requests',
+    'served: robust even when wrk is the bottleneck. Logs go to /dev/null. Ratios and added µs are medians over the',
+    'rounds of the comparison with the mean of the two bare slices around each measurement, seconds apart, so slow',
+    'spells of the machine mostly cancel out; the bare rows pool all their slices.',
     '`÷ bare` compares throughput, `÷ bare by CPU` the inverse of CPU per request (what throughput would be',
     'if the server, not wrk, were the bottleneck).',
     '',
@@ -202,10 +228,11 @@ function report(configs, results) {
       const base = byConfig[baseline?.name ?? config.name]
       const rps = median(samples.map((s) => s.rps))
       const cpu = median(samples.map((s) => s.cpuUs))
-      // Paired by round: each sample against the bare server's sample of the same round.
-      const ratio = median(samples.map((s, round) => s.rps / base[round].rps))
-      const cpuRatio = median(samples.map((s, round) => base[round].cpuUs / s.cpuUs))
-      const added = median(samples.map((s, round) => s.cpuUs - base[round].cpuUs))
+      // Paired: each sample against the bare slices on either side of it (the bare server: itself).
+      const referenceOf = (s) => s.reference ?? s
+      const ratio = median(samples.map((s) => s.rps / referenceOf(s).rps))
+      const cpuRatio = median(samples.map((s) => referenceOf(s).cpuUs / s.cpuUs))
+      const added = median(samples.map((s) => s.cpuUs - referenceOf(s).cpuUs))
       // Noise from neighbours on a shared machine mostly adds CPU: the minimum is the steadiest
       // single estimate of what a configuration costs.
       const minCpu = Math.min(...samples.map((s) => s.cpuUs))
