@@ -47,3 +47,16 @@ test('npm run bench runs end to end with tiny durations and writes its table', a
     assert.ok(Number.parseFloat(cells[6] ?? '') > 0, `CPU per request in ${row}`)
   }
 })
+
+test('bench/profile.mjs --vs profiles two configurations and prints what the first adds', async () => {
+  const { stdout } = await run(
+    process.execPath,
+    [join(ROOT, 'bench', 'profile.mjs'), 'http + sightline ids+logs+metrics', '1', '--vs', 'http bare'],
+    { cwd: ROOT, timeout: 60000 },
+  )
+  assert.match(stdout, /^http bare: \d+ req\/s/m)
+  assert.match(stdout, /http \+ sightline ids\+logs\+metrics minus http bare: -?\d+\.\d+ µs\/req/)
+  // Sightline's own hot path shows up among the additions, under its own file names.
+  const difference = stdout.slice(stdout.indexOf(' minus '))
+  assert.match(difference, /pipeline\/pipeline\.js/)
+})
