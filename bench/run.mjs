@@ -9,9 +9,7 @@
 // Env: BENCH_DURATION (s, 5), BENCH_WARMUP (s, 1), BENCH_ROUNDS (5), BENCH_CONNECTIONS (50),
 //      BENCH_FILTER (prefixes of config names, comma-separated: 'fastify', 'http ,doctor-api'), BENCH_NODES ("20,24"), BENCH_OUT,
 //      BENCH_MICRO (0 skips micro-benchmarks), BENCH_UNMATCHED (requests of the cardinality scenario, 0 skips),
-//      BENCH_STARTUP (0 skips the zero-code start-up timing), BENCH_STARTUP_RUNS (30),
-//      BENCH_INSTRUCTIONS (0 skips the callgrind instruction counts; see bench/instructions.mjs for its own
-//      variables), BENCH_INSTR_FILTER (prefixes narrowing the configurations counted).
+//      BENCH_STARTUP (0 skips the zero-code start-up timing), BENCH_STARTUP_RUNS (30).
 import { execFileSync, spawn } from 'node:child_process'
 import { openSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -20,7 +18,6 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cardinalityMarkdown, cardinalityScenario } from './cardinality.mjs'
 import { CONFIGS } from './configs.mjs'
-import { INSTRUCTION_CONFIGS, instructionMarkdown, instructionScenario } from './instructions.mjs'
 import {
   benchEnv,
   CLOCK_TICKS,
@@ -186,10 +183,6 @@ async function main() {
     ['BENCH_MICRO', async () => microMarkdown(await microBenchmarks())],
     ['BENCH_UNMATCHED', async () => cardinalityMarkdown(await cardinalityScenario())],
     ['BENCH_STARTUP', async () => startupMarkdown(startupScenario(nodeBinary(NODES.at(-1))))],
-    [
-      'BENCH_INSTRUCTIONS',
-      async () => instructionMarkdown(await instructionScenario(instructionNames(configs), NODES.at(-1))),
-    ],
   ]
   for (const [variable, section] of extras) {
     if (process.env[variable] === '0') continue
@@ -201,14 +194,6 @@ async function main() {
     writeFileSync(OUT, sections.join('\n'))
   }
   console.log(`wrote ${OUT}`)
-}
-
-/** The instruction-count configurations among those chosen (BENCH_INSTR_FILTER narrows them further). */
-function instructionNames(configs) {
-  const narrow = process.env.BENCH_INSTR_FILTER?.split(',')
-  return INSTRUCTION_CONFIGS.filter(
-    (name) => configs.some((c) => c.name === name) && (narrow === undefined || narrow.some((p) => name.startsWith(p))),
-  )
 }
 
 function report(configs, results) {
@@ -275,7 +260,6 @@ function report(configs, results) {
     'npm run bench                                  # full run, writes this file',
     'BENCH_DURATION=2 BENCH_ROUNDS=3 BENCH_FILTER=fastify npm run bench   # quicker, Fastify only',
     'BENCH_UNMATCHED=0 BENCH_MICRO=0 npm run bench  # skip the cardinality scenario and micro-benchmarks',
-    'node bench/instructions.mjs "http "            # instruction counts alone (callgrind), node:http',
     '```',
     '',
   )

@@ -30,16 +30,11 @@ test('npm run bench runs end to end with tiny durations and writes its table', a
       BENCH_STARTUP_RUNS: '3',
       BENCH_OUT: out,
       BENCH_UNMATCHED: '0',
-      // Instruction counts under callgrind: the node:http pair, a few one-second slices.
-      BENCH_INSTR_FILTER: 'http ',
-      BENCH_INSTR_SLICE: '1',
-      BENCH_INSTR_MAX_SLICES: '3',
     },
-    timeout: 300000,
+    timeout: 120000,
   })
   const report = readFileSync(out, 'utf8')
-  const [throughput = '', instructions = ''] = report.split('## Instructions per request')
-  const lines = throughput.split('\n')
+  const lines = report.split('\n')
   const rows = lines.filter((line) => line.startsWith('| http') || line.startsWith('| doctor-api'))
   // Per Node version: http bare and http + sightline; doctor-api without, without tracing, with tracing.
   assert.equal(rows.length, 5, report)
@@ -50,14 +45,6 @@ test('npm run bench runs end to end with tiny durations and writes its table', a
     const cells = row.split('|').map((cell) => cell.trim())
     assert.ok(Number.parseFloat(cells[2] ?? '') > 0, `throughput in ${row}`)
     assert.ok(Number.parseFloat(cells[6] ?? '') > 0, `CPU per request in ${row}`)
-  }
-  // Counted instructions: both servers, with a count and a ratio to bare.
-  const counted = instructions.split('\n').filter((line) => line.startsWith('| http'))
-  assert.equal(counted.length, 2, report)
-  for (const row of counted) {
-    const cells = row.split('|').map((cell) => cell.trim())
-    assert.ok(Number.parseFloat((cells[2] ?? '').replaceAll(',', '')) > 1000, `instructions per request in ${row}`)
-    assert.ok(Number.parseFloat(cells[5] ?? '') > 0, `ratio in ${row}`)
   }
 })
 
