@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // @module bench/run
 // The benchmark harness: every configuration side by side in one run, each slice between two slices
-// of its framework's bare server (bare A bare B bare …, round after round), all servers up at once,
+// of its framework's bare server (bare A bare B bare …, round after round, fresh servers each round),
 // the one measured moved to core 0 and wrk on core 1, throughput and
 // latency from wrk, server CPU time per request from /proc/<pid>/stat. Writes docs/BENCHMARKS.md
 // (or BENCH_OUT).
 //
-// Env: BENCH_DURATION (s, 5), BENCH_WARMUP (s, 1), BENCH_ROUNDS (5), BENCH_CONNECTIONS (50),
+// Env: BENCH_DURATION (s, 5), BENCH_WARMUP (s, 1), BENCH_START_WARMUP (s of load for each fresh server, 3), BENCH_ROUNDS (5), BENCH_CONNECTIONS (50),
 //      BENCH_FILTER (prefixes of config names, comma-separated: 'fastify', 'http ,doctor-api'), BENCH_NODES ("20,24"), BENCH_OUT,
 //      BENCH_MICRO (0 skips micro-benchmarks), BENCH_UNMATCHED (requests of the cardinality scenario, 0 skips),
 //      BENCH_STARTUP (0 skips the zero-code start-up timing), BENCH_STARTUP_RUNS (30).
@@ -36,6 +36,8 @@ const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
 const DURATION = Number(process.env.BENCH_DURATION ?? 5)
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1)
+/** Load for a freshly started server before its first slice: V8 keeps tiering up code for seconds. */
+const START_WARMUP = Number(process.env.BENCH_START_WARMUP ?? 3)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const FILTER = process.env.BENCH_FILTER
 const OUT = process.env.BENCH_OUT ?? join(root, 'docs', 'BENCHMARKS.md')
@@ -109,6 +111,17 @@ function measure(server) {
   }
 }
 
+/** A fresh server's first load, on the measuring core, not recorded. */
+function warmUp(server) {
+  if (START_WARMUP <= 0) return
+  repin(server.child.pid, MEASURE_CORE)
+  try {
+    runWrk(server.port, START_WARMUP, server.config.path)
+  } finally {
+    repin(server.child.pid, PARK_CORE)
+  }
+}
+
 /** Servers by framework, in configuration order: each framework's bare server and the others. */
 function groupsOf(servers) {
   const groups = new Map()
@@ -120,6 +133,9 @@ function groupsOf(servers) {
   }
   return [...groups.values()]
 }
+
+/** `items` starting at index `by` (mod length), wrapping around. */
+const rotate = (items, by) => items.map((_, i) => items[(i + by) % items.length])
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -144,13 +160,15 @@ async function main() {
     const node = nodeBinary(version)
     const nodeVersion = execFileSync(node, ['--version']).toString().trim()
     results[nodeVersion] = Object.fromEntries(configs.map((c) => [c.name, []]))
-    // Every server starts once and stays up: a round is one slice per configuration, so each
-    // configuration is measured within a minute of its framework's bare server, round after round,
-    // and a burst of noise from the machine's neighbours lands on a few slices, not a whole column.
-    const servers = []
-    try {
-      for (const config of configs) servers.push(await startServer(config, node, receiverPort))
-      for (let round = 1; round <= ROUNDS; round++) {
+    // A round starts every server afresh and measures one slice per configuration, so each
+    // configuration is measured within a minute of its framework's bare server. Fresh processes
+    // each round: two processes of the very same configuration differ by up to ~0.07 of bare
+    // (memory layout, JIT decisions), so a process kept for the whole run biased its column.
+    for (let round = 1; round <= ROUNDS; round++) {
+      const servers = []
+      try {
+        for (const config of configs) servers.push(await startServer(config, node, receiverPort))
+        for (const server of servers) warmUp(server)
         const slice = (server) => {
           const sample = measure(server)
           results[nodeVersion][server.config.name].push(sample)
@@ -161,18 +179,19 @@ async function main() {
         }
         // Bare, A, bare, B, bare …: each configuration is compared with the mean of the bare slices
         // just before and just after it, seconds apart, so a slow spell of the machine lands on both.
+        // The order rotates from round to round, so no configuration keeps one position.
         for (const group of groupsOf(servers)) {
           let before = slice(group.bare)
-          for (const server of group.others) {
+          for (const server of rotate(group.others, round)) {
             const sample = slice(server)
             const after = slice(group.bare)
             sample.reference = { rps: (before.rps + after.rps) / 2, cpuUs: (before.cpuUs + after.cpuUs) / 2 }
             before = after
           }
         }
+      } finally {
+        await Promise.all(servers.map(stopServer))
       }
-    } finally {
-      await Promise.all(servers.map(stopServer))
     }
   }
   receiver.close()
@@ -204,9 +223,10 @@ function report(configs, results) {
     '',
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${process.platform}. Method: each configuration`,
     `serves \`GET /users/:id\` returning small JSON (doctor-api: its patient route on Postgres and Redis). All servers`,
-    `start once and stay up; ${PINNED ? 'each in turn is moved to core 0 (taskset) while the others wait on core 1 beside wrk' : 'no pinning (fewer than two cores)'}.`,
+    `of a round are up at once; ${PINNED ? 'each in turn is moved to core 0 (taskset) while the others wait on core 1 beside wrk' : 'no pinning (fewer than two cores)'}.`,
     `A slice is wrk \`-t1 -c${CONNECTIONS}\` for ${WARMUP} s of warm-up and ${DURATION} s measured. A round measures every`,
-    `configuration once, each between two slices of its framework's bare server (bare A bare B bare …), ${ROUNDS} rounds.`,
+    `configuration once, each between two slices of its framework's bare server (bare A bare B bare …), ${ROUNDS} rounds;`,
+    'the order of the configurations rotates from round to round, so none keeps the same position.',
     'Server CPU per request is utime+stime from `/proc/<pid>/stat` over the measured seconds divided by the requests',
     'served: robust even when wrk is the bottleneck. Logs go to /dev/null. Ratios and added µs are medians over the',
     'rounds of the comparison with the mean of the two bare slices around each measurement, seconds apart, so slow',
