@@ -94,32 +94,33 @@ async function stopServer(server) {
   await server.exited
 }
 
-/** One slice: the server on MEASURE_CORE, a warm-up, then DURATION seconds measured. */
-function measure(server) {
+/** Runs `work` with the server on MEASURE_CORE, then parks it again. */
+function onMeasureCore(server, work) {
   // taskset execs the command, so the child's pid is the server's.
+  repin(server.child.pid, MEASURE_CORE)
+  try {
+    return work()
+  } finally {
+    repin(server.child.pid, PARK_CORE)
+  }
+}
+
+/** One slice: a warm-up, then DURATION seconds measured. */
+function measure(server) {
   const pid = server.child.pid
   const path = server.config.path
-  repin(pid, MEASURE_CORE)
-  try {
+  return onMeasureCore(server, () => {
     runWrk(server.port, WARMUP, path)
     const before = cpuTicks(pid)
     const result = runWrk(server.port, DURATION, path)
     const ticks = cpuTicks(pid) - before
     return { ...result, cpuUs: ((ticks / CLOCK_TICKS) * 1e6) / Math.max(result.requests, 1) }
-  } finally {
-    repin(pid, PARK_CORE)
-  }
+  })
 }
 
-/** A fresh server's first load, on the measuring core, not recorded. */
+/** A fresh server's first load, not recorded. */
 function warmUp(server) {
-  if (START_WARMUP <= 0) return
-  repin(server.child.pid, MEASURE_CORE)
-  try {
-    runWrk(server.port, START_WARMUP, server.config.path)
-  } finally {
-    repin(server.child.pid, PARK_CORE)
-  }
+  if (START_WARMUP > 0) onMeasureCore(server, () => runWrk(server.port, START_WARMUP, server.config.path))
 }
 
 /** Servers by framework, in configuration order: each framework's bare server and the others. */
@@ -162,7 +163,7 @@ async function main() {
     results[nodeVersion] = Object.fromEntries(configs.map((c) => [c.name, []]))
     // A round starts every server afresh and measures one slice per configuration, so each
     // configuration is measured within a minute of its framework's bare server. Fresh processes
-    // each round: two processes of the very same configuration differ by up to ~0.07 of bare
+    // each round: two processes of the very same configuration differed by up to ~0.08 of bare
     // (memory layout, JIT decisions), so a process kept for the whole run biased its column.
     for (let round = 1; round <= ROUNDS; round++) {
       const servers = []
