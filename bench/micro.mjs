@@ -2,8 +2,10 @@
 // Micro-benchmarks of the hot pieces (ns per call, tight loops: a guide, not a verdict) and of
 // /metrics exposition at 1k and 10k series. Run alone (`node bench/micro.mjs`) or from run.mjs.
 import { openSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { Writable } from 'node:stream'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { BasicTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base'
 import { destination } from 'pino'
 import { HTTP_DURATION_BUCKETS as HTTP_BUCKETS } from '../dist/src/core/constants.js'
@@ -71,6 +73,52 @@ async function writerBenchmarks(line) {
   return rows
 }
 
+/**
+ * What exporting costs per span: batches of 512 server spans (the processor's default batch)
+ * encoded as OTLP/protobuf and POSTed to a receiver in this process that discards them. CPU of
+ * every thread over the export calls only (building the spans is not counted), receiver included.
+ */
+async function exportNsPerSpan(batches = 60, batchSize = 512) {
+  const receiver = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end())
+  })
+  await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+  const exporter = new OTLPTraceExporter({ url: `http://127.0.0.1:${receiver.address().port}/v1/traces` })
+  const tracer = new BasicTracerProvider().getTracer('bench')
+  const attributes = {
+    'http.request.method': 'GET',
+    'url.path': '/users/42',
+    'url.scheme': 'http',
+    'network.protocol.version': '1.1',
+    'server.address': '127.0.0.1',
+    'server.port': 3000,
+    'user_agent.original': 'wrk',
+    'client.address': '127.0.0.1',
+  }
+  const batch = () =>
+    Array.from({ length: batchSize }, () => {
+      const span = tracer.startSpan('GET', { kind: 1, attributes })
+      span.setAttribute('http.response.status_code', 200)
+      span.setAttribute('http.route', '/users/:id')
+      span.updateName('GET /users/:id')
+      span.end()
+      return span
+    })
+  let cpu = 0
+  for (let i = 0; i < batches + 10; i++) {
+    const spans = batch()
+    const start = process.cpuUsage()
+    const result = await new Promise((resolve) => exporter.export(spans, resolve))
+    const used = process.cpuUsage(start)
+    if (result.code !== 0) throw new Error(`export failed: ${result.error}`)
+    if (i >= 10) cpu += used.user + used.system
+  }
+  await exporter.shutdown()
+  receiver.close()
+  return (cpu * 1000) / (batches * batchSize)
+}
+
 export async function microBenchmarks() {
   const rows = []
   const nextId = createRequestIdGenerator()
@@ -115,6 +163,11 @@ export async function microBenchmarks() {
       }, 200_000),
     ])
   }
+
+  rows.push([
+    'tracing: OTLP http/protobuf export of one span (batches of 512 to a local receiver; CPU of all threads)',
+    await exportNsPerSpan(),
+  ])
 
   const { logger } = createLogger({ level: 'info', service: 'bench', pretty: false, redact: [], destination: sink })
   let line = ''
