@@ -61,6 +61,19 @@ function ensureWrk() {
 
 let nextPort = 31000 + Math.floor(Math.random() * 2000)
 
+/** The next port nothing listens on (a server left over from an interrupted run may hold one). */
+async function takePort() {
+  for (;;) {
+    const port = nextPort++
+    const probe = createServer()
+    const free = await new Promise((resolve) => {
+      probe.once('error', () => resolve(false))
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)))
+    })
+    if (free) return port
+  }
+}
+
 /** Core 0 runs the server being measured; the others wait beside wrk on core 1, idle. */
 const MEASURE_CORE = 0
 const PARK_CORE = 1
@@ -72,7 +85,7 @@ function repin(pid, core) {
 
 /** Starts a configuration's server, parked on PARK_CORE until its turn. */
 async function startServer(config, node, receiverPort) {
-  const port = nextPort++
+  const port = await takePort()
   const env = benchEnv(config, port, receiverPort)
   const nodeArgs = [...(config.nodeArgs ?? []), join(here, 'servers', `${config.server}.mjs`)]
   const [command, args] = pinned(PARK_CORE, node, nodeArgs)

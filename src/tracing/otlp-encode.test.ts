@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import { describe, test } from 'node:test'
+import { gunzipSync } from 'node:zlib'
 import { type Attributes, type HrTime, type Link, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api'
 import { TraceState } from '@opentelemetry/core'
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
@@ -242,6 +243,41 @@ describe('createProtobufSpanExporter', () => {
     assert.equal(bodies[0]?.type, 'application/x-protobuf')
     assert.equal(bodies[0]?.path, '/v1/traces')
     assert.deepEqual(bodies[0]?.body, Buffer.from(encodeSpans(spans)))
+  })
+
+  test("honours OpenTelemetry's exporter environment: headers and gzip", async () => {
+    const received: { tenant: unknown; encoding: unknown; body: Buffer }[] = []
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (chunk: Buffer) => chunks.push(chunk))
+      req.on('end', () => {
+        received.push({
+          tenant: req.headers['x-tenant'],
+          encoding: req.headers['content-encoding'],
+          body: Buffer.concat(chunks),
+        })
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()
+      })
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const { port } = server.address() as { port: number }
+    process.env.OTEL_EXPORTER_OTLP_HEADERS = 'x-tenant=clinic-7'
+    process.env.OTEL_EXPORTER_OTLP_COMPRESSION = 'gzip'
+    try {
+      const exporter = createProtobufSpanExporter({ url: `http://127.0.0.1:${port}/v1/traces`, timeoutMillis: 2000 })
+      const spans = [span()]
+      const result = await new Promise<{ code: number }>((resolve) => exporter.export(spans, resolve))
+      await exporter.shutdown()
+      assert.equal(result.code, 0)
+      assert.equal(received[0]?.tenant, 'clinic-7')
+      assert.equal(received[0]?.encoding, 'gzip')
+      assert.deepEqual(gunzipSync(received[0]?.body ?? Buffer.alloc(0)), Buffer.from(encodeSpans(spans)))
+    } finally {
+      delete process.env.OTEL_EXPORTER_OTLP_HEADERS
+      delete process.env.OTEL_EXPORTER_OTLP_COMPRESSION
+      server.close()
+    }
   })
 
   test('reports a failure, without throwing, when nothing listens', async () => {
