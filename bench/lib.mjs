@@ -3,6 +3,7 @@
 // reading a process's CPU time, and the environment a configuration's server runs with.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -96,4 +97,14 @@ export function benchEnv(config, port, receiverPort) {
     })
   }
   return env
+}
+
+/** An OTLP receiver that reads each export and answers 200, for servers and exporters to send to. */
+export async function startDiscardingReceiver() {
+  const server = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end())
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { port: server.address().port, close: () => server.close() }
 }

@@ -2,7 +2,6 @@
 // Micro-benchmarks of the hot pieces (ns per call, tight loops: a guide, not a verdict) and of
 // /metrics exposition at 1k and 10k series. Run alone (`node bench/micro.mjs`) or from run.mjs.
 import { openSync } from 'node:fs'
-import { createServer } from 'node:http'
 import { Writable } from 'node:stream'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
@@ -21,6 +20,7 @@ import { HandoverIdGenerator } from '../dist/src/tracing/ids.js'
 import { createProtobufSpanExporter } from '../dist/src/tracing/otlp-exporter.js'
 import { HandoverSampler } from '../dist/src/tracing/sdk.js'
 import { ServerSpans } from '../dist/src/tracing/server-spans.js'
+import { startDiscardingReceiver } from './lib.mjs'
 
 function nsPerCall(fn, iterations = 1_000_000) {
   for (let i = 0; i < iterations / 10; i++) fn(i)
@@ -80,12 +80,8 @@ async function writerBenchmarks(line) {
  * every thread over the export calls only (building the spans is not counted), receiver included.
  */
 async function exportNsPerSpan(create, batches = 60, batchSize = 512) {
-  const receiver = createServer((req, res) => {
-    req.resume()
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end())
-  })
-  await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve))
-  const exporter = create({ url: `http://127.0.0.1:${receiver.address().port}/v1/traces`, timeoutMillis: 10000 })
+  const receiver = await startDiscardingReceiver()
+  const exporter = create({ url: `http://127.0.0.1:${receiver.port}/v1/traces`, timeoutMillis: 10000 })
   const tracer = new BasicTracerProvider().getTracer('bench')
   const attributes = {
     'http.request.method': 'GET',

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CONFIGS } from './configs.mjs'
-import { benchEnv, nodeBinary, pinned, runWrk, waitForPort } from './lib.mjs'
+import { benchEnv, nodeBinary, pinned, runWrk, startDiscardingReceiver, waitForPort } from './lib.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
@@ -141,14 +141,4 @@ function summarise(target, profile, load, functionRows) {
   console.log('\ninclusive time (PROFILE_INCLUSIVE patterns, matched against "function url"):')
   console.log(table(inclusive, patterns.length))
   return { name: target.name, perFunction }
-}
-
-async function startDiscardingReceiver() {
-  const { createServer } = await import('node:http')
-  const server = createServer((req, res) => {
-    req.resume()
-    req.on('end', () => res.end())
-  })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { port: server.address().port, close: () => server.close() }
 }

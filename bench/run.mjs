@@ -27,6 +27,7 @@ import {
   PINNED,
   pinned,
   runWrk,
+  startDiscardingReceiver,
   waitForPort,
 } from './lib.mjs'
 import { microBenchmarks, microMarkdown } from './micro.mjs'
@@ -159,12 +160,8 @@ const median = (values) => {
 
 async function main() {
   ensureWrk()
-  const receiver = createServer((req, res) => {
-    req.resume()
-    req.on('end', () => res.end())
-  })
-  await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve))
-  const receiverPort = receiver.address().port
+  const receiver = await startDiscardingReceiver()
+  const receiverPort = receiver.port
   const wanted = FILTER?.split(',')
   const chosen = CONFIGS.filter((c) => wanted === undefined || wanted.some((part) => c.name.startsWith(part)))
   // A chosen configuration always runs beside the bare server of its framework.

@@ -337,9 +337,8 @@ function event(value: TimedEvent): void {
   close(at)
 }
 
-function link(value: Link): void {
-  const at = open()
-  const context = value.context
+/** Fields 1–3 of both a Span and a Link message: trace id, span id, trace state. */
+function identity(context: SpanContext): void {
   tag(1, LENGTH_DELIMITED)
   hexId(context.traceId)
   tag(2, LENGTH_DELIMITED)
@@ -349,6 +348,12 @@ function link(value: Link): void {
     tag(3, LENGTH_DELIMITED)
     string(traceState)
   }
+}
+
+function link(value: Link): void {
+  const at = open()
+  const context = value.context
+  identity(context)
   if (value.attributes) attributes(value.attributes, 4)
   tag(5, VARINT)
   int64(value.droppedAttributesCount || 0)
@@ -359,16 +364,8 @@ function link(value: Link): void {
 
 function span(value: ReadableSpan): void {
   const at = open()
-  const context: SpanContext = value.spanContext()
-  tag(1, LENGTH_DELIMITED)
-  hexId(context.traceId)
-  tag(2, LENGTH_DELIMITED)
-  hexId(context.spanId)
-  const traceState = context.traceState?.serialize()
-  if (traceState) {
-    tag(3, LENGTH_DELIMITED)
-    string(traceState)
-  }
+  const context = value.spanContext()
+  identity(context)
   const parent = value.parentSpanContext
   if (parent?.spanId) {
     tag(4, LENGTH_DELIMITED)
