@@ -3,7 +3,7 @@
 // reading a process's CPU time, and the environment a configuration's server runs with.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { createServer } from 'node:http'
+import { Agent, createServer, get } from 'node:http'
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -31,6 +31,18 @@ export function nodeBinary(version) {
   return binary
 }
 
+/** Installs a Debian package when its command is missing (as root; otherwise says what to install). */
+export function ensureDebianTool(command, pkg = command) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' })
+    return
+  } catch {}
+  if (process.getuid?.() !== 0) throw new Error(`${command} is missing: apt-get install ${pkg}`)
+  execFileSync('sh', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${pkg}`], {
+    stdio: 'inherit',
+  })
+}
+
 /** `[command, args]` running on one core when taskset is there (it execs, so the pid is the program's). */
 export function pinned(core, command, args) {
   return PINNED ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]
@@ -54,6 +66,18 @@ export async function waitForPort(port, path = '/users/1', deadline = Date.now()
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
   }
+}
+
+/**
+ * A port nothing listens on, chosen by the kernel: a server left over from an interrupted run, or
+ * another harness running beside this one, holds its own.
+ */
+export async function takePort() {
+  const probe = createServer()
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address()
+  await new Promise((resolve) => probe.close(resolve))
+  return port
 }
 
 /** Runs wrk from core 1; throughput, request count, p50 and p99 (ms). Throws on any non-2xx answer. */
@@ -107,4 +131,29 @@ export async function startDiscardingReceiver() {
   })
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   return { port: server.address().port, close: () => server.close() }
+}
+
+/**
+ * Sends exactly `count` GET requests over `concurrency` keep-alive connections; throws on any answer
+ * but 200. For measurements that need a request count, not a duration (bench/instructions.mjs).
+ */
+export async function sendRequests(port, path, count, concurrency = 8) {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency })
+  let left = count
+  const one = () =>
+    new Promise((resolve, reject) => {
+      get({ host: '127.0.0.1', port, path, agent }, (response) => {
+        response.resume()
+        if (response.statusCode !== 200) reject(new Error(`GET ${path} answered ${response.statusCode}`))
+        else response.once('end', resolve)
+      }).once('error', reject)
+    })
+  const loop = async () => {
+    while (left-- > 0) await one()
+  }
+  try {
+    await Promise.all(Array.from({ length: concurrency }, loop))
+  } finally {
+    agent.destroy()
+  }
 }

@@ -12,7 +12,6 @@
 //      BENCH_STARTUP (0 skips the zero-code start-up timing), BENCH_STARTUP_RUNS (30).
 import { execFileSync, spawn } from 'node:child_process'
 import { openSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:http'
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -23,11 +22,13 @@ import {
   CLOCK_TICKS,
   CONNECTIONS,
   cpuTicks,
+  ensureDebianTool,
   nodeBinary,
   PINNED,
   pinned,
   runWrk,
   startDiscardingReceiver,
+  takePort,
   waitForPort,
 } from './lib.mjs'
 import { microBenchmarks, microMarkdown } from './micro.mjs'
@@ -43,37 +44,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const FILTER = process.env.BENCH_FILTER
 const OUT = process.env.BENCH_OUT ?? join(root, 'docs', 'BENCHMARKS.md')
 const NODES = (process.env.BENCH_NODES ?? '20,24').split(',').map((v) => v.trim())
-
-function ensureWrk() {
-  const found = () => {
-    try {
-      execFileSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' })
-      return true
-    } catch {
-      return false
-    }
-  }
-  if (found()) return
-  if (process.getuid?.() !== 0) throw new Error('wrk is missing: apt-get install wrk')
-  execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk'], {
-    stdio: 'inherit',
-  })
-}
-
-let nextPort = 31000 + Math.floor(Math.random() * 2000)
-
-/** The next port nothing listens on (a server left over from an interrupted run may hold one). */
-async function takePort() {
-  for (;;) {
-    const port = nextPort++
-    const probe = createServer()
-    const free = await new Promise((resolve) => {
-      probe.once('error', () => resolve(false))
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)))
-    })
-    if (free) return port
-  }
-}
 
 /** Core 0 runs the server being measured; the others wait beside wrk on core 1, idle. */
 const MEASURE_CORE = 0
@@ -159,7 +129,7 @@ const median = (values) => {
 }
 
 async function main() {
-  ensureWrk()
+  ensureDebianTool('wrk')
   const receiver = await startDiscardingReceiver()
   const receiverPort = receiver.port
   const wanted = FILTER?.split(',')

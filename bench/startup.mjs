@@ -6,28 +6,14 @@ import { readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ensureDebianTool } from './lib.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
 
-function ensureHyperfine() {
-  try {
-    execFileSync('sh', ['-c', 'command -v hyperfine'], { stdio: 'ignore' })
-  } catch {
-    if (process.getuid?.() !== 0) throw new Error('hyperfine is missing: apt-get install hyperfine')
-    execFileSync(
-      'sh',
-      ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine'],
-      {
-        stdio: 'inherit',
-      },
-    )
-  }
-}
-
 /** Mean and standard deviation (ms) of both starts, and the difference. */
 export function startupScenario(node = process.execPath, runs = Number(process.env.BENCH_STARTUP_RUNS ?? 30)) {
-  ensureHyperfine()
+  ensureDebianTool('hyperfine')
   const app = join(here, 'servers', 'startup.mjs')
   const out = join(tmpdir(), `sightline-startup-${process.pid}.json`)
   const env = {

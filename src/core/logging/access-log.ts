@@ -9,6 +9,7 @@ import type { RequestContext } from '../pipeline/context.js'
 import { storage } from '../pipeline/context.js'
 import { METHOD_NAMES, type RouteState } from '../pipeline/routes.js'
 import { jsonString } from './json.js'
+import { formatMillis, MillisClock } from './numbers.js'
 
 export const ACCESS_LOG_MESSAGE = 'request completed'
 /** Longest path written to a line; a 16 KB URL should not make a 16 KB log line. */
@@ -43,6 +44,7 @@ export class AccessLog {
   private readonly logQuery: boolean
   /** `,"service":"…"` cached at construction. */
   private readonly serviceField: string
+  private readonly clock = new MillisClock()
   readonly write: (record: AccessRecord) => void
 
   constructor(options: AccessLogOptions) {
@@ -62,11 +64,11 @@ export class AccessLog {
     const level = this.levelOf(record.status)
     if (level < this.logger.levelVal) return
     const context = record.context
-    let line = `{"level":"${level === LEVEL_INFO ? 'info' : level === LEVEL_WARN ? 'warn' : 'error'}","time":${Date.now()}${this.serviceField},"request_id":"${context.requestId}"`
+    let line = `{"level":"${level === LEVEL_INFO ? 'info' : level === LEVEL_WARN ? 'warn' : 'error'}","time":${this.clock.nowText()}${this.serviceField},"request_id":"${context.requestId}"`
     if (context.traceId !== undefined) {
       line += `,"trace_id":"${context.traceId}","span_id":"${context.spanId}","trace_flags":"${context.traceFlags}"`
     }
-    line += `,"method":"${METHOD_NAMES[record.method]}","route":${record.route.logValue},"path":${jsonString(this.pathOf(context))},"status":${record.status},"duration_ms":${Math.round(record.durationMs * 1000) / 1000}`
+    line += `,"method":"${METHOD_NAMES[record.method]}","route":${record.route.logValue},"path":${jsonString(this.pathOf(context))},"status":${record.status},"duration_ms":${formatMillis(record.durationMs)}`
     const requestBytes = context.req.headers['content-length']
     if (requestBytes !== undefined) line += `,"req_bytes":${Number(requestBytes) || 0}`
     const responseBytes = context.res.getHeader('content-length')

