@@ -19,7 +19,7 @@
 //        node bench/instructions.mjs --diff "<config>" "<baseline config>"   (what the first adds, per function)
 // Env: BENCH_FILTER (config name prefixes, comma-separated), BENCH_NODE (24), INSTR_WARMUP (30000),
 //      INSTR_REQUESTS (3000), INSTR_PROCESSES (per configuration, 2), INSTR_JOBS (servers at once, 2),
-//      INSTR_OUT (report path).
+//      INSTR_PIN (1: each server pinned to one core, as bench/run.mjs does), INSTR_OUT (report path).
 import { execFile as execFileCallback, execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
@@ -31,6 +31,7 @@ import {
   benchEnv,
   ensureDebianTool,
   nodeBinary,
+  pinned,
   sendRequests,
   startDiscardingReceiver,
   takePort,
@@ -49,10 +50,12 @@ const JOBS = Number(process.env.INSTR_JOBS ?? Math.min(2, cpus().length))
 const NODE = process.env.BENCH_NODE ?? '24'
 const OUT = process.env.INSTR_OUT ?? join(root, 'docs', 'BENCHMARKS-INSTRUCTIONS.md')
 const FILTER = process.env.BENCH_FILTER
+const PIN = process.env.INSTR_PIN === '1'
 /** The V8 runtime function Node's `nextTick` calls per property once its literal's feedback is megamorphic. */
 export const TICK_SLOW_PATH = 'v8::internal::Runtime_DefineKeyedOwnPropertyInLiteral'
 /** A process whose runtime path costs more than this per request is in the slow state (it is 0 otherwise). */
 const SLOW_STATE_THRESHOLD = 1000
+const EXPORT_BY_SIZE = { OTEL_BSP_SCHEDULE_DELAY: '3600000', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '128' }
 /** Under callgrind a server starts 20-50 times slower. */
 const START_DEADLINE_MS = 180_000
 
@@ -135,7 +138,7 @@ export async function measureProcess(config, node, receiverPort, options = {}) {
   const settle = options.settle ?? SETTLE
   const dir = mkdtempSync(join(tmpdir(), 'sightline-instr-'))
   const port = await takePort()
-  const child = spawn(
+  const valgrind = [
     'valgrind',
     [
       '--tool=callgrind',
@@ -146,8 +149,19 @@ export async function measureProcess(config, node, receiverPort, options = {}) {
       ...(config.nodeArgs ?? []),
       join(here, 'servers', `${config.server}.mjs`),
     ],
-    { env: benchEnv(config, port, receiverPort), stdio: ['ignore', 'ignore', 'pipe'], cwd: root },
-  )
+  ]
+  // INSTR_PIN: each server on one core, as the wall-clock harness runs them (V8's compiler threads then share it).
+  const [command, args] = options.core === undefined ? valgrind : pinned(options.core, ...valgrind)
+  const env = benchEnv(config, port, receiverPort)
+  // Spans leave in batches when a batch is full, as at full speed, not on the 5 s timer: at
+  // callgrind's pace the timer would fire every few hundred requests and charge each small
+  // batch's HTTP request to them. 128 spans a batch keeps several exports in the counted window.
+  if (config.otel !== undefined) Object.assign(env, EXPORT_BY_SIZE)
+  const child = spawn(command, args, {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: root,
+  })
   let stderr = ''
   child.stderr.on('data', (chunk) => {
     stderr = (stderr + chunk).slice(-4000)
@@ -167,6 +181,7 @@ export async function measureProcess(config, node, receiverPort, options = {}) {
     await control('--zero')
     await sendRequests(port, config.path ?? '/users/42', requests)
     const { main, all } = parseThreadTotals(await control('-e', 'Ir'))
+    if (main === 0) throw new Error('callgrind_control reported no count for the main thread')
     await control('--dump')
     const dump = readdirSync(dir).find((name) => name.endsWith('.1'))
     if (dump === undefined) throw new Error(`callgrind wrote no dump for ${config.name}`)
@@ -305,7 +320,12 @@ async function main() {
   try {
     const tasks = configs.flatMap((config) =>
       Array.from({ length: PROCESSES }, (_, index) => async () => {
-        const result = await measureProcess(config, node, receiver.port)
+        // One retry: vgdb, through which callgrind_control talks to the server, now and then misses a command.
+        const options = PIN ? { core: index % JOBS } : {}
+        const result = await measureProcess(config, node, receiver.port, options).catch((error) => {
+          console.log(`${config.name} [${index + 1}/${PROCESSES}]: ${error.message.split('\n')[0]}; once more`)
+          return measureProcess(config, node, receiver.port, options)
+        })
         console.log(
           `${config.name} [${index + 1}/${PROCESSES}]: ${thousands(result.main)} instructions/req (main), tick slow path ${thousands(result.slowPath)}`,
         )

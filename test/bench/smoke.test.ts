@@ -60,3 +60,49 @@ test('bench/profile.mjs --vs profiles two configurations and prints what the fir
   const difference = stdout.slice(stdout.indexOf(' minus '))
   assert.match(difference, /pipeline\/pipeline\.js/)
 })
+
+test('bench/instructions.mjs counts instructions per request under callgrind and writes its table', async () => {
+  const out = join(tmpdir(), `sightline-instructions-${process.pid}.md`)
+  await run(process.execPath, [join(ROOT, 'bench', 'instructions.mjs')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      BENCH_FILTER: 'http ',
+      BENCH_NODE: process.versions.node.split('.')[0],
+      INSTR_WARMUP: '300',
+      INSTR_REQUESTS: '200',
+      INSTR_PROCESSES: '1',
+      INSTR_OUT: out,
+    },
+    timeout: 180000,
+  })
+  const rows = readFileSync(out, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('| http'))
+  assert.equal(rows.length, 2, rows.join('\n'))
+  for (const row of rows) {
+    const cells = row.split('|').map((cell) => cell.trim())
+    // A node:http request is tens of thousands of instructions; an empty count would be 0.
+    assert.ok(Number((cells[2] ?? '').replaceAll(',', '')) > 5000, `instructions in ${row}`)
+  }
+  assert.match(rows[1] ?? '', /\| 0\.\d\d \| [\d,]+ \|$/, 'the instrumented server is compared with bare')
+})
+
+test('bench/instructions.mjs --diff names the functions a configuration adds', async () => {
+  const { stdout } = await run(
+    process.execPath,
+    [join(ROOT, 'bench', 'instructions.mjs'), '--diff', 'http + sightline ids+logs+metrics', 'http bare'],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        BENCH_NODE: process.versions.node.split('.')[0],
+        INSTR_WARMUP: '300',
+        INSTR_REQUESTS: '200',
+      },
+      timeout: 180000,
+    },
+  )
+  // Sightline's own JIT-compiled functions, named through the perf map.
+  assert.match(stdout, /^\+\s*[\d,]+ {2}JS:\S+ file:\/\/\S+\/dist\/src\/core\//m)
+})

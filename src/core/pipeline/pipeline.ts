@@ -55,9 +55,8 @@ export interface PipelineDeps {
 export type RouteResolver = (req: IncomingMessage) => string | undefined
 
 const kContext = Symbol('sightline.context')
-const kPipeline = Symbol('sightline.pipeline')
 
-type TrackedResponse = ServerResponse & { [kContext]?: RequestContext; [kPipeline]?: Pipeline }
+type TrackedResponse = ServerResponse & { [kContext]?: RequestContext }
 
 type WriteHead = (this: ServerResponse, statusCode: number, reason?: unknown, headers?: unknown) => ServerResponse
 const nativeWriteHead = ServerResponse.prototype.writeHead as WriteHead
@@ -95,20 +94,25 @@ function writeHeadWithRequestId(this: TrackedResponse, statusCode: number, reaso
   return nativeWriteHead.apply(this, arguments as unknown as [number, unknown?, unknown?])
 }
 
-/** Shared `close` listener: `this` is the response, so no closure is allocated per request. */
-function onResponseClose(this: TrackedResponse): void {
-  const pipeline = this[kPipeline]
-  const context = this[kContext]
-  if (pipeline !== undefined && context !== undefined) pipeline.end(context)
-}
-
 export class Pipeline {
   private readonly deps: PipelineDeps
   private readonly resolveRoute: RouteResolver | undefined
 
+  /**
+   * The `close` listener of every response this pipeline tracks: one function per pipeline, made
+   * here, so a request costs neither a closure nor a second property on the response to find
+   * its pipeline by. `this` is the response.
+   */
+  private readonly onResponseClose: (this: TrackedResponse) => void
+
   constructor(deps: PipelineDeps, resolveRoute?: RouteResolver) {
     this.deps = deps
     this.resolveRoute = resolveRoute
+    const pipeline = this
+    this.onResponseClose = function (this: TrackedResponse) {
+      const context = this[kContext]
+      if (context !== undefined) pipeline.end(context)
+    }
   }
 
   /**
@@ -143,10 +147,8 @@ export class Pipeline {
         deps.report(error, 'tracing.start')
       }
     }
-    const tracked = res as TrackedResponse
-    tracked[kContext] = context
-    tracked[kPipeline] = this
-    res.on('close', onResponseClose)
+    ;(res as TrackedResponse)[kContext] = context
+    res.on('close', this.onResponseClose)
     if (deps.active !== undefined) deps.active.value++
     return context
   }
