@@ -7,6 +7,7 @@ import { SightlineOptionError } from '../core/errors.js'
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc'
 export type TracesExporter = 'otlp' | 'console' | 'none'
+export type ExportThread = 'worker' | 'main'
 export type SamplerName =
   | 'always_on'
   | 'always_off'
@@ -39,6 +40,11 @@ export interface TracingOptions {
   exportTimeoutMillis?: number
   /** Env `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`. Default 512. */
   maxExportBatchSize?: number
+  /**
+   * Where OTLP http/protobuf batches are sent from: a worker thread (`worker`), or the
+   * application's own thread (`main`). Env `SIGHTLINE_EXPORT_THREAD`. Default `worker`.
+   */
+  exportThread?: ExportThread
 }
 
 export interface ResolvedTracingOptions {
@@ -51,6 +57,7 @@ export interface ResolvedTracingOptions {
   exporter: TracesExporter
   endpoint: string | undefined
   protocol: OtlpProtocol
+  exportThread: ExportThread
   batch: { maxQueueSize: number; scheduledDelayMillis: number; exportTimeoutMillis: number; maxExportBatchSize: number }
 }
 
@@ -64,6 +71,7 @@ const SAMPLERS = new Set<SamplerName>([
 ])
 const PROTOCOLS = new Set<OtlpProtocol>(['http/protobuf', 'http/json', 'grpc'])
 const EXPORTERS = new Set<TracesExporter>(['otlp', 'console', 'none'])
+const EXPORT_THREADS = new Set<ExportThread>(['worker', 'main'])
 
 export function resolveTracingOptions(options: TracingOptions = {}, env = process.env): ResolvedTracingOptions {
   const sampler = (options.sampler ?? env.OTEL_TRACES_SAMPLER ?? 'parentbased_traceidratio') as SamplerName
@@ -79,6 +87,8 @@ export function resolveTracingOptions(options: TracingOptions = {}, env = proces
   const exporter = (options.exporter ??
     (env.OTEL_TRACES_EXPORTER?.split(',')[0]?.trim() || (endpoint === undefined ? 'none' : 'otlp'))) as TracesExporter
   if (!EXPORTERS.has(exporter)) throw new SightlineOptionError('exporter', 'otlp, console or none', exporter)
+  const exportThread = (options.exportThread ?? env.SIGHTLINE_EXPORT_THREAD ?? 'worker') as ExportThread
+  if (!EXPORT_THREADS.has(exportThread)) throw new SightlineOptionError('exportThread', 'worker or main', exportThread)
   return {
     disabled: env.OTEL_SDK_DISABLED?.toLowerCase() === 'true',
     serviceName: options.serviceName ?? env.OTEL_SERVICE_NAME,
@@ -89,6 +99,7 @@ export function resolveTracingOptions(options: TracingOptions = {}, env = proces
     exporter,
     endpoint,
     protocol,
+    exportThread,
     batch: {
       maxQueueSize: num('maxQueueSize', options.maxQueueSize, env.OTEL_BSP_MAX_QUEUE_SIZE, 2048),
       scheduledDelayMillis: num(

@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict'
-import { once } from 'node:events'
-import { createServer } from 'node:http'
 import { describe, test } from 'node:test'
-import { gunzipSync } from 'node:zlib'
 import { type Attributes, type HrTime, type Link, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api'
 import { TraceState } from '@opentelemetry/core'
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
@@ -15,37 +12,7 @@ import {
 } from '@opentelemetry/sdk-trace-base'
 import { decode, TRACES_REQUEST } from '../viewer/protobuf.js'
 import { encodeSpans } from './otlp-encode.js'
-import { createProtobufSpanExporter } from './otlp-exporter.js'
-
-const TRACE_ID = '0af7651916cd43dd8448eb211c80319c'
-const RESOURCE = resourceFromAttributes({ 'service.name': 'doctor-api', 'process.pid': 4242, 'host.arch': 'amd64' })
-const SCOPE = { name: 'sightline', version: undefined, schemaUrl: undefined }
-
-/** A plain ReadableSpan: every field under the test's control, values the SDK would refuse included. */
-function span(overrides: Partial<ReadableSpan> & { spanId?: string } = {}): ReadableSpan {
-  const { spanId = 'b7ad6b7169203331', ...rest } = overrides
-  const context = { traceId: TRACE_ID, spanId, traceFlags: TraceFlags.SAMPLED }
-  return {
-    name: 'GET /api/patients/:id',
-    kind: SpanKind.SERVER,
-    spanContext: () => context,
-    parentSpanContext: undefined,
-    startTime: [1764460800, 123456789],
-    endTime: [1764460800, 987654321],
-    status: { code: SpanStatusCode.UNSET },
-    attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200 },
-    links: [],
-    events: [],
-    duration: [0, 864197532],
-    ended: true,
-    resource: RESOURCE,
-    instrumentationScope: SCOPE,
-    droppedAttributesCount: 0,
-    droppedEventsCount: 0,
-    droppedLinksCount: 0,
-    ...rest,
-  }
-}
+import { RESOURCE, span, TRACE_ID } from './span-fixture.js'
 
 function assertSameBytes(spans: ReadableSpan[]): Uint8Array {
   const ours = encodeSpans(spans)
@@ -216,79 +183,5 @@ describe('encodeSpans writes the bytes otlp-transformer writes', () => {
     parent.end()
     await provider.forceFlush()
     assertSameBytes(exporter.getFinishedSpans())
-  })
-})
-
-describe('createProtobufSpanExporter', () => {
-  test('POSTs the encoded batch to the endpoint with the protobuf content type', async () => {
-    const bodies: { type: string | undefined; path: string | undefined; body: Buffer }[] = []
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = []
-      req.on('data', (chunk: Buffer) => chunks.push(chunk))
-      req.on('end', () => {
-        bodies.push({ type: req.headers['content-type'], path: req.url, body: Buffer.concat(chunks) })
-        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()
-      })
-    })
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    const { port } = server.address() as { port: number }
-    const exporter = createProtobufSpanExporter({ url: `http://127.0.0.1:${port}/v1/traces`, timeoutMillis: 2000 })
-    const spans = [span(), span({ spanId: '2222222222222222', name: 'redis GET' })]
-    const result = await new Promise<{ code: number }>((resolve) => exporter.export(spans, resolve))
-    await exporter.shutdown()
-    server.close()
-    assert.equal(result.code, 0)
-    assert.equal(bodies.length, 1)
-    assert.equal(bodies[0]?.type, 'application/x-protobuf')
-    assert.equal(bodies[0]?.path, '/v1/traces')
-    assert.deepEqual(bodies[0]?.body, Buffer.from(encodeSpans(spans)))
-  })
-
-  test("honours OpenTelemetry's exporter environment: headers and gzip", async () => {
-    const received: { tenant: unknown; encoding: unknown; body: Buffer }[] = []
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = []
-      req.on('data', (chunk: Buffer) => chunks.push(chunk))
-      req.on('end', () => {
-        received.push({
-          tenant: req.headers['x-tenant'],
-          encoding: req.headers['content-encoding'],
-          body: Buffer.concat(chunks),
-        })
-        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()
-      })
-    })
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    const { port } = server.address() as { port: number }
-    process.env.OTEL_EXPORTER_OTLP_HEADERS = 'x-tenant=clinic-7'
-    process.env.OTEL_EXPORTER_OTLP_COMPRESSION = 'gzip'
-    try {
-      const exporter = createProtobufSpanExporter({ url: `http://127.0.0.1:${port}/v1/traces`, timeoutMillis: 2000 })
-      const spans = [span()]
-      const result = await new Promise<{ code: number }>((resolve) => exporter.export(spans, resolve))
-      await exporter.shutdown()
-      assert.equal(result.code, 0)
-      assert.equal(received[0]?.tenant, 'clinic-7')
-      assert.equal(received[0]?.encoding, 'gzip')
-      assert.deepEqual(gunzipSync(received[0]?.body ?? Buffer.alloc(0)), Buffer.from(encodeSpans(spans)))
-    } finally {
-      delete process.env.OTEL_EXPORTER_OTLP_HEADERS
-      delete process.env.OTEL_EXPORTER_OTLP_COMPRESSION
-      server.close()
-    }
-  })
-
-  test('reports a failure, without throwing, when nothing listens', async () => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    const { port } = server.address() as { port: number }
-    server.close()
-    const exporter = createProtobufSpanExporter({ url: `http://127.0.0.1:${port}/v1/traces`, timeoutMillis: 500 })
-    const result = await new Promise<{ code: number }>((resolve) => exporter.export([span()], resolve))
-    await exporter.shutdown()
-    assert.equal(result.code, 1)
   })
 })

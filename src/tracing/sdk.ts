@@ -124,8 +124,8 @@ export async function buildExporter(options: ResolvedTracingOptions): Promise<Sp
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http')
     return new OTLPTraceExporter(config)
   }
-  const { createProtobufSpanExporter } = await import('./otlp-exporter.js')
-  return createProtobufSpanExporter(config)
+  const { createProtobufSpanExporter, WorkerSpanExporter } = await import('./otlp-exporter.js')
+  return options.exportThread === 'worker' ? new WorkerSpanExporter(config) : createProtobufSpanExporter(config)
 }
 
 /** Counts what the exporter delivered and what it failed to; never changes the result. */
