@@ -18,7 +18,7 @@
 // Usage: node bench/instructions.mjs        (writes docs/BENCHMARKS-INSTRUCTIONS.md)
 //        node bench/instructions.mjs --diff "<config>" "<baseline config>"   (what the first adds, per function)
 // Env: BENCH_FILTER (config name prefixes, comma-separated), BENCH_NODE (24), INSTR_WARMUP (30000),
-//      INSTR_REQUESTS (3000), INSTR_PROCESSES (per configuration, 2), INSTR_JOBS (servers at once, 2),
+//      INSTR_REQUESTS (3000), INSTR_PROCESSES (per configuration, 3), INSTR_JOBS (servers at once, 2),
 //      INSTR_PIN (1: each server pinned to one core, as bench/run.mjs does), INSTR_OUT (report path).
 import { execFile as execFileCallback, execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -45,7 +45,7 @@ const WARMUP = Number(process.env.INSTR_WARMUP ?? 30000)
 const REQUESTS = Number(process.env.INSTR_REQUESTS ?? 3000)
 /** Requests after instrumentation is switched on, before counting: callgrind re-translates the code. */
 const SETTLE = Math.max(100, Math.round(REQUESTS / 6))
-const PROCESSES = Number(process.env.INSTR_PROCESSES ?? 2)
+const PROCESSES = Number(process.env.INSTR_PROCESSES ?? 3)
 const JOBS = Number(process.env.INSTR_JOBS ?? Math.min(2, cpus().length))
 const NODE = process.env.BENCH_NODE ?? '24'
 const OUT = process.env.INSTR_OUT ?? join(root, 'docs', 'BENCHMARKS-INSTRUCTIONS.md')
@@ -224,6 +224,8 @@ function summarise(config, processes) {
     main: median(processes.map((p) => p.main)),
     all: median(processes.map((p) => p.all)),
     neutral: median(neutral),
+    low: Math.min(...neutral),
+    high: Math.max(...neutral),
     slow: processes.filter((p) => p.slowPath > SLOW_STATE_THRESHOLD).length,
   }
 }
@@ -246,10 +248,13 @@ function markdown(results, nodeVersion) {
     "object literal in Node's `process.nextTick` turned megamorphic during warm-up (bare servers too,",
     'by chance): each tick then calls `Runtime_DefineKeyedOwnPropertyInLiteral` four times. "Without it"',
     'subtracts that cost, so that processes in either state compare like with like; the ratios and',
-    'additions use it. See docs/performance.md.',
+    'additions use it; "its range" is the lowest and highest process. Tracing configurations send',
+    'their spans when a batch of 128 is full rather than on the 5 s timer, as at full speed (at',
+    "callgrind's pace the timer would send a small batch every few hundred requests). See",
+    'docs/performance.md.',
     '',
-    '| configuration | instructions/req, main thread | all threads | tick slow path (processes in it) | without it | ÷ bare | added |',
-    '|---|---|---|---|---|---|---|',
+    '| configuration | instructions/req, main thread | all threads | tick slow path (processes in it) | without it | its range | ÷ bare | added |',
+    '|---|---|---|---|---|---|---|---|',
   ]
   const baselines = new Map(results.filter((r) => r.config.baseline).map((r) => [r.config.server, r]))
   for (const result of results) {
@@ -258,7 +263,7 @@ function markdown(results, nodeVersion) {
     const added = base === undefined || result === base ? '—' : thousands(result.neutral - base.neutral)
     const slowPath = median(result.processes.map((p) => p.slowPath))
     lines.push(
-      `| ${result.config.name} | ${thousands(result.main)} | ${thousands(result.all)} | ${thousands(slowPath)} (${result.slow} of ${result.processes.length}) | ${thousands(result.neutral)} | ${ratio} | ${added} |`,
+      `| ${result.config.name} | ${thousands(result.main)} | ${thousands(result.all)} | ${thousands(slowPath)} (${result.slow} of ${result.processes.length}) | ${thousands(result.neutral)} | ${thousands(result.low)}–${thousands(result.high)} | ${ratio} | ${added} |`,
     )
   }
   lines.push(
