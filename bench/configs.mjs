@@ -30,6 +30,21 @@ export const CONFIGS = [
     mode: 'sightline-trace',
     otel: { ratio: 1 },
   },
+  // The same, with batches sent from the application's thread instead of the export worker.
+  {
+    name: 'fastify + sightline all pillars, tracing 10%, export in the main thread',
+    server: 'fastify',
+    mode: 'sightline-trace',
+    otel: { ratio: 0.1 },
+    env: { SIGHTLINE_EXPORT_THREAD: 'main' },
+  },
+  {
+    name: 'fastify + sightline all pillars, tracing 100%, export in the main thread',
+    server: 'fastify',
+    mode: 'sightline-trace',
+    otel: { ratio: 1 },
+    env: { SIGHTLINE_EXPORT_THREAD: 'main' },
+  },
   {
     name: 'fastify zero-code (--import sightline/register), tracing 10%',
     server: 'fastify',
