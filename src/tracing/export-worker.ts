@@ -14,7 +14,6 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { ExportResultCode } from '@opentelemetry/core'
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http'
-import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import {
   type Batch,
   COMPONENT_TYPE,
@@ -28,7 +27,10 @@ if (port === null) throw new Error('tracing/export-worker runs as a worker threa
 
 const serializer = {
   serializeRequest: (batch: Batch) => batch.bytes,
-  deserializeResponse: ProtobufTraceSerializer.deserializeResponse.bind(ProtobufTraceSerializer),
+  // The collector's answer is only read for a partial-success warning, which OpenTelemetry's
+  // diagnostic logger would print; that logger is not set up in this isolate, so the answer is
+  // not decoded, and otlp-transformer (its protobuf runtime: ~MBs of heap) is never loaded here.
+  deserializeResponse: () => ({}),
 }
 /** OpenTelemetry's exporter metrics count items of the request: here, the spans the bytes hold. */
 const spanCounter = { name: 'span' as const, countItems: (batch: Batch) => batch.spans }
