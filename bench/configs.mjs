@@ -100,3 +100,13 @@ export const CONFIGS = [
   { name: 'http bare', server: 'http', mode: 'bare', baseline: true },
   { name: 'http + sightline ids+logs+metrics', server: 'http', mode: 'sightline' },
 ]
+
+/**
+ * The configurations whose names start with one of `filter`'s comma-separated prefixes (all when
+ * it is undefined), each with the bare server of its framework beside it.
+ */
+export function selectConfigs(filter) {
+  const wanted = filter?.split(',').map((part) => part.trimStart())
+  const chosen = CONFIGS.filter((c) => wanted === undefined || wanted.some((part) => c.name.startsWith(part)))
+  return CONFIGS.filter((c) => chosen.includes(c) || (c.baseline && chosen.some((o) => o.server === c.server)))
+}

@@ -26,10 +26,11 @@ import { cpus, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { CONFIGS } from './configs.mjs'
+import { CONFIGS, selectConfigs } from './configs.mjs'
 import {
   benchEnv,
   ensureDebianTool,
+  median,
   nodeBinary,
   pinned,
   sendRequests,
@@ -196,12 +197,6 @@ export async function measureProcess(config, node, receiverPort, options = {}) {
   }
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-}
-
 /** Runs `tasks` (async functions) `jobs` at a time, results in order. */
 async function inParallel(tasks, jobs) {
   const results = new Array(tasks.length)
@@ -310,8 +305,7 @@ async function main() {
   ensureDebianTool('valgrind')
   const node = nodeBinary(NODE)
   const nodeVersion = execFileSync(node, ['--version']).toString().trim()
-  const prefixes = FILTER?.split(',').map((part) => part.trimStart())
-  const configs = CONFIGS.filter((config) => prefixes === undefined || prefixes.some((p) => config.name.startsWith(p)))
+  const configs = selectConfigs(FILTER)
   const receiver = await startDiscardingReceiver()
   const diffAt = process.argv.indexOf('--diff')
   if (diffAt !== -1) {

@@ -31,6 +31,13 @@ export function nodeBinary(version) {
   return binary
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
 /** Installs a Debian package when its command is missing (as root; otherwise says what to install). */
 export function ensureDebianTool(command, pkg = command) {
   try {

@@ -16,13 +16,14 @@ import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cardinalityMarkdown, cardinalityScenario } from './cardinality.mjs'
-import { CONFIGS } from './configs.mjs'
+import { selectConfigs } from './configs.mjs'
 import {
   benchEnv,
   CLOCK_TICKS,
   CONNECTIONS,
   cpuTicks,
   ensureDebianTool,
+  median,
   nodeBinary,
   PINNED,
   pinned,
@@ -122,20 +123,11 @@ function groupsOf(servers) {
 /** `items` starting at index `by` (mod length), wrapping around. */
 const rotate = (items, by) => items.map((_, i) => items[(i + by) % items.length])
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
-
 async function main() {
   ensureDebianTool('wrk')
   const receiver = await startDiscardingReceiver()
   const receiverPort = receiver.port
-  const wanted = FILTER?.split(',')
-  const chosen = CONFIGS.filter((c) => wanted === undefined || wanted.some((part) => c.name.startsWith(part)))
-  // A chosen configuration always runs beside the bare server of its framework.
-  const configs = CONFIGS.filter((c) => chosen.includes(c) || (c.baseline && chosen.some((o) => o.server === c.server)))
+  const configs = selectConfigs(FILTER)
   const results = {}
   for (const version of NODES) {
     const node = nodeBinary(version)

@@ -54,7 +54,7 @@ export class WorkerSpanExporter implements SpanExporter {
     let bytes: Uint8Array
     try {
       // A copy the worker can own (transferred, not cloned): the encoder's buffer may be pooled.
-      bytes = Uint8Array.from(encodeSpans(spans))
+      bytes = new Uint8Array(encodeSpans(spans))
     } catch (error) {
       done({ code: ExportResultCode.FAILED, error: error as Error })
       return

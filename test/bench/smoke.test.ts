@@ -14,25 +14,35 @@ import { promisify } from 'node:util'
 
 const run = promisify(execFile)
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const MAJOR = process.versions.node.split('.')[0] as string
+
+/** Runs `bench/<script>` from the project root with `env` added to this process's environment. */
+function benchScript(script: string, args: string[], env: Record<string, string>, timeout: number) {
+  return run(process.execPath, [join(ROOT, 'bench', script), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    timeout,
+  })
+}
 
 test('npm run bench runs end to end with tiny durations and writes its table', async () => {
   const out = join(tmpdir(), `sightline-bench-${process.pid}.md`)
-  await run(process.execPath, [join(ROOT, 'bench', 'run.mjs')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
+  await benchScript(
+    'run.mjs',
+    [],
+    {
       BENCH_DURATION: '1',
       BENCH_WARMUP: '1',
       BENCH_ROUNDS: '1',
-      BENCH_NODES: process.versions.node.split('.')[0],
+      BENCH_NODES: MAJOR,
       // The bare and instrumented http servers, and doctor-api's route on the real Postgres and Redis.
       BENCH_FILTER: 'http ,doctor-api',
       BENCH_STARTUP_RUNS: '3',
       BENCH_OUT: out,
       BENCH_UNMATCHED: '0',
     },
-    timeout: 120000,
-  })
+    120000,
+  )
   const report = readFileSync(out, 'utf8')
   const lines = report.split('\n')
   const rows = lines.filter((line) => line.startsWith('| http') || line.startsWith('| doctor-api'))
@@ -49,10 +59,11 @@ test('npm run bench runs end to end with tiny durations and writes its table', a
 })
 
 test('bench/profile.mjs --vs profiles two configurations and prints what the first adds', async () => {
-  const { stdout } = await run(
-    process.execPath,
-    [join(ROOT, 'bench', 'profile.mjs'), 'http + sightline ids+logs+metrics', '1', '--vs', 'http bare'],
-    { cwd: ROOT, timeout: 60000 },
+  const { stdout } = await benchScript(
+    'profile.mjs',
+    ['http + sightline ids+logs+metrics', '1', '--vs', 'http bare'],
+    {},
+    60000,
   )
   assert.match(stdout, /^http bare: \d+ req\/s/m)
   assert.match(stdout, /http \+ sightline ids\+logs\+metrics minus http bare: -?\d+\.\d+ µs\/req/)
@@ -63,19 +74,19 @@ test('bench/profile.mjs --vs profiles two configurations and prints what the fir
 
 test('bench/instructions.mjs counts instructions per request under callgrind and writes its table', async () => {
   const out = join(tmpdir(), `sightline-instructions-${process.pid}.md`)
-  await run(process.execPath, [join(ROOT, 'bench', 'instructions.mjs')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
+  await benchScript(
+    'instructions.mjs',
+    [],
+    {
       BENCH_FILTER: 'http ',
-      BENCH_NODE: process.versions.node.split('.')[0],
+      BENCH_NODE: MAJOR,
       INSTR_WARMUP: '300',
       INSTR_REQUESTS: '200',
       INSTR_PROCESSES: '1',
       INSTR_OUT: out,
     },
-    timeout: 180000,
-  })
+    180000,
+  )
   const rows = readFileSync(out, 'utf8')
     .split('\n')
     .filter((line) => line.startsWith('| http'))
@@ -89,21 +100,17 @@ test('bench/instructions.mjs counts instructions per request under callgrind and
 })
 
 test('bench/instructions.mjs --diff names the functions a configuration adds', async () => {
-  const { stdout } = await run(
-    process.execPath,
-    [join(ROOT, 'bench', 'instructions.mjs'), '--diff', 'http + sightline ids+logs+metrics', 'http bare'],
+  const { stdout } = await benchScript(
+    'instructions.mjs',
+    ['--diff', 'http + sightline ids+logs+metrics', 'http bare'],
     {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        BENCH_NODE: process.versions.node.split('.')[0],
-        INSTR_WARMUP: '300',
-        INSTR_REQUESTS: '200',
-        // Every function: in a run this short a garbage collection can outweigh the rest.
-        INSTR_TOP: '100000',
-      },
-      timeout: 180000,
+      BENCH_NODE: MAJOR,
+      INSTR_WARMUP: '300',
+      INSTR_REQUESTS: '200',
+      // Every function: in a run this short a garbage collection can outweigh the rest.
+      INSTR_TOP: '100000',
     },
+    180000,
   )
   // Sightline's own JIT-compiled functions, named through the perf map: the access line's builder.
   assert.match(stdout, /^\+\s*[\d,]+ {2}JS:writeLine file:\/\/\S+\/dist\/src\/core\/logging\/access-log\.js/m)
