@@ -53,6 +53,12 @@ export class ServerSpans implements TracingHooks {
   start(context: RequestContext): void {
     const req = context.req
     const headers = req.headers
+    // Read for every request, sampled or not: the first read caches the peer on the socket
+    // (net.Socket's `_peername`), a new hidden class. Read only when a request is sampled, sockets
+    // would take it at different points of their life, and the hidden classes that makes turn
+    // Node's socket and stream property loads megamorphic for every request: ~5,000 instructions
+    // per request at 10% sampling under callgrind, against ~100 for this read.
+    const remote = req.socket.remoteAddress
     let parent: Context = ROOT_CONTEXT
     let traceId: string
     let sampling: SamplingResult | undefined
@@ -103,7 +109,6 @@ export class ServerSpans implements TracingHooks {
       attributes['user_agent.original'] = userAgent
       count++
     }
-    const remote = req.socket.remoteAddress
     if (remote !== undefined) {
       attributes['client.address'] = remote
       count++
