@@ -83,6 +83,8 @@ describe('encodeSpans writes the bytes otlp-transformer writes', () => {
         droppedAttributesCount: 1,
       },
       { context: { traceId: TRACE_ID, spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED } },
+      // Not hex: Node's decoder would stop at the first bad pair; the bytes must still match.
+      { context: { traceId: '0123456789abcdefzz23456789abcdef', spanId: '0g23456789abcdef', traceFlags: 0 } },
     ]
     const spans = [
       span({
