@@ -57,7 +57,7 @@ export class ServerSpans implements TracingHooks {
     // (net.Socket's `_peername`), a new hidden class. Read only when a request is sampled, sockets
     // would take it at different points of their life, and the hidden classes that makes turn
     // Node's socket and stream property loads megamorphic for every request: ~5,000 instructions
-    // per request at 10% sampling under callgrind, against ~100 for this read.
+    // per request at 10% sampling under callgrind; this read on every request is not measurable.
     const remote = req.socket.remoteAddress
     let parent: Context = ROOT_CONTEXT
     let traceId: string
