@@ -481,7 +481,8 @@ export function encodeSpans(spans: readonly ReadableSpan[]): Uint8Array {
     tag(1, LENGTH_DELIMITED)
     resourceSpans(resource, scopes)
   }
-  // The transport keeps these bytes for its retries: the next call writes into a new buffer
+  // The transport keeps these bytes for its retries, and the export worker takes their memory
+  // (transferred): the next call writes into a new buffer
   // (allocUnsafe: no zero-filling, cheaper than copying the bytes out), sized for a batch like this
   // one, so one huge batch does not keep a huge buffer alive.
   const encoded = buf.subarray(0, pos)

@@ -53,8 +53,9 @@ export class WorkerSpanExporter implements SpanExporter {
     }
     let bytes: Uint8Array
     try {
-      // A copy the worker can own (transferred, not cloned): the encoder's buffer may be pooled.
-      bytes = new Uint8Array(encodeSpans(spans))
+      // The encoder hands over its buffer and writes the next batch into a new one, so the worker
+      // can own it: transferred, not copied. It is never Buffer's shared pool (at least 256 KB).
+      bytes = encodeSpans(spans)
     } catch (error) {
       done({ code: ExportResultCode.FAILED, error: error as Error })
       return
