@@ -142,7 +142,7 @@ function selfCosts(dumpFile, perfMap) {
 
 /** One server process under callgrind: instructions per request, main thread and all, and the tick slow path's share. */
 export async function measureProcess(config, node, receiverPort, options = {}) {
-  const warmup = options.warmup ?? WARMUP
+  const warmup = (options.warmup ?? WARMUP) * (config.warmupFactor ?? 1)
   const requests = options.requests ?? REQUESTS
   const settle = options.settle ?? SETTLE
   const dir = mkdtempSync(join(tmpdir(), 'sightline-instr-'))
@@ -237,13 +237,22 @@ function summarise(config, processes) {
 
 const thousands = (value) => Math.round(value).toLocaleString('en-US')
 
+/** The configurations that warm up longer, as the report says it. */
+function warmupNote() {
+  const longer = CONFIGS.filter((config) => (config.warmupFactor ?? 1) !== 1)
+  if (longer.length === 0) return ''
+  const factors = [...new Set(longer.map((config) => config.warmupFactor))]
+  const servers = [...new Set(longer.map((config) => config.server))]
+  return ` (${servers.join(', ')}: ${factors.map((f) => `${f}×`).join(', ')}, see bench/configs.mjs)`
+}
+
 function markdown(results, nodeVersion) {
   const lines = [
     '# Benchmarks: instructions per request',
     '',
     '_Written by `node bench/instructions.mjs`; do not edit by hand._',
     '',
-    `Node ${nodeVersion}, valgrind's callgrind. Each server warms up uninstrumented on ${thousands(WARMUP)} requests`,
+    `Node ${nodeVersion}, valgrind's callgrind. Each server warms up uninstrumented on ${thousands(WARMUP)} requests${warmupNote()}`,
     `(on ${WARMUP_ROUNDS} sets of connections in turn, so that the deoptimisations of the first connection close`,
     `are over), then ${thousands(SETTLE)} more with instrumentation on, then exactly ${thousands(REQUESTS)} requests are`,
     `counted (8 keep-alive connections). ${PROCESSES} process(es) per configuration; figures are medians. The count is`,

@@ -52,7 +52,7 @@ export class ServerSpans implements TracingHooks {
 
   start(context: RequestContext): void {
     const req = context.req
-    const headers = req.headers
+    const headers = context.headers
     // Read for every request, sampled or not: the first read caches the peer on the socket
     // (net.Socket's `_peername`), a new hidden class. Read only when a request is sampled, sockets
     // would take it at different points of their life, and the hidden classes that makes turn

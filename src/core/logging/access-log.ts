@@ -69,7 +69,7 @@ export class AccessLog {
       line += `,"trace_id":"${context.traceId}","span_id":"${context.spanId}","trace_flags":"${context.traceFlags}"`
     }
     line += `,"method":"${METHOD_NAMES[record.method]}","route":${record.route.logValue},"path":${jsonString(this.pathOf(context))},"status":${record.status},"duration_ms":${formatMillis(record.durationMs)}`
-    const requestBytes = context.req.headers['content-length']
+    const requestBytes = context.headers['content-length']
     if (requestBytes !== undefined) line += `,"req_bytes":${Number(requestBytes) || 0}`
     const responseBytes = context.res.getHeader('content-length')
     if (responseBytes !== undefined) line += `,"res_bytes":${Number(responseBytes) || 0}`

@@ -26,3 +26,16 @@ test('MillisClock gives Date.now() as text, the same text within one millisecond
   now += 1
   assert.equal(clock.nowText(), '1764000000124')
 })
+
+test('MillisClock.format prints what String(now) prints', () => {
+  const clock = new MillisClock()
+  const edges = [0, 1, 999_999, 1_000_000, 1_000_001, 1_999_999, 2_000_000, 1_764_000_000_000, 1_764_000_999_999]
+  const odd = [-1, -0, 1.5, 2 ** 53, 2 ** 53 + 2, Number.NaN, Number.POSITIVE_INFINITY]
+  for (const now of [...edges, ...odd]) assert.equal(clock.format(now), String(now), `now = ${now}`)
+  // Consecutive milliseconds across a change of the millions, then random ones at every scale.
+  for (let now = 1_763_999_990_000; now < 1_764_000_010_000; now++) assert.equal(clock.format(now), String(now))
+  for (let i = 0; i < 100_000; i++) {
+    const now = Math.floor(Math.random() * 10 ** Math.floor(Math.random() * 14))
+    assert.equal(clock.format(now), String(now), `now = ${now}`)
+  }
+})

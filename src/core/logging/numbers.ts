@@ -22,20 +22,40 @@ export function formatMillis(ms: number): string {
   return `${whole}${THOUSANDTHS[micros - whole * 1000]}`
 }
 
+/** Epoch milliseconds are printed as their millions and a six-digit rest, both small integers. */
+const MILLION = 1_000_000
+
 /**
  * `Date.now()` and its text, the text made once per millisecond: at thousands of lines a second,
- * most lines share it.
+ * most lines share it. A new millisecond prints only the six digits below the millions (a small
+ * integer: V8 prints it without its double-to-string); the digits above change every ~17 minutes.
+ * At a few hundred requests a second, or under callgrind's pace, every line sees a new millisecond.
  */
 export class MillisClock {
   private last = -1
   private text = ''
+  private millions = -1
+  private millionsText = ''
 
   nowText(): string {
     const now = Date.now()
     if (now !== this.last) {
       this.last = now
-      this.text = String(now)
+      this.text = this.format(now)
     }
     return this.text
+  }
+
+  /** `String(now)` for any number; the fast path for the non-negative integers `Date.now()` gives. */
+  format(now: number): string {
+    if (!(now >= 0 && Number.isSafeInteger(now))) return String(now)
+    if (now < MILLION) return String(now)
+    const millions = Math.floor(now / MILLION)
+    if (millions !== this.millions) {
+      this.millions = millions
+      this.millionsText = String(millions)
+    }
+    // 1,000,000 + rest is a seven-digit integer; its last six digits are the rest, zero-padded.
+    return this.millionsText + String(MILLION + (now - millions * MILLION)).slice(1)
   }
 }

@@ -4,7 +4,7 @@
  * (one `run` per request, nothing nested: see PERF-NOTES for what it costs).
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { RouteState } from './routes.js'
 
 /** What Sightline knows about the request in flight. */
@@ -13,6 +13,11 @@ export class RequestContext {
   readonly req: IncomingMessage
   readonly res: ServerResponse
   readonly start: number
+  /**
+   * `req.headers`, read once: it is an accessor on Node's `IncomingMessage` (~170 instructions a
+   * read under callgrind), and the id, the access line and the server span each need it.
+   */
+  readonly headers: IncomingHttpHeaders
   /** Set by the adapter once the framework has matched a route. */
   route: RouteState | undefined = undefined
   /** An error the framework reported for this request, logged on the access line. */
@@ -31,11 +36,18 @@ export class RequestContext {
    */
   otelContext: unknown = undefined
 
-  constructor(requestId: string, req: IncomingMessage, res: ServerResponse, start: number) {
+  constructor(
+    requestId: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    start: number,
+    headers: IncomingHttpHeaders = req.headers,
+  ) {
     this.requestId = requestId
     this.req = req
     this.res = res
     this.start = start
+    this.headers = headers
   }
 
   /** The fields every log line of this request carries. */

@@ -134,12 +134,13 @@ export class Pipeline {
   /** Starts tracking a request: id, header, context, end-of-response listener. */
   begin(req: IncomingMessage, res: ServerResponse): RequestContext {
     const deps = this.deps
-    const incoming = req.headers[HEADER_REQUEST_ID]
+    const headers = req.headers
+    const incoming = headers[HEADER_REQUEST_ID]
     const id = isSafeRequestId(incoming) ? incoming : deps.nextRequestId()
     // The id header is added when the headers are written (see writeHeadWithRequestId).
     res.writeHead = writeHeadWithRequestId as ServerResponse['writeHead']
     if (deps.isDraining()) res.setHeader('connection', 'close')
-    const context = new RequestContext(id, req, res, performance.now())
+    const context = new RequestContext(id, req, res, performance.now(), headers)
     if (deps.tracing !== undefined) {
       try {
         deps.tracing.start(context)
