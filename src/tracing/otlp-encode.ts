@@ -9,6 +9,7 @@
  * from the last encoding with one typed-array copy. At 100% sampling
  * the export was the largest cost a request had.
  */
+import { Buffer } from 'node:buffer'
 import type { Attributes, AttributeValue, HrTime, Link, SpanContext, SpanStatus } from '@opentelemetry/api'
 import type { InstrumentationScope } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'

@@ -5,6 +5,7 @@
  * unsampled request (9 in 10 at 10%) answers it without building its OpenTelemetry context
  * (ids, a non-recording span, a context object): ~1 µs per cache or database call saved.
  */
+import { performance } from 'node:perf_hooks'
 import {
   type Attributes,
   type Context,

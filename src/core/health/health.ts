@@ -3,6 +3,7 @@
  * Liveness (the process alone) and readiness (registered checks, run in parallel, each with its own
  * timeout, results cached briefly and exported as metrics).
  */
+import { performance } from 'node:perf_hooks'
 import { METRIC_READINESS_DURATION, METRIC_READINESS_UP } from '../constants.js'
 import { SightlineError } from '../errors.js'
 import type { Gauge } from '../metrics/gauge.js'

@@ -2,6 +2,7 @@
  * @module histogram
  * Cumulative-bucket histograms in seconds, with OpenMetrics exemplars that link a bucket to a trace.
  */
+import { performance } from 'node:perf_hooks'
 import { SightlineError } from '../errors.js'
 import { braces, type Labels, Metric, type MetricConfig, type OnSeriesDropped } from './metric.js'
 import { escapeHelp, escapeLabelValue, formatValue } from './validation.js'

@@ -3,6 +3,7 @@
  * A registry per application: get-or-create metrics (no "already registered" in tests or hot
  * reload), a hard series cap per metric, and exposition in the Prometheus text format or OpenMetrics.
  */
+import { performance } from 'node:perf_hooks'
 import { METRIC_SCRAPE_DURATION, METRIC_SERIES_DROPPED } from '../constants.js'
 import { SightlineError } from '../errors.js'
 import { Counter } from './counter.js'

@@ -8,7 +8,11 @@
  * `setHeader`, one context object, one `close` listener (a shared function, no closure), one
  * `AsyncLocalStorage.run`; at close, one histogram observation on a cached series and one log line.
  */
+
 import { type IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http'
+// Imported, not the global: `globalThis.performance` (and `Buffer`, `process`) is an accessor in
+// Node, and each read calls its getter (~300 instructions under callgrind); a binding is a load.
+import { performance } from 'node:perf_hooks'
 import { HEADER_REQUEST_ID, STATUS_CLIENT_CLOSED } from '../constants.js'
 import type { AccessLog } from '../logging/access-log.js'
 import type { GaugeChild } from '../metrics/gauge.js'

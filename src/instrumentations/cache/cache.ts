@@ -4,6 +4,7 @@
  * in-memory one, behind the same interface: `cache_requests_total{cache_system, result}` for reads,
  * `cache_operation_duration_seconds{cache_system, cache_operation, error_type}` for every call.
  */
+import { performance } from 'node:perf_hooks'
 import { context, type Span, SpanStatusCode } from '@opentelemetry/api'
 import { getSightline } from '../../core/default.js'
 import type { Sightline } from '../../core/sightline.js'

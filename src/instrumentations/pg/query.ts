@@ -4,6 +4,7 @@
  * PGlite's — into `db_client_operation_duration_seconds`, a CLIENT span when the caller is sampled,
  * and a slow-query log line. Telemetry failures never reach the query.
  */
+import { performance } from 'node:perf_hooks'
 import { context, type Span, SpanStatusCode } from '@opentelemetry/api'
 import type { HistogramChild } from '../../core/metrics/histogram.js'
 import { storage } from '../../core/pipeline/context.js'
