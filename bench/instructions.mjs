@@ -21,7 +21,7 @@
 //      INSTR_REQUESTS (3000), INSTR_PROCESSES (per configuration, 3), INSTR_JOBS (servers at once, 2),
 //      INSTR_PIN (1: each server pinned to one core, as bench/run.mjs does), INSTR_OUT (report path).
 import { execFile as execFileCallback, execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -197,6 +197,11 @@ export async function measureProcess(config, node, receiverPort, options = {}) {
     const dump = readdirSync(dir).find((name) => name.endsWith('.1'))
     if (dump === undefined) throw new Error(`callgrind wrote no dump for ${config.name}`)
     const slowPath = inclusiveCost(join(dir, dump), TICK_SLOW_PATH)
+    // `keep`: the dump and the perf map are copied there, for callgrind_annotate --tree=caller.
+    if (options.keep !== undefined) {
+      copyFileSync(join(dir, dump), join(options.keep, 'callgrind.out'))
+      if (existsSync(`/tmp/perf-${pid}.map`)) copyFileSync(`/tmp/perf-${pid}.map`, join(options.keep, 'perf.map'))
+    }
     const functions = options.profile ? selfCosts(join(dir, dump), readPerfMap(pid)) : undefined
     return { main: main / requests, all: all / requests, slowPath: slowPath / requests, functions }
   } catch (error) {

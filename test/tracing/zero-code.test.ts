@@ -107,6 +107,17 @@ describe('node --import sightline/register', () => {
         )
         assert.equal(access?.route, route)
         assert.equal(access?.trace_id, span?.traceId)
+        if (app.startsWith('fastify')) {
+          // A request its route's hook answers never reaches the handler; it keeps its template.
+          const denied = await fetch(`http://127.0.0.1:${port}/private/7`, {
+            headers: { 'x-request-id': `zc-${app}-401` },
+          })
+          assert.equal(denied.status, 401)
+          const line = await eventually(() =>
+            lines.find((l) => l.request_id === `zc-${app}-401` && l.msg === 'request completed'),
+          )
+          assert.equal(line?.route, '/private/:id')
+        }
       } finally {
         child.kill('SIGTERM')
         await once(child, 'exit')
