@@ -42,6 +42,16 @@ for (const adapter of ADAPTERS) {
       assert.doesNotMatch(app.logs.raw.join('\n'), /someone@example\.com/)
     })
 
+    test('the access line carries the response size a framework declared', async () => {
+      const response = await fetch(`${app.url}/users/77`, { headers: { 'x-request-id': 'sized-1' } })
+      const body = await response.text()
+      const access = await app.logs.waitFor((l) => l.msg === 'request completed' && l.request_id === 'sized-1')
+      // Fastify passes content-length to writeHead in an object, Express sets it with setHeader; the
+      // plain node:http app leaves it to Node, and the line has no size then.
+      if (adapter === 'http') assert.equal(access.res_bytes, undefined)
+      else assert.equal(access.res_bytes, Buffer.byteLength(body))
+    })
+
     test('unsafe or over-long ids are replaced by generated, distinct ones', async () => {
       const ids = new Set<string>()
       for (const hostile of ['<script>alert(1)</script>', 'x'.repeat(129), 'a b', '"quoted"', '']) {

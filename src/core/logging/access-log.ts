@@ -9,11 +9,15 @@ import type { RequestContext } from '../pipeline/context.js'
 import { storage } from '../pipeline/context.js'
 import { METHOD_NAMES, type RouteState } from '../pipeline/routes.js'
 import { jsonString } from './json.js'
-import { formatMillis, MillisClock } from './numbers.js'
+import { formatMillis, EpochMillisText } from './numbers.js'
 
 export const ACCESS_LOG_MESSAGE = 'request completed'
 /** Longest path written to a line; a 16 KB URL should not make a 16 KB log line. */
 const MAX_LOGGED_PATH = 1024
+
+/** Status codes below this get a cached piece of line (HTTP's are three digits). */
+const MAX_STATUS = 1000
+const LINE_END = `,"msg":"${ACCESS_LOG_MESSAGE}"}\n`
 
 const LEVEL_INFO = 30
 const LEVEL_WARN = 40
@@ -44,7 +48,11 @@ export class AccessLog {
   private readonly logQuery: boolean
   /** `,"service":"…"` cached at construction. */
   private readonly serviceField: string
-  private readonly clock = new MillisClock()
+  private readonly epochText = new EpochMillisText()
+  private prefixMillis = -1
+  private timeText = ''
+  private infoPrefix = ''
+  private readonly byStatus: string[] = []
   readonly write: (record: AccessRecord) => void
 
   constructor(options: AccessLogOptions) {
@@ -64,18 +72,50 @@ export class AccessLog {
     const level = this.levelOf(record.status)
     if (level < this.logger.levelVal) return
     const context = record.context
-    let line = `{"level":"${level === LEVEL_INFO ? 'info' : level === LEVEL_WARN ? 'warn' : 'error'}","time":${this.clock.nowText()}${this.serviceField},"request_id":"${context.requestId}"`
+    // Few pieces: the constant parts come cached (per millisecond, per route and method, per
+    // status); each piece of a concatenation is ~45 instructions under callgrind.
+    let line = this.prefix(level) + context.requestId
     if (context.traceId !== undefined) {
-      line += `,"trace_id":"${context.traceId}","span_id":"${context.spanId}","trace_flags":"${context.traceFlags}"`
+      line += `","trace_id":"${context.traceId}","span_id":"${context.spanId}","trace_flags":"${context.traceFlags}`
     }
-    line += `,"method":"${METHOD_NAMES[record.method]}","route":${record.route.logValue},"path":${jsonString(this.pathOf(context))},"status":${record.status},"duration_ms":${formatMillis(record.durationMs)}`
+    line +=
+      record.route.accessFields(record.method) +
+      jsonString(this.pathOf(context)) +
+      this.statusFields(record.status) +
+      formatMillis(record.durationMs)
     const requestBytes = context.headers['content-length']
     if (requestBytes !== undefined) line += `,"req_bytes":${Number(requestBytes) || 0}`
-    const responseBytes = context.res.getHeader('content-length')
+    const responseBytes = context.responseBytes ?? context.res.getHeader('content-length')
     if (responseBytes !== undefined) line += `,"res_bytes":${Number(responseBytes) || 0}`
     if (record.aborted) line += ',"aborted":true'
     if (context.error !== undefined) line += `,"err":${JSON.stringify(serializeError(context.error))}`
-    this.stream.write(`${line},"msg":"${ACCESS_LOG_MESSAGE}"}\n`)
+    this.stream.write(line + LINE_END)
+  }
+
+  /**
+   * `{"level":"info","time":…,"service":"…","request_id":"`, remade once per millisecond (compared
+   * as a number: two texts of one length compare character by character).
+   */
+  private prefix(level: number): string {
+    const now = Date.now()
+    if (now !== this.prefixMillis) {
+      this.prefixMillis = now
+      this.timeText = this.epochText.format(now)
+      this.infoPrefix = `{"level":"info","time":${this.timeText}${this.serviceField},"request_id":"`
+    }
+    if (level === LEVEL_INFO) return this.infoPrefix
+    return `{"level":"${level === LEVEL_WARN ? 'warn' : 'error'}","time":${this.timeText}${this.serviceField},"request_id":"`
+  }
+
+  /** `,"status":200,"duration_ms":`, made once per status code. */
+  private statusFields(status: number): string {
+    if (!(status >= 0 && status < MAX_STATUS && Number.isInteger(status))) return `,"status":${status},"duration_ms":`
+    let fields = this.byStatus[status]
+    if (fields === undefined) {
+      fields = `,"status":${status},"duration_ms":`
+      this.byStatus[status] = fields
+    }
+    return fields
   }
 
   private readonly writeViaLogger = (record: AccessRecord): void => {

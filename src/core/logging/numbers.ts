@@ -26,25 +26,13 @@ export function formatMillis(ms: number): string {
 const MILLION = 1_000_000
 
 /**
- * `Date.now()` and its text, the text made once per millisecond: at thousands of lines a second,
- * most lines share it. A new millisecond prints only the six digits below the millions (a small
- * integer: V8 prints it without its double-to-string); the digits above change every ~17 minutes.
- * At a few hundred requests a second, or under callgrind's pace, every line sees a new millisecond.
+ * Epoch milliseconds as text, without V8's double-to-string: a new millisecond prints only the six
+ * digits below the millions (a small integer), the digits above change every ~17 minutes. At a
+ * few hundred requests a second, or under callgrind's pace, every access line sees a new millisecond.
  */
-export class MillisClock {
-  private last = -1
-  private text = ''
+export class EpochMillisText {
   private millions = -1
   private millionsText = ''
-
-  nowText(): string {
-    const now = Date.now()
-    if (now !== this.last) {
-      this.last = now
-      this.text = this.format(now)
-    }
-    return this.text
-  }
 
   /** `String(now)` for any number; the fast path for the non-negative integers `Date.now()` gives. */
   format(now: number): string {

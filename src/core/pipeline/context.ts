@@ -20,6 +20,11 @@ export class RequestContext {
   readonly headers: IncomingHttpHeaders
   /** Set by the adapter once the framework has matched a route. */
   route: RouteState | undefined = undefined
+  /**
+   * The response's `content-length` as the framework passed it to `writeHead` in a headers object
+   * (Fastify's way): such headers never reach `getHeader`.
+   */
+  responseBytes: unknown = undefined
   /** An error the framework reported for this request, logged on the access line. */
   error: unknown = undefined
   /** Log fields merged into every line written during the request; built on first use. */

@@ -66,6 +66,8 @@ type WriteHead = (this: ServerResponse, statusCode: number, reason?: unknown, he
 const nativeWriteHead = ServerResponse.prototype.writeHead as WriteHead
 /** The header's usual spelling, checked beside the lower-case one in a framework's headers object. */
 const HEADER_REQUEST_ID_CANONICAL = 'X-Request-ID'
+const HEADER_CONTENT_LENGTH = 'content-length'
+const HEADER_CONTENT_LENGTH_CANONICAL = 'Content-Length'
 
 /**
  * `writeHead` of a tracked response: adds `X-Request-ID` as the headers are written rather than
@@ -77,14 +79,18 @@ const HEADER_REQUEST_ID_CANONICAL = 'X-Request-ID'
  */
 function writeHeadWithRequestId(this: TrackedResponse, statusCode: number, reason?: unknown, headers?: unknown) {
   const context = this[kContext]
-  if (context !== undefined && !this.hasHeader(HEADER_REQUEST_ID)) {
+  if (context !== undefined) {
     const named = typeof reason === 'string'
     const given = (named ? headers : reason) as OutgoingHttpHeaders | readonly unknown[] | undefined | null
-    if (given === undefined || given === null || Array.isArray(given)) {
-      this.setHeader(HEADER_REQUEST_ID, context.requestId)
-    } else {
-      const object = given as OutgoingHttpHeaders
-      if (object[HEADER_REQUEST_ID] === undefined && object[HEADER_REQUEST_ID_CANONICAL] === undefined) {
+    const object =
+      given === undefined || given === null || Array.isArray(given) ? undefined : (given as OutgoingHttpHeaders)
+    if (object !== undefined) {
+      context.responseBytes = object[HEADER_CONTENT_LENGTH] ?? object[HEADER_CONTENT_LENGTH_CANONICAL]
+    }
+    if (!this.hasHeader(HEADER_REQUEST_ID)) {
+      if (object === undefined) {
+        this.setHeader(HEADER_REQUEST_ID, context.requestId)
+      } else if (object[HEADER_REQUEST_ID] === undefined && object[HEADER_REQUEST_ID_CANONICAL] === undefined) {
         // A literal key, not `[HEADER_REQUEST_ID]`: a computed key in a literal is defined through a
         // keyed IC, ~400 instructions a response more under callgrind than a named one.
         const merged = { ...object, 'x-request-id': context.requestId }

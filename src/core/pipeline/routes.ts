@@ -22,10 +22,26 @@ export class RouteState {
   readonly logValue: string
   /** Histogram series by `methodIndex * 1000 + status`. */
   readonly series = new Map<number, HistogramChild>()
+  /** The access line's method, route and path key, by method index: see `accessFields`. */
+  private readonly fields: string[] = []
 
   constructor(template: string) {
     this.template = template
     this.logValue = jsonString(template)
+  }
+
+  /**
+   * `","method":"GET","route":"/users/:id","path":` for the access line, made once per method:
+   * the line is built from fewer pieces (each piece of a concatenation costs ~45 instructions under
+   * callgrind, and the rope is flattened again later). It closes the request id's quote.
+   */
+  accessFields(method: number): string {
+    let fields = this.fields[method]
+    if (fields === undefined) {
+      fields = `","method":"${METHOD_NAMES[method]}","route":${this.logValue},"path":`
+      this.fields[method] = fields
+    }
+    return fields
   }
 }
 
