@@ -9,7 +9,7 @@ import type { RequestContext } from '../pipeline/context.js'
 import { storage } from '../pipeline/context.js'
 import { METHOD_NAMES, type RouteState } from '../pipeline/routes.js'
 import { jsonString } from './json.js'
-import { formatMillis, EpochMillisText } from './numbers.js'
+import { EpochMillisText, formatMillis } from './numbers.js'
 
 export const ACCESS_LOG_MESSAGE = 'request completed'
 /** Longest path written to a line; a 16 KB URL should not make a 16 KB log line. */

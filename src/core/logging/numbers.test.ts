@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { formatMillis, EpochMillisText } from './numbers.js'
+import { EpochMillisText, formatMillis } from './numbers.js'
 
 const reference = (ms: number) => String(Math.round(ms * 1000) / 1000)
 
