@@ -75,7 +75,8 @@ const HEADER_CONTENT_LENGTH_CANONICAL = 'Content-Length'
  * way) sends Node down its slow path, which re-validates and copies every header (~0.5 µs a
  * response); merged into a copy of the framework's object, Node stays on its fast path. The
  * caller's object is never changed (it may be shared between responses). A value the application
- * set itself wins. Shared (`this` is the response): no closure per request.
+ * set itself wins. It also keeps the object's `content-length` for the access line: headers
+ * passed this way never reach `getHeader`. Shared (`this` is the response): no closure per request.
  */
 function writeHeadWithRequestId(this: TrackedResponse, statusCode: number, reason?: unknown, headers?: unknown) {
   const context = this[kContext]
