@@ -4,7 +4,6 @@
  * in-flight requests, close idle keep-alive sockets, run the application's hooks, flush telemetry
  * and logs. Defaults fit Kubernetes' 30 s grace period: 5 s delay + at most 20 s drain + hooks.
  */
-
 import type { Server } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { Logger } from 'pino'

@@ -59,41 +59,21 @@ test('the access line is one JSON object with its fields in a fixed order, whate
   assert.equal(lines.length, 3)
   for (const line of lines) assert.ok(line.endsWith('}\n'))
   const [first, second, third] = lines.map((line) => JSON.parse(line) as Record<string, unknown>)
-  assert.deepEqual(Object.keys(first ?? {}), [
-    'level',
-    'time',
-    'service',
-    'request_id',
-    'method',
-    'route',
-    'path',
-    'status',
-    'duration_ms',
-    'msg',
-  ])
+  const keys = (names: string) => names.split(' ')
+  assert.deepEqual(
+    Object.keys(first ?? {}),
+    keys('level time service request_id method route path status duration_ms msg'),
+  )
   assert.equal(first?.service, 'svc "quoted"')
   assert.equal(first?.path, '/users/42')
   assert.equal(first?.duration_ms, 1.5)
   assert.equal(typeof first?.time, 'number')
-  assert.deepEqual(Object.keys(second ?? {}), [
-    'level',
-    'time',
-    'service',
-    'request_id',
-    'trace_id',
-    'span_id',
-    'trace_flags',
-    'method',
-    'route',
-    'path',
-    'status',
-    'duration_ms',
-    'req_bytes',
-    'res_bytes',
-    'aborted',
-    'err',
-    'msg',
-  ])
+  assert.deepEqual(
+    Object.keys(second ?? {}),
+    keys(
+      'level time service request_id trace_id span_id trace_flags method route path status duration_ms req_bytes res_bytes aborted err msg',
+    ),
+  )
   assert.equal(second?.level, 'error')
   assert.equal(second?.route, '/a"b')
   assert.equal(second?.path, '/a"b')

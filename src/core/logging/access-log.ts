@@ -5,11 +5,12 @@
  * Every value that can come from a client goes through `jsonString`, so CR/LF or quotes never break a line.
  */
 import type { Logger } from 'pino'
+import { HEADER_CONTENT_LENGTH } from '../constants.js'
 import type { RequestContext } from '../pipeline/context.js'
 import { storage } from '../pipeline/context.js'
 import { METHOD_NAMES, type RouteState } from '../pipeline/routes.js'
 import { jsonString } from './json.js'
-import { EpochMillisText, formatMillis } from './numbers.js'
+import { formatEpochMillis, formatMillis } from './numbers.js'
 
 export const ACCESS_LOG_MESSAGE = 'request completed'
 /** Longest path written to a line; a 16 KB URL should not make a 16 KB log line. */
@@ -48,7 +49,6 @@ export class AccessLog {
   private readonly logQuery: boolean
   /** `,"service":"…"` cached at construction. */
   private readonly serviceField: string
-  private readonly epochText = new EpochMillisText()
   private prefixMillis = -1
   private timeText = ''
   private infoPrefix = ''
@@ -83,9 +83,9 @@ export class AccessLog {
       jsonString(this.pathOf(context)) +
       this.statusFields(record.status) +
       formatMillis(record.durationMs)
-    const requestBytes = context.headers['content-length']
+    const requestBytes = context.headers[HEADER_CONTENT_LENGTH]
     if (requestBytes !== undefined) line += `,"req_bytes":${Number(requestBytes) || 0}`
-    const responseBytes = context.responseBytes ?? context.res.getHeader('content-length')
+    const responseBytes = context.responseBytes ?? context.res.getHeader(HEADER_CONTENT_LENGTH)
     if (responseBytes !== undefined) line += `,"res_bytes":${Number(responseBytes) || 0}`
     if (record.aborted) line += ',"aborted":true'
     if (context.error !== undefined) line += `,"err":${JSON.stringify(serializeError(context.error))}`
@@ -100,7 +100,7 @@ export class AccessLog {
     const now = Date.now()
     if (now !== this.prefixMillis) {
       this.prefixMillis = now
-      this.timeText = this.epochText.format(now)
+      this.timeText = formatEpochMillis(now)
       this.infoPrefix = `{"level":"info","time":${this.timeText}${this.serviceField},"request_id":"`
     }
     if (level === LEVEL_INFO) return this.infoPrefix

@@ -26,24 +26,12 @@ export function formatMillis(ms: number): string {
 const MILLION = 1_000_000
 
 /**
- * Epoch milliseconds as text, without V8's double-to-string: a new millisecond prints only the six
- * digits below the millions (a small integer), the digits above change every ~17 minutes. At a
- * few hundred requests a second, or under callgrind's pace, every access line sees a new millisecond.
+ * Epoch milliseconds as text, what `String(now)` prints, without V8's double-to-string: `Date.now()`
+ * is past 2^31, and printing it as its millions and a six-digit rest prints two small integers.
  */
-export class EpochMillisText {
-  private millions = -1
-  private millionsText = ''
-
-  /** `String(now)` for any number; the fast path for the non-negative integers `Date.now()` gives. */
-  format(now: number): string {
-    if (!(now >= 0 && Number.isSafeInteger(now))) return String(now)
-    if (now < MILLION) return String(now)
-    const millions = Math.floor(now / MILLION)
-    if (millions !== this.millions) {
-      this.millions = millions
-      this.millionsText = String(millions)
-    }
-    // 1,000,000 + rest is a seven-digit integer; its last six digits are the rest, zero-padded.
-    return this.millionsText + String(MILLION + (now - millions * MILLION)).slice(1)
-  }
+export function formatEpochMillis(now: number): string {
+  if (!(now >= MILLION && Number.isSafeInteger(now))) return String(now)
+  const millions = Math.floor(now / MILLION)
+  // 1,000,000 + rest is a seven-digit integer; its last six digits are the rest, zero-padded.
+  return String(millions) + String(MILLION + (now - millions * MILLION)).slice(1)
 }

@@ -8,12 +8,11 @@
  * `setHeader`, one context object, one `close` listener (a shared function, no closure), one
  * `AsyncLocalStorage.run`; at close, one histogram observation on a cached series and one log line.
  */
-
 import { type IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http'
 // Imported, not the global: `globalThis.performance` (and `Buffer`, `process`) is an accessor in
 // Node, and each read calls its getter (~300 instructions under callgrind); a binding is a load.
 import { performance } from 'node:perf_hooks'
-import { HEADER_REQUEST_ID, STATUS_CLIENT_CLOSED } from '../constants.js'
+import { HEADER_CONTENT_LENGTH, HEADER_REQUEST_ID, STATUS_CLIENT_CLOSED } from '../constants.js'
 import type { AccessLog } from '../logging/access-log.js'
 import type { GaugeChild } from '../metrics/gauge.js'
 import type { HttpMetrics } from '../metrics/http-metrics.js'
@@ -66,7 +65,6 @@ type WriteHead = (this: ServerResponse, statusCode: number, reason?: unknown, he
 const nativeWriteHead = ServerResponse.prototype.writeHead as WriteHead
 /** The header's usual spelling, checked beside the lower-case one in a framework's headers object. */
 const HEADER_REQUEST_ID_CANONICAL = 'X-Request-ID'
-const HEADER_CONTENT_LENGTH = 'content-length'
 const HEADER_CONTENT_LENGTH_CANONICAL = 'Content-Length'
 
 /**

@@ -4,7 +4,6 @@
  * `pool.connect`) timed and traced once, and the pool's state — used, idle, max, waiting, connect
  * timeouts, wait time — exported, read at scrape time so queries pay nothing for it.
  */
-
 import { AsyncResource } from 'node:async_hooks'
 import { performance } from 'node:perf_hooks'
 import type { Pool, PoolClient } from 'pg'
