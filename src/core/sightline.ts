@@ -3,9 +3,10 @@
  * One Sightline instance per application: the logger, the metrics registry, health checks, the ops
  * endpoints and the shutdown sequence, plus the pipeline each framework adapter plugs into.
  */
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http'
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import { otlpLogExporterFromEnv } from '../logging-otlp/from-env.js'
+import { http } from './builtins.js'
 import { METRIC_LOG_LINES_DROPPED } from './constants.js'
 import { ERROR_CODES } from './errors.js'
 import { type CheckFunction, type CheckOptions, Health } from './health/health.js'
@@ -239,7 +240,7 @@ export class Sightline {
   }
 
   private startOpsServer(port: number, host: string): void {
-    const server = createServer(this.ops.listener)
+    const server = http.createServer(this.ops.listener)
     server.on('error', (error) => this.logger.error({ err: error, port }, 'ops server failed to listen'))
     server.listen(port, host, () => {
       this.logger.info({ port: this.opsAddress?.port, host }, 'ops endpoints listening')

@@ -5,11 +5,11 @@
  * counted; batches are posted off the request path, one at a time; a failing endpoint is reported
  * once and never reaches the app.
  */
-import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { context } from '@opentelemetry/api'
 import { suppressTracing } from '@opentelemetry/core'
 import type { DestinationStream } from 'pino'
+import { http } from '../core/builtins.js'
 import { encodeLogLines } from './encode.js'
 
 export interface OtlpLogTeeOptions {
@@ -155,7 +155,7 @@ export class OtlpLogTee implements DestinationStream {
   }
 
   private post(payload: string): Promise<void> {
-    const request = this.url.protocol === 'https:' ? httpsRequest : httpRequest
+    const request = this.url.protocol === 'https:' ? httpsRequest : http.request
     // Our own export must not be traced (nor logged) by instrumentations that honour suppression.
     return context.with(
       suppressTracing(context.active()),

@@ -10,14 +10,14 @@
  * Fastify's router; Express routes are read from `req.route` when the response ends.
  */
 import diagnosticsChannel from 'node:diagnostics_channel'
-import type { IncomingMessage } from 'node:http'
-import http from 'node:http'
+import type { IncomingMessage, Server } from 'node:http'
 import https from 'node:https'
 import { syncBuiltinESMExports } from 'node:module'
 import { expressRoute } from '../adapters/express/express.js'
 import type { FastifyInstance } from '../adapters/fastify/fastify.js'
 import { addRouteHooks } from '../adapters/fastify/fastify.js'
 import { compileRoutes } from '../adapters/http/route-matcher.js'
+import { http } from '../core/builtins.js'
 import { createSightline } from '../core/default.js'
 import type { Sightline } from '../core/sightline.js'
 import { setupTracing } from '../tracing/setup.js'
@@ -46,7 +46,7 @@ export async function register(env: NodeJS.ProcessEnv = process.env): Promise<Si
   const resolveRoute = (req: IncomingMessage) => expressRoute(req) ?? matchTemplate?.(req)
 
   for (const module of [http, https] as const) {
-    const original = module.createServer as (...args: unknown[]) => http.Server
+    const original = module.createServer as (...args: unknown[]) => Server
     const patched = function createServer(this: unknown, ...args: unknown[]) {
       return sightline.instrument(original.apply(this, args), resolveRoute)
     }

@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { gunzipSync } from 'node:zlib'
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
+import { createProtobufSpanExporter } from './main-thread-exporter.js'
 import { encodeSpans } from './otlp-encode.js'
-import { createProtobufSpanExporter, WorkerSpanExporter } from './otlp-exporter.js'
+import { WorkerSpanExporter } from './otlp-exporter.js'
 import { span } from './span-fixture.js'
 
 interface Received {

@@ -2,32 +2,17 @@
  * @module tracing/otlp-exporter
  * The OTLP http/protobuf span exporter. Spans are encoded here by Sightline's encoder (the bytes
  * otlp-transformer would write, at ~a quarter of the CPU) and sent by OpenTelemetry's own HTTP
- * transport: in a worker thread by default (see tracing/export-worker for why), or in this
- * thread (`exportThread: 'main'`).
+ * transport in a worker thread (see tracing/export-worker for why). The exporter that sends from
+ * this thread (`exportThread: 'main'`) is tracing/main-thread-exporter: a module of its own, so the
+ * default path never loads OpenTelemetry's HTTP transport and otlp-transformer (~120 modules) here.
  */
 import { Worker } from 'node:worker_threads'
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core'
-import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base'
-import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http'
-import { ProtobufTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer'
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base'
-import { COMPONENT_TYPE, type ExportReply, type ExportRequest, type WorkerConfig } from './export-protocol.js'
+import type { ExportReply, ExportRequest, WorkerConfig } from './export-protocol.js'
 import { encodeSpans } from './otlp-encode.js'
 
 const WORKER_URL = new URL('./export-worker.js', import.meta.url)
-
-const serializer = {
-  serializeRequest: (spans: ReadableSpan[]) => encodeSpans(spans),
-  deserializeResponse: ProtobufTraceSerializer.deserializeResponse.bind(ProtobufTraceSerializer),
-}
-
-/** The exporter in the application's thread: encoding and the HTTP request both run here. */
-export function createProtobufSpanExporter(config: WorkerConfig): SpanExporter {
-  const options = convertLegacyHttpOptions(config, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' })
-  return new OTLPExporterBase<ReadableSpan[]>(
-    createOtlpHttpExportDelegate(options, serializer, COMPONENT_TYPE, TraceExporterMetricsHelper, undefined),
-  )
-}
 
 /**
  * Encodes each batch here and hands the bytes to a worker thread, which sends them. The worker

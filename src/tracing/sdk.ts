@@ -124,8 +124,12 @@ export async function buildExporter(options: ResolvedTracingOptions): Promise<Sp
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http')
     return new OTLPTraceExporter(config)
   }
-  const { createProtobufSpanExporter, WorkerSpanExporter } = await import('./otlp-exporter.js')
-  return options.exportThread === 'worker' ? new WorkerSpanExporter(config) : createProtobufSpanExporter(config)
+  if (options.exportThread === 'worker') {
+    const { WorkerSpanExporter } = await import('./otlp-exporter.js')
+    return new WorkerSpanExporter(config)
+  }
+  const { createProtobufSpanExporter } = await import('./main-thread-exporter.js')
+  return createProtobufSpanExporter(config)
 }
 
 /** Counts what the exporter delivered and what it failed to; never changes the result. */

@@ -126,6 +126,38 @@ describe('node --import sightline/register', () => {
   }
 })
 
+describe('the launcher at start-up', () => {
+  test('loads neither the main-thread span transport nor, through an ESM facade of node:http, undici', async () => {
+    // What the default worker export path and the builtins loaded with require() save at start-up:
+    // OpenTelemetry's HTTP transport and otlp-transformer (~120 modules) stay out of the
+    // application's thread, and on Node 22+ `import 'node:http'` would load undici (~30 ms).
+    const script = `
+      import { createRequire } from 'node:module'
+      const cache = Object.keys(createRequire(import.meta.url).cache)
+      console.log(JSON.stringify({
+        undici: process.moduleLoadList.some((name) => name.includes('undici')),
+        transport: cache.filter((path) => /otlp-transformer|otlp-exporter-base/.test(path)).length,
+        sdk: cache.filter((path) => path.includes('sdk-trace')).length > 0,
+      }))
+      process.exit(0)`
+    const child = spawn(process.execPath, ['--import', REGISTER, '--input-type=module', '-e', script], {
+      env: {
+        ...process.env,
+        SIGHTLINE_OPS_PORT: '0',
+        LOG_FORMAT: 'json',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    const lines = collectJsonLines(child)
+    await once(child, 'close')
+    const loaded = lines.find((line) => 'transport' in line)
+    // The tracing SDK is loaded (so the check reads the right cache), the transport is not.
+    assert.deepEqual(loaded, { undici: false, transport: 0, sdk: true })
+  })
+})
+
 describe('sightline run', () => {
   test('runs a command with the launcher preloaded and flags mapped to variables', async () => {
     const [port, opsPort] = [await freePort(), await freePort()]

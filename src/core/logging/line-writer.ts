@@ -9,7 +9,9 @@
  * blocks the event loop; lines wait in memory meanwhile, up to `maxBufferedChars`, and are dropped
  * (counted) beyond. To a file or device, each batch is written synchronously (see `sync`).
  */
-import { write, writeSync } from 'node:fs'
+import { fs } from '../builtins.js'
+
+const { write, writeSync } = fs
 
 export interface LineWriterOptions {
   /** The file descriptor lines are written to (1 for stdout). */

@@ -3,9 +3,9 @@
  * The pino logger every Sightline line goes through: JSON on stdout, request and trace ids merged
  * into every line written during a request, secrets redacted, human-readable on a terminal.
  */
-import { fstatSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { type DestinationStream, type Logger, pino } from 'pino'
+import { fs } from '../builtins.js'
 import { type RequestContext, storage } from '../pipeline/context.js'
 import { LineWriter } from './line-writer.js'
 
@@ -139,7 +139,7 @@ function resolveDestination(options: LoggerOptions): DestinationStream {
 /** A file, /dev/null or a terminal: writes that never wait on a reader. Pipes and sockets may. */
 function isFileOrDevice(fd: number): boolean {
   try {
-    const stat = fstatSync(fd)
+    const stat = fs.fstatSync(fd)
     return stat.isFile() || stat.isCharacterDevice()
   } catch {
     return false

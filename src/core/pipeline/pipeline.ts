@@ -8,10 +8,11 @@
  * `setHeader`, one context object, one `close` listener (a shared function, no closure), one
  * `AsyncLocalStorage.run`; at close, one histogram observation on a cached series and one log line.
  */
-import { type IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 // Imported, not the global: `globalThis.performance` (and `Buffer`, `process`) is an accessor in
 // Node, and each read calls its getter (~300 instructions under callgrind); a binding is a load.
 import { performance } from 'node:perf_hooks'
+import { http } from '../builtins.js'
 import { HEADER_CONTENT_LENGTH, HEADER_REQUEST_ID, STATUS_CLIENT_CLOSED } from '../constants.js'
 import type { AccessLog } from '../logging/access-log.js'
 import type { GaugeChild } from '../metrics/gauge.js'
@@ -62,7 +63,7 @@ const kContext = Symbol('sightline.context')
 type TrackedResponse = ServerResponse & { [kContext]?: RequestContext }
 
 type WriteHead = (this: ServerResponse, statusCode: number, reason?: unknown, headers?: unknown) => ServerResponse
-const nativeWriteHead = ServerResponse.prototype.writeHead as WriteHead
+const nativeWriteHead = http.ServerResponse.prototype.writeHead as WriteHead
 /** The header's usual spelling, checked beside the lower-case one in a framework's headers object. */
 const HEADER_REQUEST_ID_CANONICAL = 'X-Request-ID'
 const HEADER_CONTENT_LENGTH_CANONICAL = 'Content-Length'
