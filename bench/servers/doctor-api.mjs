@@ -15,6 +15,7 @@ import { mode, port } from './modes.mjs'
 
 export const BENCH_PATIENT_ID = 424242
 const DATABASE = 'sightline_bench'
+const SLOW_TIMEOUT_MS = 60_000
 const serverUrl =
   process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -47,6 +48,11 @@ const { db, cache } = await openStorage(sightline, {
   redisUrl,
   redisPrefix: `bench:${process.pid}:`,
   instrument,
+  // Timeouts no wall-clock run comes near, but a server under callgrind (~50x slower) would:
+  // a cache command past 300 ms falls back to the database, a connection past 2 s answers 503,
+  // and either turns the counted route into another one.
+  cacheTimeoutMs: SLOW_TIMEOUT_MS,
+  postgres: { queryTimeoutMs: SLOW_TIMEOUT_MS, connectTimeoutMs: SLOW_TIMEOUT_MS },
 })
 // Two servers of one run may start at once: a migration race is retried, not fatal.
 await migrate(db).catch(() => migrate(db))

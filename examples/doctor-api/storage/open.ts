@@ -18,6 +18,8 @@ export interface StorageOptions {
   pgliteDir?: string
   postgres?: PostgresOptions
   redisPrefix?: string
+  /** Longest a Redis command may take before the cache counts as away (RedisCache's default: 300 ms). */
+  cacheTimeoutMs?: number
   slowQueryMs?: number
   /** Instrument the database and cache (default); false only to measure what that costs (bench/). */
   instrument?: boolean
@@ -43,7 +45,10 @@ export async function openStorage(
     }
   }
   const raw = options.redisUrl
-    ? new RedisCache(options.redisUrl, sightline.logger, { prefix: options.redisPrefix })
+    ? new RedisCache(options.redisUrl, sightline.logger, {
+        prefix: options.redisPrefix,
+        commandTimeoutMs: options.cacheTimeoutMs,
+      })
     : new MemoryCache()
   const cache = instrument ? instrumentCache(raw, { sightline, system: raw.system }) : raw
   return { db, cache }
