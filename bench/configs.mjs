@@ -118,7 +118,8 @@ export const CONFIGS = [
  * it is undefined), each with the bare server of its framework beside it.
  */
 export function selectConfigs(filter) {
-  const wanted = filter?.split(',').map((part) => part.trimStart())
+  // Prefixes are separated by a comma; a comma and a space belong to a name ('…, tracing 10%').
+  const wanted = filter?.split(/,(?! )/).map((part) => part.trimStart())
   const chosen = CONFIGS.filter((c) => wanted === undefined || wanted.some((part) => c.name.startsWith(part)))
   return CONFIGS.filter((c) => chosen.includes(c) || (c.baseline && chosen.some((o) => o.server === c.server)))
 }

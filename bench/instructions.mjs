@@ -17,7 +17,7 @@
 //
 // Usage: node bench/instructions.mjs        (writes docs/BENCHMARKS-INSTRUCTIONS.md)
 //        node bench/instructions.mjs --diff "<config>" "<baseline config>"   (what the first adds, per function)
-// Env: BENCH_FILTER (config name prefixes, comma-separated), BENCH_NODE (24), INSTR_WARMUP (30000),
+// Env: BENCH_FILTER (config name prefixes, comma-separated, no space after the comma), BENCH_NODE (24), INSTR_WARMUP (30000),
 //      INSTR_REQUESTS (3000), INSTR_PROCESSES (per configuration, 3), INSTR_JOBS (servers at once, 2),
 //      INSTR_PIN (1: each server pinned to one core, as bench/run.mjs does), INSTR_OUT (report path).
 import { execFile as execFileCallback, execFileSync, spawn } from 'node:child_process'

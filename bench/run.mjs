@@ -7,7 +7,7 @@
 // (or BENCH_OUT).
 //
 // Env: BENCH_DURATION (s, 5), BENCH_WARMUP (s, 1), BENCH_START_WARMUP (s of load for each fresh server, 3), BENCH_ROUNDS (5), BENCH_CONNECTIONS (50),
-//      BENCH_FILTER (prefixes of config names, comma-separated: 'fastify', 'http ,doctor-api'), BENCH_NODES ("20,24"), BENCH_OUT,
+//      BENCH_FILTER (prefixes of config names, comma-separated, no space after the comma: 'fastify', 'http,doctor-api'), BENCH_NODES ("20,24"), BENCH_OUT,
 //      BENCH_MICRO (0 skips micro-benchmarks), BENCH_UNMATCHED (requests of the cardinality scenario, 0 skips),
 //      BENCH_STARTUP (0 skips the zero-code start-up timing), BENCH_STARTUP_RUNS (30).
 import { execFileSync, spawn } from 'node:child_process'
