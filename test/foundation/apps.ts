@@ -120,13 +120,18 @@ export async function startApp(adapter: AdapterName, options: SightlineOptions =
   }
 }
 
-/** Sends a raw HTTP/1.1 request over a socket, for what fetch refuses to send. */
-export async function rawRequest(url: string, head: string): Promise<string> {
+/**
+ * Sends a raw HTTP/1.1 request over a socket, for what fetch refuses to send, and reads until the
+ * server closes. `halfClose: false` keeps the sending side open (Node answers only the first of
+ * several pipelined requests once the client has ended): the last request must ask to close.
+ */
+export async function rawRequest(url: string, head: string, options = { halfClose: true }): Promise<string> {
   const { connect } = await import('node:net')
   const { port } = new URL(url)
   const socket = connect(Number(port), '127.0.0.1')
   await once(socket, 'connect')
-  socket.end(head)
+  if (options.halfClose) socket.end(head)
+  else socket.write(head)
   let data = ''
   socket.setEncoding('utf8')
   for await (const chunk of socket) data += chunk

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { requestId } from 'sightline'
 import { findSamples, parseMetrics, sampleValue } from '../helpers/metrics.js'
 import { ADAPTERS, rawRequest, startApp, type TestApp } from './apps.js'
 
@@ -63,6 +64,28 @@ for (const adapter of ADAPTERS) {
         ids.add(id)
       }
       assert.equal(ids.size, 5)
+    })
+
+    test("a request's context ends with it: pipelined requests on one connection never see another's", async () => {
+      // A listener ahead of Sightline's runs in whatever context the connection carries at that point.
+      const before: (string | undefined)[] = []
+      const record = () => before.push(requestId())
+      app.server.prependListener('request', record)
+      try {
+        const head = (id: string, last: boolean) =>
+          `GET /users/${id} HTTP/1.1\r\nHost: x\r\nX-Request-ID: piped-${id}\r\n${last ? 'Connection: close\r\n' : ''}\r\n`
+        const reply = await rawRequest(app.url, head('1', false) + head('2', false) + head('3', true), {
+          halfClose: false,
+        })
+        assert.equal(reply.match(/HTTP\/1\.1 200 /g)?.length, 3)
+      } finally {
+        app.server.off('request', record)
+      }
+      assert.deepEqual(before, [undefined, undefined, undefined])
+      for (const id of ['1', '2', '3']) {
+        const inside = await app.logs.waitFor((l) => l.msg === 'inside handler' && l.user === id)
+        assert.equal(inside.request_id, `piped-${id}`)
+      }
     })
 
     test('metrics are labelled by route template, never by raw path', async () => {

@@ -3,7 +3,7 @@
  * The per-request context, carried through the async flow by one AsyncLocalStorage
  * (one `run` per request, nothing nested: see PERF-NOTES for what it costs).
  */
-import { AsyncLocalStorage } from 'node:async_hooks'
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { RouteState } from './routes.js'
 
@@ -72,6 +72,24 @@ export class RequestContext {
 }
 
 export const storage = new AsyncLocalStorage<RequestContext>()
+
+/**
+ * True when `enterWith` keeps its store in an async context frame (Node 24's default), which ends
+ * with the callback that entered it: the HTTP parser calls each request's listener in a callback
+ * of its own, so a request entered there needs no `run` and no frame made again to leave it
+ * (`run` builds two frames, each a copy of a Map). Found by behaviour, not by version: where
+ * `enterWith` marks the current async resource instead (Node 20 and 22's async_hooks storage),
+ * the store outlives the callback (the connection's parser would carry it into the next request),
+ * so `run` stays.
+ */
+export const ENTER_ENDS_WITH_CALLBACK = ((): boolean => {
+  const probe = new AsyncResource('sightline.probe')
+  const marker = {} as RequestContext
+  probe.runInAsyncScope(() => storage.enterWith(marker))
+  const kept = probe.runInAsyncScope(() => storage.getStore())
+  probe.emitDestroy()
+  return kept !== marker
+})()
 
 /** The request id of the request in flight, or `undefined` outside a request. */
 export function requestId(): string | undefined {

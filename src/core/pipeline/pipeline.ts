@@ -17,7 +17,7 @@ import { HEADER_CONTENT_LENGTH, HEADER_REQUEST_ID, STATUS_CLIENT_CLOSED } from '
 import type { AccessLog } from '../logging/access-log.js'
 import type { GaugeChild } from '../metrics/gauge.js'
 import type { HttpMetrics } from '../metrics/http-metrics.js'
-import { RequestContext, storage } from './context.js'
+import { ENTER_ENDS_WITH_CALLBACK, RequestContext, storage } from './context.js'
 import { isSafeRequestId } from './request-id.js'
 import { methodIndex, type RouteTable } from './routes.js'
 
@@ -132,13 +132,27 @@ export class Pipeline {
   handle(req: IncomingMessage, res: ServerResponse, next: (req: IncomingMessage, res: ServerResponse) => void): void {
     if (this.deps.ops?.handle(req, res) === true) return
     const context = this.begin(req, res)
-    storage.run(context, next, req, res)
+    if (ENTER_ENDS_WITH_CALLBACK) {
+      // Called from the server's `request` event: the frame ends with the parser's callback.
+      storage.enterWith(context)
+      next(req, res)
+    } else {
+      storage.run(context, next, req, res)
+    }
   }
 
   /** Middleware form (Express, Connect): `next` runs inside the request context. */
   middleware(req: IncomingMessage, res: ServerResponse, next: () => void): void {
     if (this.deps.ops?.handle(req, res) === true) return
-    storage.run(this.begin(req, res), next)
+    const context = this.begin(req, res)
+    if (ENTER_ENDS_WITH_CALLBACK) {
+      // Frameworks call their middleware within the request's callback, or within a promise job
+      // of that request's own chain (an async middleware before this one): either ends the frame.
+      storage.enterWith(context)
+      next()
+    } else {
+      storage.run(context, next)
+    }
   }
 
   /** Starts tracking a request: id, header, context, end-of-response listener. */
