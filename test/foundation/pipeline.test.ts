@@ -73,7 +73,7 @@ for (const adapter of ADAPTERS) {
       app.server.prependListener('request', record)
       try {
         const head = (id: string, last: boolean) =>
-          `GET /users/${id} HTTP/1.1\r\nHost: x\r\nX-Request-ID: piped-${id}\r\n${last ? 'Connection: close\r\n' : ''}\r\n`
+          `GET /users/piped${id} HTTP/1.1\r\nHost: x\r\nX-Request-ID: piped-${id}\r\n${last ? 'Connection: close\r\n' : ''}\r\n`
         const reply = await rawRequest(app.url, head('1', false) + head('2', false) + head('3', true), {
           halfClose: false,
         })
@@ -83,7 +83,7 @@ for (const adapter of ADAPTERS) {
       }
       assert.deepEqual(before, [undefined, undefined, undefined])
       for (const id of ['1', '2', '3']) {
-        const inside = await app.logs.waitFor((l) => l.msg === 'inside handler' && l.user === id)
+        const inside = await app.logs.waitFor((l) => l.msg === 'inside handler' && l.user === `piped${id}`)
         assert.equal(inside.request_id, `piped-${id}`)
       }
     })

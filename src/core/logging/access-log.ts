@@ -9,7 +9,7 @@ import { HEADER_CONTENT_LENGTH } from '../constants.js'
 import type { RequestContext } from '../pipeline/context.js'
 import { storage } from '../pipeline/context.js'
 import { METHOD_NAMES, type RouteState } from '../pipeline/routes.js'
-import { jsonString } from './json.js'
+import { flatString, jsonString } from './json.js'
 import { formatEpochMillis, formatMillis } from './numbers.js'
 
 export const ACCESS_LOG_MESSAGE = 'request completed'
@@ -18,7 +18,8 @@ const MAX_LOGGED_PATH = 1024
 
 /** Status codes below this get a cached piece of line (HTTP's are three digits). */
 const MAX_STATUS = 1000
-const LINE_END = `,"msg":"${ACCESS_LOG_MESSAGE}"}\n`
+const LINE_END = flatString(`,"msg":"${ACCESS_LOG_MESSAGE}"}\n`)
+const INFO_HEAD = '{"level":"info","time":'
 
 const LEVEL_INFO = 30
 const LEVEL_WARN = 40
@@ -49,6 +50,8 @@ export class AccessLog {
   private readonly logQuery: boolean
   /** `,"service":"…"` cached at construction. */
   private readonly serviceField: string
+  /** `,"service":"…","request_id":"`, flat: what follows the time in every line's prefix. */
+  private readonly prefixTail: string
   private prefixMillis = -1
   private timeText = ''
   private infoPrefix = ''
@@ -60,6 +63,7 @@ export class AccessLog {
     this.stream = options.stream
     this.logQuery = options.logQuery
     this.serviceField = `,"service":${jsonString(options.service)}`
+    this.prefixTail = flatString(`${this.serviceField},"request_id":"`)
     // The variant is chosen once, here, not per request.
     this.write = options.viaLogger ? this.writeViaLogger : this.writeLine
   }
@@ -101,7 +105,8 @@ export class AccessLog {
     if (now !== this.prefixMillis) {
       this.prefixMillis = now
       this.timeText = formatEpochMillis(now)
-      this.infoPrefix = `{"level":"info","time":${this.timeText}${this.serviceField},"request_id":"`
+      // Three pieces, two of them flat: the line's rope stays shallow.
+      this.infoPrefix = INFO_HEAD + this.timeText + this.prefixTail
     }
     if (level === LEVEL_INFO) return this.infoPrefix
     return `{"level":"${level === LEVEL_WARN ? 'warn' : 'error'}","time":${this.timeText}${this.serviceField},"request_id":"`
@@ -112,7 +117,7 @@ export class AccessLog {
     if (!(status >= 0 && status < MAX_STATUS && Number.isInteger(status))) return `,"status":${status},"duration_ms":`
     let fields = this.byStatus[status]
     if (fields === undefined) {
-      fields = `,"status":${status},"duration_ms":`
+      fields = flatString(`,"status":${status},"duration_ms":`)
       this.byStatus[status] = fields
     }
     return fields

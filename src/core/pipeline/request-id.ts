@@ -3,6 +3,7 @@
  * Accepts a caller's `X-Request-ID` when it is safe to log and forward, generates one otherwise.
  */
 import { randomBytes } from 'node:crypto'
+import { flatString } from '../logging/json.js'
 
 /** 1–128 characters of letters, digits and `-_.:+=/@`: nothing that can break a log line or a header. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9\-_.:+=/@]{1,128}$/
@@ -21,7 +22,8 @@ export function createRequestIdGenerator(): () => string {
   let prefix = ''
   let counter = 0
   const reseed = () => {
-    prefix = `${randomBytes(8).readBigUInt64BE().toString(36)}-`
+    // Flat (see flatString): every id is this prefix and a counter, copied into a header and a line.
+    prefix = flatString(`${randomBytes(8).readBigUInt64BE().toString(36)}-`)
     counter = 0
   }
   reseed()

@@ -4,7 +4,7 @@
  * so that the hot path does a Map lookup on a number and nothing else.
  */
 import { KNOWN_METHODS, OTHER_METHOD, UNMATCHED_ROUTE } from '../constants.js'
-import { jsonString } from '../logging/json.js'
+import { flatString, jsonString } from '../logging/json.js'
 import type { HistogramChild } from '../metrics/histogram.js'
 
 /** Index of each standard method; anything else is `_OTHER` (the last index). */
@@ -38,7 +38,7 @@ export class RouteState {
   accessFields(method: number): string {
     let fields = this.fields[method]
     if (fields === undefined) {
-      fields = `","method":"${METHOD_NAMES[method]}","route":${this.logValue},"path":`
+      fields = flatString(`","method":"${METHOD_NAMES[method]}","route":${this.logValue},"path":`)
       this.fields[method] = fields
     }
     return fields
