@@ -2,7 +2,7 @@
  * @module tracing/context-manager
  * OpenTelemetry's AsyncLocalStorage context manager, with one addition: when no OpenTelemetry
  * context was set, the active context is the request's server span, taken from Sightline's own
- * request context. So the pipeline runs one `AsyncLocalStorage.run` per request, not two, and the
+ * request context. So the pipeline enters one `AsyncLocalStorage` store per request, not two, and the
  * context for an unsampled request is only built if something asks for it.
  */
 

@@ -1,7 +1,7 @@
 /**
  * @module context
  * The per-request context, carried through the async flow by one AsyncLocalStorage
- * (one `run` per request, nothing nested: see PERF-NOTES for what it costs).
+ * (one store entered per request, nothing nested: see docs/performance.md for what it costs).
  */
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'

@@ -4,9 +4,10 @@
  * response the RED metrics, the access-log line and the server span. Adapters only tell it where a
  * request starts and which route it matched.
  *
- * What runs per request, in order: ops-endpoint check (a Map lookup), id accept-or-generate, one
- * `setHeader`, one context object, one `close` listener (a shared function, no closure), one
- * `AsyncLocalStorage.run`; at close, one histogram observation on a cached series and one log line.
+ * What runs per request, in order: ops-endpoint check (a Map lookup), id accept-or-generate, a
+ * shared `writeHead` that adds the id header, one context object, one `close` listener (a shared
+ * function, no closure), one `AsyncLocalStorage` store entered; at close, one histogram
+ * observation on a cached series and one log line.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 // Imported, not the global: `globalThis.performance` (and `Buffer`, `process`) is an accessor in
