@@ -48,9 +48,7 @@ export class AccessLog {
   private readonly logger: Logger
   private readonly stream: { write(line: string): unknown }
   private readonly logQuery: boolean
-  /** `,"service":"…"` cached at construction. */
-  private readonly serviceField: string
-  /** `,"service":"…","request_id":"`, flat: what follows the time in every line's prefix. */
+  /** `,"service":"…","request_id":"`, made once and flat: what follows the time in every line's prefix. */
   private readonly prefixTail: string
   private prefixMillis = -1
   private timeText = ''
@@ -62,8 +60,7 @@ export class AccessLog {
     this.logger = options.logger
     this.stream = options.stream
     this.logQuery = options.logQuery
-    this.serviceField = `,"service":${jsonString(options.service)}`
-    this.prefixTail = flatString(`${this.serviceField},"request_id":"`)
+    this.prefixTail = flatString(`,"service":${jsonString(options.service)},"request_id":"`)
     // The variant is chosen once, here, not per request.
     this.write = options.viaLogger ? this.writeViaLogger : this.writeLine
   }
@@ -109,7 +106,7 @@ export class AccessLog {
       this.infoPrefix = INFO_HEAD + this.timeText + this.prefixTail
     }
     if (level === LEVEL_INFO) return this.infoPrefix
-    return `{"level":"${level === LEVEL_WARN ? 'warn' : 'error'}","time":${this.timeText}${this.serviceField},"request_id":"`
+    return `{"level":"${level === LEVEL_WARN ? 'warn' : 'error'}","time":${this.timeText}${this.prefixTail}`
   }
 
   /** `,"status":200,"duration_ms":`, made once per status code. */
