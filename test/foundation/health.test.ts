@@ -28,6 +28,14 @@ describe('health', () => {
     const body = (await response.json()) as { status: string }
     assert.equal(body.status, 'ok')
     assert.equal((await fetch(`${app.url}/healthz/`)).status, 200, 'trailing slash accepted')
+    assert.equal((await fetch(`${app.url}/healthz?probe=1`)).status, 200, 'query string ignored')
+    assert.equal((await fetch(`${app.url}/healthz/?probe=1`)).status, 200, 'both')
+    // Longer paths that start like an ops path are the application's (its 404 here).
+    for (const path of ['/healthzz', '/healthz-x', '/healthz/x', '/healthz//']) {
+      const other = await fetch(`${app.url}${path}`)
+      assert.equal(other.status, 404, path)
+      assert.notEqual(((await other.json()) as { status?: string }).status, 'ok', path)
+    }
     app.sightline.health.removeCheck('never-called')
   })
 

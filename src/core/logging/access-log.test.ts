@@ -87,3 +87,37 @@ test('the access line is one JSON object with its fields in a fixed order, whate
   assert.equal(third?.duration_ms, 2000.25)
   assert.equal(third?.res_bytes, 9, 'a content-length given to writeHead in an object')
 })
+
+test('the path is escaped, cut at its query string unless logQuery, and bounded', () => {
+  const pathsOf = (logQuery: boolean, urls: string[]) => {
+    const lines: string[] = []
+    const log = new AccessLog({
+      logger: { levelVal: 30 } as Logger,
+      stream: { write: (line: string) => lines.push(line) },
+      service: 'svc',
+      logQuery,
+      viaLogger: false,
+    })
+    const route = new RouteTable().get('/r')
+    for (const url of urls) {
+      const req = { url, method: 'GET', headers: {} } as unknown as IncomingMessage
+      const res = { getHeader: () => undefined } as unknown as ServerResponse
+      const context = new RequestContext('req-1', req, res, 0)
+      log.write({ context, route, method: 0, status: 200, durationMs: 1, aborted: false })
+    }
+    return lines.map((line) => (JSON.parse(line) as { path: string }).path)
+  }
+  const long = `/${'x'.repeat(2000)}`
+  const urls = ['/plain', '/q?a="1"\n', '/a"b?c=d', '/tab\there', '/é?x', '/\u2028', `${long}?q`, '?only']
+  assert.deepEqual(pathsOf(false, urls), [
+    '/plain',
+    '/q',
+    '/a"b',
+    '/tab\there',
+    '/é',
+    '/\u2028',
+    `${long.slice(0, 1024)}…`,
+    '',
+  ])
+  assert.deepEqual(pathsOf(true, urls.slice(0, 3)), ['/plain', '/q?a="1"\n', '/a"b?c=d'])
+})

@@ -4,10 +4,10 @@
  * response the RED metrics, the access-log line and the server span. Adapters only tell it where a
  * request starts and which route it matched.
  *
- * What runs per request, in order: ops-endpoint check (a Map lookup), id accept-or-generate, a
- * shared `writeHead` that adds the id header, one context object, one `close` listener (a shared
- * function, no closure), one `AsyncLocalStorage` store entered; at close, one histogram
- * observation on a cached series and one log line.
+ * What runs per request, in order: ops-endpoint check (a few string comparisons), id
+ * accept-or-generate, one context object, a shared `writeHead` that adds the id header and a
+ * shared `emit` that sees `close` (shared functions, no closure), one `AsyncLocalStorage` store
+ * entered; at close, one histogram observation on a cached series and one log line.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 // Imported, not the global: `globalThis.performance` (and `Buffer`, `process`) is an accessor in
@@ -65,44 +65,61 @@ type TrackedResponse = ServerResponse & { [kContext]?: RequestContext }
 
 type WriteHead = (this: ServerResponse, statusCode: number, reason?: unknown, headers?: unknown) => ServerResponse
 const nativeWriteHead = http.ServerResponse.prototype.writeHead as WriteHead
+const nativeEmit = http.ServerResponse.prototype.emit
+const EVENT_CLOSE = 'close'
 /** The header's usual spelling, checked beside the lower-case one in a framework's headers object. */
 const HEADER_REQUEST_ID_CANONICAL = 'X-Request-ID'
 const HEADER_CONTENT_LENGTH_CANONICAL = 'Content-Length'
 
+/** The id header's line as it goes into the head, ahead of the head's closing blank line. */
+const REQUEST_ID_LINE = `${HEADER_REQUEST_ID}: `
+const HEAD_END = '\r\n\r\n'
+/** The blank line that ends every head Node builds: the id's line goes before it. */
+const HEAD_END_LENGTH = 2
+
+/** A response as `writeHead` leaves it: `_header` holds the whole head, not yet sent. */
+type WrittenResponse = TrackedResponse & { _header: string | null }
+
 /**
  * `writeHead` of a tracked response: adds `X-Request-ID` as the headers are written rather than
- * at request start. A `setHeader` before a framework's `writeHead(status, headers)` (Fastify's
- * way) sends Node down its slow path, which re-validates and copies every header (~0.5 µs a
- * response); merged into a copy of the framework's object, Node stays on its fast path. The
- * caller's object is never changed (it may be shared between responses). A value the application
- * set itself wins. It also keeps the object's `content-length` for the access line: headers
- * passed this way never reach `getHeader`. Shared (`this` is the response): no closure per request.
+ * at request start, by appending its line to the head Node has just built (`_header`, sent with
+ * the first body chunk). Any header Node is given goes through its checks again (name and value
+ * regexes, lower-casing, a copy of the framework's object to add it to, or its slow path for a
+ * `setHeader` before `writeHead(status, headers)`: ~1,300 instructions a response under
+ * callgrind); the id needs none of them, being checked when accepted or made by Sightline
+ * (`isSafeRequestId`). A value the application set itself wins. It also keeps the object's
+ * `content-length` for the access line: headers passed this way never reach `getHeader`.
+ * Shared (`this` is the response): no closure per request.
  */
-function writeHeadWithRequestId(this: TrackedResponse, statusCode: number, reason?: unknown, headers?: unknown) {
-  const context = this[kContext]
-  if (context !== undefined) {
-    const named = typeof reason === 'string'
-    const given = (named ? headers : reason) as OutgoingHttpHeaders | readonly unknown[] | undefined | null
-    const object =
-      given === undefined || given === null || Array.isArray(given) ? undefined : (given as OutgoingHttpHeaders)
-    if (object !== undefined) {
-      context.responseBytes = object[HEADER_CONTENT_LENGTH] ?? object[HEADER_CONTENT_LENGTH_CANONICAL]
-    }
-    if (!this.hasHeader(HEADER_REQUEST_ID)) {
-      if (object === undefined) {
-        this.setHeader(HEADER_REQUEST_ID, context.requestId)
-      } else if (object[HEADER_REQUEST_ID] === undefined && object[HEADER_REQUEST_ID_CANONICAL] === undefined) {
-        // A literal key, not `[HEADER_REQUEST_ID]`: a computed key in a literal is defined through a
-        // keyed IC, ~400 instructions a response more under callgrind than a named one.
-        const merged = { ...object, 'x-request-id': context.requestId }
-        return named
-          ? nativeWriteHead.call(this, statusCode, reason, merged)
-          : nativeWriteHead.call(this, statusCode, merged)
-      }
-    }
-  }
+function writeHeadWithRequestId(this: WrittenResponse, _statusCode: number, reason?: unknown, headers?: unknown) {
   // biome-ignore lint/complexity/noArguments: the native method distinguishes its overloads by arity.
-  return nativeWriteHead.apply(this, arguments as unknown as [number, unknown?, unknown?])
+  const result = nativeWriteHead.apply(this, arguments as unknown as [number, unknown?, unknown?])
+  const context = this[kContext]
+  const head = this._header
+  if (context === undefined || typeof head !== 'string') return result
+  const given = typeof reason === 'string' ? headers : reason
+  let setByApp = false
+  if (Array.isArray(given)) {
+    setByApp = hasRawHeader(given, HEADER_REQUEST_ID)
+  } else if (given !== undefined && given !== null) {
+    const object = given as OutgoingHttpHeaders
+    context.responseBytes = object[HEADER_CONTENT_LENGTH] ?? object[HEADER_CONTENT_LENGTH_CANONICAL]
+    setByApp = object[HEADER_REQUEST_ID] !== undefined || object[HEADER_REQUEST_ID_CANONICAL] !== undefined
+  }
+  if (!setByApp && !this.hasHeader(HEADER_REQUEST_ID)) {
+    this._header = head.slice(0, -HEAD_END_LENGTH) + REQUEST_ID_LINE + context.requestId + HEAD_END
+  }
+  return result
+}
+
+/** True when a flat `[name, value, …]` header list (or one of `[name, value]` pairs) names `name`. */
+function hasRawHeader(list: readonly unknown[], name: string): boolean {
+  for (let i = 0; i < list.length; i++) {
+    const entry = list[i]
+    const key = Array.isArray(entry) ? entry[0] : i % 2 === 0 ? entry : undefined
+    if (typeof key === 'string' && key.toLowerCase() === name) return true
+  }
+  return false
 }
 
 export class Pipeline {
@@ -110,19 +127,26 @@ export class Pipeline {
   private readonly resolveRoute: RouteResolver | undefined
 
   /**
-   * The `close` listener of every response this pipeline tracks: one function per pipeline, made
-   * here, so a request costs neither a closure nor a second property on the response to find
-   * its pipeline by. `this` is the response.
+   * The `emit` of every response this pipeline tracks: it ends the request when the response
+   * emits `close`, then emits as Node's would. One function per pipeline, made here: a request
+   * costs neither a closure nor a second property on the response to find its pipeline by. A
+   * `close` listener would cost more (~400 instructions a request under callgrind: the listener
+   * is added to the response's dictionary-mode `_events`, and called through `emit` later), for
+   * the one event of the three or four a response emits that Sightline needs. `this` is the response.
    */
-  private readonly onResponseClose: (this: TrackedResponse) => void
+  private readonly emitTracked: ServerResponse['emit']
 
   constructor(deps: PipelineDeps, resolveRoute?: RouteResolver) {
     this.deps = deps
     this.resolveRoute = resolveRoute
     const pipeline = this
-    this.onResponseClose = function (this: TrackedResponse) {
-      const context = this[kContext]
-      if (context !== undefined) pipeline.end(context)
+    this.emitTracked = function (this: TrackedResponse, event: string | symbol) {
+      if (event === EVENT_CLOSE) {
+        const context = this[kContext]
+        if (context !== undefined) pipeline.end(context)
+      }
+      // biome-ignore lint/complexity/noArguments: passed through to Node's emit as they came.
+      return nativeEmit.apply(this, arguments as unknown as [string | symbol, ...unknown[]])
     }
   }
 
@@ -174,7 +198,7 @@ export class Pipeline {
       }
     }
     ;(res as TrackedResponse)[kContext] = context
-    res.on('close', this.onResponseClose)
+    res.emit = this.emitTracked
     if (deps.active !== undefined) deps.active.value++
     return context
   }
