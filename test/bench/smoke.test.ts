@@ -113,6 +113,7 @@ test('bench/instructions.mjs --diff names the functions a configuration adds', a
     },
     180000,
   )
-  // Sightline's own JIT-compiled functions, named through the perf map: the access line's builder.
-  assert.match(stdout, /^\+\s*[\d,]+ {2}JS:writeLine file:\/\/\S+\/dist\/src\/core\/logging\/access-log\.js/m)
+  // Sightline's own JIT-compiled functions, named through the perf map. Which ones stand alone in
+  // a run this short depends on what V8 inlined where (writeLine is sometimes inlined into end).
+  assert.match(stdout, /^\+\s*[\d,]+ {2}JS:\S* ?file:\/\/\S+\/dist\/src\/(core|adapters)\//m)
 })
