@@ -7,6 +7,8 @@
 
 export const HEADER_REQUEST_ID = 'x-request-id'
 export const HEADER_CONTENT_LENGTH = 'content-length'
+/** `?`, where a URL's path ends and its query string starts. */
+export const CHAR_QUERY = 0x3f
 
 export const METRIC_HTTP_SERVER_DURATION = 'http_server_request_duration_seconds'
 export const METRIC_HTTP_SERVER_ACTIVE = 'http_server_active_requests'

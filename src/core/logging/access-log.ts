@@ -5,20 +5,16 @@
  * Every value that can come from a client goes through `jsonString`, so CR/LF or quotes never break a line.
  */
 import type { Logger } from 'pino'
-import { HEADER_CONTENT_LENGTH } from '../constants.js'
+import { CHAR_QUERY, HEADER_CONTENT_LENGTH } from '../constants.js'
 import type { RequestContext } from '../pipeline/context.js'
 import { storage } from '../pipeline/context.js'
 import { METHOD_NAMES, type RouteState } from '../pipeline/routes.js'
-import { flatString, jsonChars, jsonString } from './json.js'
+import { flatString, jsonChars, jsonString, QUERY_OR_ESCAPE } from './json.js'
 import { formatEpochMillis, formatMillis } from './numbers.js'
 
 export const ACCESS_LOG_MESSAGE = 'request completed'
 /** Longest path written to a line; a 16 KB URL should not make a 16 KB log line. */
 const MAX_LOGGED_PATH = 1024
-/** Where a URL's path ends, and what JSON needs escaped: one scan of a URL looks for both. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-const QUERY_OR_ESCAPE = /[?"\\\u0000-\u001f\u2028\u2029\ud800-\udfff]/
-const QUERY_MARK = 0x3f // '?'
 
 /** Status codes below this get a cached piece of line (HTTP's are three digits). */
 const MAX_STATUS = 1000
@@ -151,7 +147,7 @@ export class AccessLog {
       const stop = url.search(QUERY_OR_ESCAPE)
       if (stop === -1) return url
       // Everything before the query string was scanned: nothing there needs escaping.
-      if (url.charCodeAt(stop) === QUERY_MARK) return url.slice(0, stop)
+      if (url.charCodeAt(stop) === CHAR_QUERY) return url.slice(0, stop)
     }
     return jsonChars(this.pathOf(context))
   }

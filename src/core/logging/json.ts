@@ -3,13 +3,18 @@
  * String escaping for hand-built JSON log lines.
  */
 
-/** Characters JSON requires escaped: quote, backslash and C0 controls (CR/LF among them). */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029\ud800-\udfff]/
+/**
+ * Characters a hand-built line escapes: quote, backslash, C0 controls (CR/LF among them), the two
+ * JavaScript line separators and surrogates (a lone one is not valid UTF-8).
+ */
+const ESCAPED_CLASS = String.raw`"\\\u0000-\u001f\u2028\u2029\ud800-\udfff`
+const NEEDS_ESCAPE = new RegExp(`[${ESCAPED_CLASS}]`)
+/** The same characters or `?`: one scan of a URL finds where its path ends and whether it needs escaping. */
+export const QUERY_OR_ESCAPE = new RegExp(`[?${ESCAPED_CLASS}]`)
 
 /** `value` as a JSON string literal. Skips `JSON.stringify` in the common case of nothing to escape. */
 export function jsonString(value: string): string {
-  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`
+  return `"${jsonChars(value)}"`
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { CHAR_QUERY } from '../constants.js'
 import type { Health } from '../health/health.js'
 import { CONTENT_TYPE_OPENMETRICS, CONTENT_TYPE_TEXT, type Registry } from '../metrics/registry.js'
 import type { OpsResponder } from '../pipeline/pipeline.js'
@@ -26,7 +27,6 @@ export interface OpsHandlerOptions {
 type Endpoint = 'health' | 'ready' | 'metrics'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
-const QUERY_MARK = 0x3f // '?'
 
 export class OpsHandler implements OpsResponder {
   /**
@@ -62,7 +62,7 @@ export class OpsHandler implements OpsResponder {
       if (
         url.length === length
           ? url === path
-          : url.length > length && url.charCodeAt(length) === QUERY_MARK && url.startsWith(path)
+          : url.length > length && url.charCodeAt(length) === CHAR_QUERY && url.startsWith(path)
       ) {
         return this.kinds[i]
       }

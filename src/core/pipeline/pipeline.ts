@@ -64,8 +64,12 @@ const kContext = Symbol('sightline.context')
 type TrackedResponse = ServerResponse & { [kContext]?: RequestContext }
 
 type WriteHead = (this: ServerResponse, statusCode: number, reason?: unknown, headers?: unknown) => ServerResponse
-const nativeWriteHead = http.ServerResponse.prototype.writeHead as WriteHead
-const nativeEmit = http.ServerResponse.prototype.emit
+/**
+ * Node's own methods are read from the prototype at each call, not kept from load time: a patch
+ * made later (the `domain` module replaces `EventEmitter.prototype.emit`, an APM may wrap
+ * `writeHead`) still runs for tracked responses. A load from one object, which V8 folds.
+ */
+const responsePrototype = http.ServerResponse.prototype as ServerResponse & { writeHead: WriteHead }
 const EVENT_CLOSE = 'close'
 /** The header's usual spelling, checked beside the lower-case one in a framework's headers object. */
 const HEADER_REQUEST_ID_CANONICAL = 'X-Request-ID'
@@ -73,9 +77,9 @@ const HEADER_CONTENT_LENGTH_CANONICAL = 'Content-Length'
 
 /** The id header's line as it goes into the head, ahead of the head's closing blank line. */
 const REQUEST_ID_LINE = `${HEADER_REQUEST_ID}: `
-const HEAD_END = '\r\n\r\n'
-/** The blank line that ends every head Node builds: the id's line goes before it. */
-const HEAD_END_LENGTH = 2
+const CRLF = '\r\n'
+/** How every head Node builds ends: its last line's CRLF, then the blank line. */
+const HEAD_END = CRLF + CRLF
 
 /** A response as `writeHead` leaves it: `_header` holds the whole head, not yet sent. */
 type WrittenResponse = TrackedResponse & { _header: string | null }
@@ -93,7 +97,7 @@ type WrittenResponse = TrackedResponse & { _header: string | null }
  */
 function writeHeadWithRequestId(this: WrittenResponse, _statusCode: number, reason?: unknown, headers?: unknown) {
   // biome-ignore lint/complexity/noArguments: the native method distinguishes its overloads by arity.
-  const result = nativeWriteHead.apply(this, arguments as unknown as [number, unknown?, unknown?])
+  const result = responsePrototype.writeHead.apply(this, arguments as unknown as [number, unknown?, unknown?])
   const context = this[kContext]
   const head = this._header
   if (context === undefined || typeof head !== 'string') return result
@@ -107,7 +111,7 @@ function writeHeadWithRequestId(this: WrittenResponse, _statusCode: number, reas
     setByApp = object[HEADER_REQUEST_ID] !== undefined || object[HEADER_REQUEST_ID_CANONICAL] !== undefined
   }
   if (!setByApp && !this.hasHeader(HEADER_REQUEST_ID)) {
-    this._header = head.slice(0, -HEAD_END_LENGTH) + REQUEST_ID_LINE + context.requestId + HEAD_END
+    this._header = head.slice(0, -CRLF.length) + REQUEST_ID_LINE + context.requestId + HEAD_END
   }
   return result
 }
@@ -146,7 +150,7 @@ export class Pipeline {
         if (context !== undefined) pipeline.end(context)
       }
       // biome-ignore lint/complexity/noArguments: passed through to Node's emit as they came.
-      return nativeEmit.apply(this, arguments as unknown as [string | symbol, ...unknown[]])
+      return responsePrototype.emit.apply(this, arguments as unknown as [string | symbol, ...unknown[]])
     }
   }
 
