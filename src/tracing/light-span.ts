@@ -23,16 +23,15 @@ import {
   type TimeInput,
 } from '@opentelemetry/api'
 import {
-  hrTimeDuration,
   type InstrumentationScope,
   isAttributeValue,
   isTimeInput,
-  millisToHrTime,
   sanitizeAttributes,
   timeInputToHrTime,
 } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, Span, SpanLimits, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base'
+import { hrTimeBetween, hrTimeOf, Status } from './span-values.js'
 
 /** Where the spans of one provider go, and its limits: resolved once, when tracing is set up. */
 export interface SpanSink {
@@ -84,12 +83,13 @@ function clockBaseAround(performanceMillis: number): number {
 
 export class LightSpan implements Span, ReadableSpan {
   readonly startTime: HrTime
-  endTime: HrTime = [0, 0]
-  duration: HrTime = [-1, -1]
+  // Built without literals, like everything a span keeps until export (tracing/span-values).
+  endTime: HrTime = Array.of(0, 0) as HrTime
+  duration: HrTime = Array.of(-1, -1) as HrTime
   ended = false
-  status: SpanStatus = { code: SpanStatusCode.UNSET }
-  readonly events: TimedEvent[] = []
-  readonly links: Link[] = []
+  status: SpanStatus = new Status(SpanStatusCode.UNSET)
+  readonly events: TimedEvent[] = Array.of()
+  readonly links: Link[] = Array.of()
   droppedAttributesCount = 0
   droppedEventsCount = 0
   droppedLinksCount = 0
@@ -118,7 +118,7 @@ export class LightSpan implements Span, ReadableSpan {
     this.resource = shared.resource
     this.attributeCount = attributeCount
     this.clockBase = clockBaseAround(startPerformance)
-    this.startTime = millisToHrTime(this.clockBase + startPerformance)
+    this.startTime = hrTimeOf(this.clockBase + startPerformance)
     shared.processor.onStart(this, parentContext)
   }
 
@@ -208,10 +208,10 @@ export class LightSpan implements Span, ReadableSpan {
   setStatus(status: SpanStatus): this {
     // An OK status is final; UNSET never overrides (the specification's rules, as the SDK has them).
     if (this.ended || status.code === SpanStatusCode.UNSET || this.status.code === SpanStatusCode.OK) return this
-    this.status =
-      status.code === SpanStatusCode.ERROR && typeof status.message === 'string'
-        ? { code: status.code, message: status.message }
-        : { code: status.code }
+    this.status = new Status(
+      status.code,
+      status.code === SpanStatusCode.ERROR && typeof status.message === 'string' ? status.message : undefined,
+    )
     return this
   }
 
@@ -242,15 +242,15 @@ export class LightSpan implements Span, ReadableSpan {
 
   /** Ends the span at a `performance.now()` reading the caller already has (the pipeline's). */
   endAt(performanceMillis: number): void {
-    if (!this.ended) this.finish(millisToHrTime(this.clockBase + performanceMillis))
+    if (!this.ended) this.finish(hrTimeOf(this.clockBase + performanceMillis))
   }
 
   private finish(endTime: HrTime): void {
     this.endTime = endTime
-    this.duration = hrTimeDuration(this.startTime, this.endTime)
+    this.duration = hrTimeBetween(this.startTime, this.endTime)
     if (this.duration[0] < 0) {
-      this.endTime = [this.startTime[0], this.startTime[1]]
-      this.duration = [0, 0]
+      this.endTime = Array.of(this.startTime[0], this.startTime[1]) as HrTime
+      this.duration = Array.of(0, 0) as HrTime
     }
     const processor = this.shared.processor
     processor.onEnding?.(this)
@@ -259,7 +259,7 @@ export class LightSpan implements Span, ReadableSpan {
   }
 
   private now(): HrTime {
-    return millisToHrTime(this.clockBase + performance.now())
+    return hrTimeOf(this.clockBase + performance.now())
   }
 
   private truncate(value: AttributeValue): AttributeValue {

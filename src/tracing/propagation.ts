@@ -6,12 +6,13 @@
  */
 import diagnosticsChannel from 'node:diagnostics_channel'
 import type { ClientRequest, IncomingMessage } from 'node:http'
-import { context, propagation, type Span, SpanStatusCode, trace } from '@opentelemetry/api'
+import { type Attributes, context, propagation, type Span, SpanStatusCode, trace } from '@opentelemetry/api'
 import { isTracingSuppressed } from '@opentelemetry/core'
 import { HEADER_REQUEST_ID } from '../core/constants.js'
 import { storage } from '../core/pipeline/context.js'
 import { METHOD_NAMES, methodIndex } from '../core/pipeline/routes.js'
 import { startClientSpan } from './recording.js'
+import { plainConstructor } from './span-values.js'
 import { TRACER_NAME } from './spans.js'
 
 interface UndiciRequest {
@@ -23,6 +24,21 @@ interface UndiciRequest {
 }
 
 const undiciSpans = new WeakMap<object, Span>()
+
+/** An outgoing call's span attributes, built without a literal (tracing/span-values says why). */
+const ClientSpanAttributes = plainConstructor<
+  new (
+    method: string,
+    host: string,
+    port: number,
+    url: string,
+  ) => Attributes
+>(function (this: Attributes, method: string, host: string, port: number, url: string) {
+  this['http.request.method'] = method
+  this['server.address'] = host
+  this['server.port'] = port
+  this['url.full'] = url
+})
 
 /** Headers to add for a call made from the active context, and the client span when sampled. */
 function prepare(method: string, url: URL, hasTraceparent: boolean): { headers: Record<string, string>; span?: Span } {
@@ -40,12 +56,12 @@ function prepare(method: string, url: URL, hasTraceparent: boolean): { headers: 
     span = startClientSpan(
       TRACER_NAME,
       name,
-      {
-        'http.request.method': name,
-        'server.address': url.hostname,
-        'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
-        'url.full': `${url.origin}${url.pathname}`,
-      },
+      new ClientSpanAttributes(
+        name,
+        url.hostname,
+        Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+        `${url.origin}${url.pathname}`,
+      ),
       parent,
       active,
     )

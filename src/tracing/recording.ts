@@ -20,6 +20,7 @@ import type { InstrumentationScope } from '@opentelemetry/core'
 import { storage } from '../core/pipeline/context.js'
 import { randomSpanId } from './ids.js'
 import { LightSpan, type SpanSink } from './light-span.js'
+import { SpanIds } from './span-values.js'
 
 /** True while setupTracing's pipeline decides sampling at the start of every request. */
 let pipelineSampling = false
@@ -95,12 +96,7 @@ export function startClientSpan(
     sink,
     scopeOf(tracerName),
     SpanKind.CLIENT,
-    {
-      traceId: parentSpanContext.traceId,
-      spanId: randomSpanId(),
-      traceFlags: TraceFlags.SAMPLED,
-      traceState: parentSpanContext.traceState,
-    },
+    new SpanIds(parentSpanContext.traceId, randomSpanId(), TraceFlags.SAMPLED, parentSpanContext.traceState),
     name,
     attributes,
     Object.keys(attributes).length,

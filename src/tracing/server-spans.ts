@@ -10,7 +10,6 @@ import {
   defaultTextMapGetter,
   ROOT_CONTEXT,
   type Span,
-  type SpanContext,
   SpanKind,
   SpanStatusCode,
   type TextMapPropagator,
@@ -29,9 +28,25 @@ import { type HandoverIdGenerator, randomSpanId, randomTraceId } from './ids.js'
 import { LightSpan, type SpanSink, sinkOfSdkTracer } from './light-span.js'
 import { scopeOf } from './recording.js'
 import type { HandoverSampler } from './sdk.js'
+import { plainConstructor, SpanIds } from './span-values.js'
 import { TRACER_NAME } from './spans.js'
 
 const NO_ATTRIBUTES: Attributes = Object.freeze({})
+
+/** A server span's first attributes; more are added in `start` and `end` (tracing/span-values). */
+const ServerSpanAttributes = plainConstructor<
+  new (
+    method: string,
+    path: string,
+    scheme: string,
+    protocolVersion: string,
+  ) => Attributes
+>(function (this: Attributes, method: string, path: string, scheme: string, protocolVersion: string) {
+  this['http.request.method'] = method
+  this['url.path'] = path
+  this['url.scheme'] = scheme
+  this['network.protocol.version'] = protocolVersion
+})
 
 export class ServerSpans implements TracingHooks {
   /** Where server spans go; `undefined` only if the SDK's internals changed (then `startSpan`). */
@@ -82,12 +97,12 @@ export class ServerSpans implements TracingHooks {
     }
     const method = req.method ?? 'GET'
     const methodName = METHOD_NAMES[methodIndex(method)] as string
-    const attributes: Attributes = {
-      'http.request.method': methodName,
-      'url.path': pathOf(req.url),
-      'url.scheme': (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
-      'network.protocol.version': req.httpVersion,
-    }
+    const attributes: Attributes = new ServerSpanAttributes(
+      methodName,
+      pathOf(req.url),
+      (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
+      req.httpVersion,
+    )
     let count = 4
     if (methodName === OTHER_METHOD) {
       attributes['http.request.method_original'] = method
@@ -123,12 +138,12 @@ export class ServerSpans implements TracingHooks {
       this.sampler.pending = undefined
     } else {
       const parentSpanContext = trace.getSpanContext(parent)
-      const spanContext: SpanContext = {
+      const spanContext = new SpanIds(
         traceId,
-        spanId: randomSpanId(),
-        traceFlags: TraceFlags.SAMPLED,
-        traceState: sampling?.traceState ?? parentSpanContext?.traceState,
-      }
+        randomSpanId(),
+        TraceFlags.SAMPLED,
+        sampling?.traceState ?? parentSpanContext?.traceState,
+      )
       if (sampling?.attributes !== undefined) {
         for (const key of Object.keys(sampling.attributes)) {
           if (attributes[key] === undefined) count++

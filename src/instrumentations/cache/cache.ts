@@ -5,15 +5,26 @@
  * `cache_operation_duration_seconds{cache_system, cache_operation, error_type}` for every call.
  */
 import { performance } from 'node:perf_hooks'
-import { context, type Span, SpanStatusCode } from '@opentelemetry/api'
+import { type Attributes, context, type Span, SpanStatusCode } from '@opentelemetry/api'
 import { getSightline } from '../../core/default.js'
 import type { Sightline } from '../../core/sightline.js'
 import { recordingActiveSpan, startClientSpan } from '../../tracing/recording.js'
+import { plainConstructor } from '../../tracing/span-values.js'
 
 export const METRIC_CACHE_REQUESTS = 'cache_requests_total'
 export const METRIC_CACHE_DURATION = 'cache_operation_duration_seconds'
 const OPERATIONS = ['get', 'set', 'del'] as const
 const TRACER = 'sightline-cache'
+
+/** A cache span's attributes, built without a literal (tracing/span-values says why). */
+const CacheSpanAttributes = plainConstructor<new (system: string, operation: string) => Attributes>(function (
+  this: Attributes,
+  system: string,
+  operation: string,
+) {
+  this['db.system.name'] = system
+  this['db.operation.name'] = operation
+})
 
 export interface CacheLike {
   get(key: string): Promise<unknown>
@@ -76,7 +87,7 @@ export function instrumentCache<C extends CacheLike>(cache: C, options: CacheIns
           : startClientSpan(
               TRACER,
               `${operation} ${system}`,
-              { 'db.system.name': system, 'db.operation.name': operation },
+              new CacheSpanAttributes(system, operation),
               parent,
               context.active(),
             )

@@ -5,16 +5,26 @@
  * and a slow-query log line. Telemetry failures never reach the query.
  */
 import { performance } from 'node:perf_hooks'
-import { context, type Span, SpanStatusCode } from '@opentelemetry/api'
+import { type Attributes, context, type Span, SpanStatusCode } from '@opentelemetry/api'
 import type { HistogramChild } from '../../core/metrics/histogram.js'
 import { storage } from '../../core/pipeline/context.js'
 import type { Sightline } from '../../core/sightline.js'
 import { recordingActiveSpan, startClientSpan } from '../../tracing/recording.js'
+import { plainConstructor } from '../../tracing/span-values.js'
 import { parseStatement, type Statement } from './sql.js'
 
 export const METRIC_DB_DURATION = 'db_client_operation_duration_seconds'
 export const DB_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10]
 const TRACER = 'sightline-pg'
+
+/** A query span's first attributes, built without a literal (tracing/span-values says why). */
+const QuerySpanAttributes = plainConstructor<new (system: string, operation: string, text: string) => Attributes>(
+  function (this: Attributes, system: string, operation: string, text: string) {
+    this['db.system.name'] = system
+    this['db.operation.name'] = operation
+    this['db.query.text'] = text
+  },
+)
 
 export interface QueryMeta {
   system: string
@@ -52,11 +62,7 @@ export class QueryRecorder {
       statement = parseStatement(typeof text === 'string' ? text : String((text as { text?: unknown })?.text ?? ''))
       const parent = recordingActiveSpan()
       if (parent !== undefined) {
-        const attributes: Record<string, string | number> = {
-          'db.system.name': this.meta.system,
-          'db.operation.name': statement.operation,
-          'db.query.text': statement.text,
-        }
+        const attributes = new QuerySpanAttributes(this.meta.system, statement.operation, statement.text)
         if (statement.collection !== undefined) attributes['db.collection.name'] = statement.collection
         if (this.meta.host !== undefined) attributes['server.address'] = this.meta.host
         if (this.meta.port !== undefined) attributes['server.port'] = this.meta.port
