@@ -1,12 +1,13 @@
 // @module bench/lib
 // What the harness and the profiler share: finding a Node binary, pinning to a core, running wrk,
 // reading a process's CPU time, and the environment a configuration's server runs with.
-import { execFileSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { Agent, createServer, get } from 'node:http'
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
@@ -87,8 +88,17 @@ export async function takePort() {
   return port
 }
 
-/** Runs wrk from core 1; throughput, request count, p50 and p99 (ms). Throws on any non-2xx answer. */
-export function runWrk(port, seconds, path = '/users/42') {
+const execFileAsync = promisify(execFile)
+
+/**
+ * Runs wrk from core 1; throughput, request count, p50 and p99 (ms). Throws on any non-2xx answer.
+ * Asynchronous on purpose: the harness's own OTLP receiver (`startDiscardingReceiver`) must answer
+ * the server's exports while wrk runs. With wrk run synchronously no export of the measured window
+ * was answered: the batch processor waited on its first batch and held or dropped the rest, so
+ * encoding and sending spans never landed in the window (0 spans exported in 5 s at 10%, against
+ * 4,096 with wrk asynchronous).
+ */
+export async function runWrk(port, seconds, path = '/users/42') {
   const [command, args] = pinned(1, 'wrk', [
     '-t1',
     `-c${CONNECTIONS}`,
@@ -96,7 +106,7 @@ export function runWrk(port, seconds, path = '/users/42') {
     '--latency',
     `http://127.0.0.1:${port}${path}`,
   ])
-  const output = execFileSync(command, args, { encoding: 'utf8' })
+  const { stdout: output } = await execFileAsync(command, args, { encoding: 'utf8' })
   const requests = Number(/(\d+) requests in/.exec(output)?.[1] ?? 0)
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? 0)
   const toMs = (text) => {

@@ -57,8 +57,8 @@ async function profileOnce(target) {
   const [command, args] = pinned(0, node, nodeArgs)
   const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root })
   await waitForPort(port, target.path)
-  runWrk(port, 1, target.path)
-  const result = runWrk(port, seconds, target.path)
+  await runWrk(port, 1, target.path)
+  const result = await runWrk(port, seconds, target.path)
   child.kill('SIGTERM')
   await new Promise((resolve) => child.once('exit', resolve))
   // Named CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; taskset execs, so the pid is node's.

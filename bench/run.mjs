@@ -80,32 +80,32 @@ async function stopServer(server) {
 }
 
 /** Runs `work` with the server on MEASURE_CORE, then parks it again. */
-function onMeasureCore(server, work) {
+async function onMeasureCore(server, work) {
   // taskset execs the command, so the child's pid is the server's.
   repin(server.child.pid, MEASURE_CORE)
   try {
-    return work()
+    return await work()
   } finally {
     repin(server.child.pid, PARK_CORE)
   }
 }
 
 /** One slice: a warm-up, then DURATION seconds measured. */
-function measure(server) {
+async function measure(server) {
   const pid = server.child.pid
   const path = server.config.path
-  return onMeasureCore(server, () => {
-    runWrk(server.port, WARMUP, path)
+  return onMeasureCore(server, async () => {
+    await runWrk(server.port, WARMUP, path)
     const before = cpuTicks(pid)
-    const result = runWrk(server.port, DURATION, path)
+    const result = await runWrk(server.port, DURATION, path)
     const ticks = cpuTicks(pid) - before
     return { ...result, cpuUs: ((ticks / CLOCK_TICKS) * 1e6) / Math.max(result.requests, 1) }
   })
 }
 
 /** A fresh server's first load, not recorded. */
-function warmUp(server) {
-  if (START_WARMUP > 0) onMeasureCore(server, () => runWrk(server.port, START_WARMUP, server.config.path))
+async function warmUp(server) {
+  if (START_WARMUP > 0) await onMeasureCore(server, () => runWrk(server.port, START_WARMUP, server.config.path))
 }
 
 /** Servers by framework, in configuration order: each framework's bare server and the others. */
@@ -125,6 +125,9 @@ const rotate = (items, by) => items.map((_, i) => items[(i + by) % items.length]
 
 async function main() {
   ensureDebianTool('wrk')
+  // The receiver below answers the measured server's exports from this process: keep its work on
+  // wrk's core, off the server's.
+  repin(process.pid, PARK_CORE)
   const receiver = await startDiscardingReceiver()
   const receiverPort = receiver.port
   const configs = selectConfigs(FILTER)
@@ -141,9 +144,9 @@ async function main() {
       const servers = []
       try {
         for (const config of configs) servers.push(await startServer(config, node, receiverPort))
-        for (const server of servers) warmUp(server)
-        const slice = (server) => {
-          const sample = measure(server)
+        for (const server of servers) await warmUp(server)
+        const slice = async (server) => {
+          const sample = await measure(server)
           results[nodeVersion][server.config.name].push(sample)
           console.log(
             `${nodeVersion} round ${round}/${ROUNDS} ${server.config.name}: ${Math.round(sample.rps)} req/s, ${sample.cpuUs.toFixed(1)} µs CPU/req`,
@@ -154,10 +157,10 @@ async function main() {
         // just before and just after it, seconds apart, so a slow spell of the machine lands on both.
         // The order rotates from round to round, so no configuration keeps one position.
         for (const group of groupsOf(servers)) {
-          let before = slice(group.bare)
+          let before = await slice(group.bare)
           for (const server of rotate(group.others, round)) {
-            const sample = slice(server)
-            const after = slice(group.bare)
+            const sample = await slice(server)
+            const after = await slice(group.bare)
             sample.reference = { rps: (before.rps + after.rps) / 2, cpuUs: (before.cpuUs + after.cpuUs) / 2 }
             before = after
           }
@@ -202,7 +205,9 @@ function report(configs, results) {
     `every round starts every server afresh and gives each ${START_WARMUP} s of load before its first slice, and the`,
     'order of the configurations rotates from round to round (two processes of one configuration can differ).',
     'Server CPU per request is utime+stime from `/proc/<pid>/stat` over the measured seconds divided by the requests',
-    'served: robust even when wrk is the bottleneck. Logs go to /dev/null. Ratios and added µs are medians over the',
+    "served: robust even when wrk is the bottleneck (all the server's threads: its export worker and V8's helpers).",
+    "Logs go to /dev/null. Traces go over OTLP/HTTP to a receiver in the harness, on wrk's core, that reads each batch",
+    'and answers 200 while wrk runs, so exporting is part of the measured seconds. Ratios and added µs are medians over the',
     'rounds of the comparison with the mean of the two bare slices around each measurement, seconds apart, so slow',
     'spells of the machine mostly cancel out; the bare rows pool all their slices.',
     '`÷ bare` compares throughput, `÷ bare by CPU` the inverse of CPU per request (what throughput would be',
