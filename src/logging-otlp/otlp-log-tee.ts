@@ -7,9 +7,9 @@
  */
 import { request as httpsRequest } from 'node:https'
 import { context } from '@opentelemetry/api'
-import { suppressTracing } from '@opentelemetry/core'
 import type { DestinationStream } from 'pino'
 import { http } from '../core/builtins.js'
+import { suppressTracing } from '../vendor/otel-sdk.js'
 import { encodeLogLines } from './encode.js'
 
 export interface OtlpLogTeeOptions {

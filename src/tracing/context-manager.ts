@@ -7,8 +7,8 @@
  */
 
 import { type Context, ROOT_CONTEXT, type Span, TraceFlags, trace } from '@opentelemetry/api'
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { type RequestContext, storage } from '../core/pipeline/context.js'
+import { AsyncLocalStorageContextManager } from '../vendor/otel-sdk.js'
 import { randomSpanId, randomTraceId } from './ids.js'
 
 /** The OpenTelemetry context of a request: its server span, or a non-recording one carrying its ids. */

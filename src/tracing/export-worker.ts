@@ -12,8 +12,8 @@
  * their own, and on another core when there is one.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { ExportResultCode } from '@opentelemetry/core'
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http'
+import { ExportResultCode } from '../vendor/otel-sdk.js'
 import {
   type Batch,
   COMPONENT_TYPE,

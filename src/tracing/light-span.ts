@@ -22,15 +22,10 @@ import {
   SpanStatusCode,
   type TimeInput,
 } from '@opentelemetry/api'
-import {
-  type InstrumentationScope,
-  isAttributeValue,
-  isTimeInput,
-  sanitizeAttributes,
-  timeInputToHrTime,
-} from '@opentelemetry/core'
+import type { InstrumentationScope } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, Span, SpanLimits, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base'
+import { isAttributeValue, isTimeInput, sanitizeAttributes, timeInputToHrTime } from '../vendor/otel-sdk.js'
 import { hrTimeBetween, hrTimeOf, Status } from './span-values.js'
 
 /** Where the spans of one provider go, and its limits: resolved once, when tracing is set up. */

@@ -7,8 +7,9 @@
  * default path never loads OpenTelemetry's HTTP transport and otlp-transformer (~120 modules) here.
  */
 import { Worker } from 'node:worker_threads'
-import { type ExportResult, ExportResultCode } from '@opentelemetry/core'
+import type { ExportResult } from '@opentelemetry/core'
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base'
+import { ExportResultCode } from '../vendor/otel-sdk.js'
 import type { ExportReply, ExportRequest, WorkerConfig } from './export-protocol.js'
 import { encodeSpans } from './otlp-encode.js'
 

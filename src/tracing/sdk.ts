@@ -5,30 +5,31 @@
  */
 import { hostname } from 'node:os'
 import type { Context } from '@opentelemetry/api'
-import { type ExportResult, ExportResultCode } from '@opentelemetry/core'
-import {
-  defaultResource,
-  detectResources,
-  envDetector,
-  type Resource,
-  resourceFromAttributes,
-} from '@opentelemetry/resources'
+import type { ExportResult } from '@opentelemetry/core'
+import type { Resource } from '@opentelemetry/resources'
+import type {
+  ReadableSpan,
+  Sampler,
+  SamplingDecision,
+  SamplingResult,
+  Span,
+  SpanExporter,
+  SpanProcessor,
+} from '@opentelemetry/sdk-trace-base'
+import type { Counter } from '../core/metrics/counter.js'
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
   BatchSpanProcessor,
   ConsoleSpanExporter,
+  defaultResource,
+  detectResources,
+  ExportResultCode,
+  envDetector,
   ParentBasedSampler,
-  type ReadableSpan,
-  type Sampler,
-  type SamplingDecision,
-  type SamplingResult,
-  type Span,
-  type SpanExporter,
-  type SpanProcessor,
+  resourceFromAttributes,
   TraceIdRatioBasedSampler,
-} from '@opentelemetry/sdk-trace-base'
-import type { Counter } from '../core/metrics/counter.js'
+} from '../vendor/otel-sdk.js'
 import type { ResolvedTracingOptions } from './options.js'
 
 export const METRIC_SPANS_EXPORTED = 'sightline_spans_exported_total'

@@ -5,10 +5,15 @@
  * from the pipeline, client spans and propagation for outgoing calls, and log correlation.
  */
 import { context, diag, propagation, type Tracer, trace } from '@opentelemetry/api'
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core'
-import { BasicTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-base'
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { setSpanFieldsProvider } from '../core/logging/logger.js'
 import type { Sightline } from '../core/sightline.js'
+import {
+  BasicTracerProvider,
+  CompositePropagator,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '../vendor/otel-sdk.js'
 import { SightlineContextManager } from './context-manager.js'
 import { HandoverIdGenerator } from './ids.js'
 import { sinkOfSdkTracer } from './light-span.js'

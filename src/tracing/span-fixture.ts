@@ -4,8 +4,8 @@
  * control, values the SDK would refuse included.
  */
 import { SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api'
-import { resourceFromAttributes } from '@opentelemetry/resources'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
+import { resourceFromAttributes } from '../vendor/otel-sdk.js'
 
 export const TRACE_ID = '0af7651916cd43dd8448eb211c80319c'
 export const RESOURCE = resourceFromAttributes({

@@ -4,7 +4,8 @@
  * into every line written during a request, secrets redacted, human-readable on a terminal.
  */
 import { createRequire } from 'node:module'
-import { type DestinationStream, type Logger, pino } from 'pino'
+import type { DestinationStream, Logger } from 'pino'
+import { pino } from '../../vendor/pino.js'
 import { fs } from '../builtins.js'
 import { type RequestContext, storage } from '../pipeline/context.js'
 import { LineWriter } from './line-writer.js'
