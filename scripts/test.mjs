@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The whole test suite, as CI runs it: format + lint, type-check and build (tsc, then the vendor
-// bundles), make sure the real servers the integration tests need are there, then every *.test.js
-// under dist/.
+// The whole test suite, as CI runs it: format + lint, type-check and build (`npm run build`: tsc,
+// then the vendor bundles), make sure the real servers the integration tests need are there, then
+// every *.test.js under dist/.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -29,8 +29,7 @@ function findTests(dir, out = []) {
 }
 
 run('npx', ['biome', 'check', '.'])
-run('npx', ['tsc', '-p', 'tsconfig.json'])
-run(process.execPath, ['scripts/bundle-vendor.mjs'])
+run('npm', ['run', '--silent', 'build'])
 run('bash', ['scripts/ensure-services.sh'])
 const env = { ...process.env, ...readServiceEnv() }
 let files = findTests(join(root, 'dist')).sort()

@@ -12,8 +12,10 @@
  * their own, and on another core when there is one.
  */
 import { parentPort, workerData } from 'node:worker_threads'
+// From the package, not the vendor bundle: the OTLP transport loads @opentelemetry/core in this
+// thread anyway, and the bundle would add the rest of the SDK to the thread's start.
+import { ExportResultCode } from '@opentelemetry/core'
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http'
-import { ExportResultCode } from '../vendor/otel-sdk.js'
 import {
   type Batch,
   COMPONENT_TYPE,
