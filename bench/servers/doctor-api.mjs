@@ -26,7 +26,9 @@ async function benchDatabaseUrl() {
   try {
     await admin.query(`CREATE DATABASE ${DATABASE}`)
   } catch (error) {
-    if (error.code !== '42P04') throw error // 42P04: it exists already
+    // 42P04: it exists already; 23505: another bench server created it at the same moment (two
+    // servers of one run start at once, and on a fresh machine both find no database).
+    if (error.code !== '42P04' && error.code !== '23505') throw error
   } finally {
     await admin.end()
   }
