@@ -16,12 +16,23 @@
 // configurations are compared like with like.
 //
 // Usage: node bench/instructions.mjs        (writes docs/BENCHMARKS-INSTRUCTIONS.md)
-//        node bench/instructions.mjs --diff "<config>" "<baseline config>"   (what the first adds, per function)
+//        node bench/instructions.mjs --diff "<config>" "<baseline config>"   (what the first adds, per function;
+//          "<config>@<ratio>" runs a configuration at another sampling ratio)
 // Env: BENCH_FILTER (config name prefixes, comma-separated, no space after the comma), BENCH_NODE (24), INSTR_WARMUP (30000),
 //      INSTR_REQUESTS (3000), INSTR_PROCESSES (per configuration, 3), INSTR_JOBS (servers at once, 2),
-//      INSTR_PIN (1: each server pinned to one core, as bench/run.mjs does), INSTR_OUT (report path).
+//      INSTR_PIN (1: each server pinned to one core, as bench/run.mjs does), INSTR_OUT (report path),
+//      INSTR_TOP (rows --diff prints, 40), INSTR_KEEP (a directory --diff leaves its two dumps in).
 import { execFile as execFileCallback, execFileSync, spawn } from 'node:child_process'
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -303,13 +314,29 @@ function markdown(results, nodeVersion) {
  * is not: a difference of 200 instructions is real.
  */
 async function diff(node, receiverPort, name, baselineName) {
-  const find = (part) => CONFIGS.find((config) => config.name.includes(part))
+  const find = (part) => {
+    // `<name>@<ratio>`: the configuration with its sampling ratio replaced, to compare one
+    // configuration at two ratios (what a sampled request costs: `@1` against `@0`).
+    const at = /^(.*)@([\d.]+)$/.exec(part)
+    const config = CONFIGS.find((candidate) => candidate.name.includes(at === null ? part : at[1]))
+    if (at === null || config?.otel === undefined) return config
+    const ratio = Number(at[2])
+    return { ...config, name: `${config.name} @${ratio}`, otel: { ...config.otel, ratio } }
+  }
   const config = find(name)
   const baseline = find(baselineName)
   if (config === undefined || baseline === undefined)
     throw new Error(`no configuration matches ${name} or ${baselineName}`)
   const [after, before] = await inParallel(
-    [config, baseline].map((target) => () => measureProcess(target, node, receiverPort, { profile: true })),
+    [config, baseline].map((target, index) => () => {
+      // INSTR_KEEP=<dir>: each dump and perf map kept in <dir>/first and <dir>/baseline, for callers.
+      const keep =
+        process.env.INSTR_KEEP === undefined
+          ? undefined
+          : join(process.env.INSTR_KEEP, index === 0 ? 'first' : 'baseline')
+      if (keep !== undefined) mkdirSync(keep, { recursive: true })
+      return measureProcess(target, node, receiverPort, { profile: true, keep })
+    }),
     JOBS,
   )
   const rows = new Map()

@@ -2,7 +2,7 @@
 // What the harness and the profiler share: finding a Node binary, pinning to a core, running wrk,
 // reading a process's CPU time, and the environment a configuration's server runs with.
 import { execFile, execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { Agent, createServer, get } from 'node:http'
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -173,4 +173,20 @@ export async function sendRequests(port, path, count, concurrency = 8) {
   } finally {
     agent.destroy()
   }
+}
+
+/**
+ * Replaces the section of a markdown report that starts with `heading` (up to the next `## ` heading,
+ * or the end) with `lines`; appends it when the report has none.
+ */
+export function replaceSection(file, heading, lines) {
+  const text = readFileSync(file, 'utf8')
+  const start = text.indexOf(`\n${heading}`)
+  const section = `${lines.join('\n')}`
+  if (start === -1) {
+    writeFileSync(file, `${text.replace(/\n*$/, '\n\n')}${section}`)
+    return
+  }
+  const next = text.indexOf('\n## ', start + 1)
+  writeFileSync(file, `${text.slice(0, start + 1)}${section}${next === -1 ? '' : text.slice(next)}`)
 }

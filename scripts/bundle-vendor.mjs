@@ -2,6 +2,7 @@
 // Part of the build, after tsc: bundles each src/vendor module (third-party code Sightline loads at
 // start-up) into the one file tsc emitted for it, so the launcher loads a file where it loaded
 // dozens. @opentelemetry/api stays external (its globals are shared with the application's copy).
+// The export worker's script is bundled whole, as its thread starts with the application.
 import { readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { build } from 'esbuild'
@@ -14,26 +15,38 @@ const outDir = join(root, 'dist', 'src', 'vendor')
 const banner =
   "import { createRequire as __sightlineRequire } from 'node:module'\nconst require = __sightlineRequire(import.meta.url)"
 
-const entries = readdirSync(sourceDir).filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))
-await Promise.all(
-  entries.map((name) =>
-    build({
-      entryPoints: [join(sourceDir, name)],
-      outfile: join(outDir, name.replace(/\.ts$/, '.js')),
-      allowOverwrite: true,
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      // The packages' ESM builds, which tree-shake; CommonJS where that is all a package ships.
-      mainFields: ['module', 'main'],
-      external: ['@opentelemetry/api'],
-      banner: { js: banner },
-      legalComments: 'none',
-      sourcemap: false,
-      logLevel: 'warning',
-    }),
-  ),
-)
-// tsc's source maps describe the re-export file, not the bundle that replaced it.
-for (const name of entries) rmSync(join(outDir, name.replace(/\.ts$/, '.js.map')), { force: true })
+/** Bundles `source` into `outfile` (the file tsc emitted for it), `external` left to be imported. */
+function bundle(source, outfile, external) {
+  return build({
+    entryPoints: [source],
+    outfile,
+    allowOverwrite: true,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // The packages' ESM builds, which tree-shake; CommonJS where that is all a package ships.
+    mainFields: ['module', 'main'],
+    external,
+    banner: { js: banner },
+    legalComments: 'none',
+    sourcemap: false,
+    logLevel: 'warning',
+  })
+}
+
+const entries = readdirSync(sourceDir)
+  .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))
+  .map((name) => ({ source: join(sourceDir, name), outfile: join(outDir, name.replace(/\.ts$/, '.js')) }))
+// The OTLP export worker runs in an isolate of its own, where no application shares the api's
+// globals: everything it loads, the api included, is one file (~80 files before).
+const worker = {
+  source: join(root, 'src', 'tracing', 'export-worker.ts'),
+  outfile: join(root, 'dist', 'src', 'tracing', 'export-worker.js'),
+}
+await Promise.all([
+  ...entries.map(({ source, outfile }) => bundle(source, outfile, ['@opentelemetry/api'])),
+  bundle(worker.source, worker.outfile, []),
+])
+// tsc's source maps describe the files it emitted, not the bundles that replaced them.
+for (const { outfile } of [...entries, worker]) rmSync(`${outfile}.map`, { force: true })

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
@@ -51,11 +51,22 @@ test('npm run bench runs end to end with tiny durations and writes its table', a
   assert.equal(lines.filter((line) => line.startsWith('| express')).length, 0, 'the filter matches name prefixes')
   assert.match(report, /\| access log: build one line \| \d+ \|/)
   assert.match(report, /Added by the launcher: \*\*-?\d+\.\d ms\*\*/)
+  if (cpus().length > 1) assert.match(report, /Added by the launcher on one core: \*\*-?\d+\.\d ms\*\*/)
   for (const row of rows) {
     const cells = row.split('|').map((cell) => cell.trim())
     assert.ok(Number.parseFloat(cells[2] ?? '') > 0, `throughput in ${row}`)
     assert.ok(Number.parseFloat(cells[6] ?? '') > 0, `CPU per request in ${row}`)
   }
+
+  // The start-up section measured again on its own replaces the report's, and nothing else.
+  const marked = report.replace(/Added by the launcher: \*\*/, 'Added by the launcher: **-9999.9 ms** was **')
+  writeFileSync(out, marked)
+  await benchScript('startup.mjs', ['--update', out], { BENCH_STARTUP_RUNS: '2' }, 60000)
+  const updated = readFileSync(out, 'utf8')
+  assert.equal(updated.match(/^## Zero-code start-up/gm)?.length, 1, updated)
+  assert.doesNotMatch(updated, /-9999\.9/)
+  assert.match(updated, /Added by the launcher: \*\*-?\d+\.\d ms\*\*/)
+  assert.equal(updated.slice(0, updated.indexOf('## Zero-code')), report.slice(0, report.indexOf('## Zero-code')))
 })
 
 test('bench/profile.mjs --vs profiles two configurations and prints what the first adds', async () => {

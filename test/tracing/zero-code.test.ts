@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
+import { builtinModules } from 'node:module'
 import { createServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
@@ -157,6 +159,19 @@ describe('the launcher at start-up', () => {
     const loaded = lines.find((line) => 'transport' in line)
     // The API is loaded from its package (so the check reads the right cache); the rest is not.
     assert.deepEqual(loaded, { undici: false, transport: 0, unbundled: 0, api: true })
+  })
+
+  test('starts an export worker whose script is one file that imports only Node builtins', () => {
+    // The worker starts with the application; loading ~80 files of the OTLP transport, core and
+    // the api in its thread cost ~100 ms of a one-core start (bench/startup.mjs).
+    const script = readFileSync(`${ROOT}dist/src/tracing/export-worker.js`, 'utf8')
+    const specifiers = [
+      ...script.matchAll(/\bfrom\s*["']([^"']+)["']|\b(?:import|require)\(\s*["']([^"']+)["']\s*\)/g),
+    ].map((match) => match[1] ?? match[2])
+    assert.ok(specifiers.includes('node:worker_threads'), specifiers.join(', '))
+    const builtins = new Set(builtinModules)
+    const foreign = specifiers.filter((name) => !name?.startsWith('node:') && !builtins.has(name as string))
+    assert.deepEqual(foreign, [])
   })
 })
 
