@@ -26,7 +26,7 @@ import type { InstrumentationScope } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, Span, SpanLimits, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base'
 import { isAttributeValue, isTimeInput, sanitizeAttributes, timeInputToHrTime } from '../vendor/otel-sdk.js'
-import { hrTimeBetween, hrTimeOf, Status } from './span-values.js'
+import { emptyArray, hrTimeBetween, hrTimeOf, pairOf, Status } from './span-values.js'
 
 /** Where the spans of one provider go, and its limits: resolved once, when tracing is set up. */
 export interface SpanSink {
@@ -79,12 +79,12 @@ function clockBaseAround(performanceMillis: number): number {
 export class LightSpan implements Span, ReadableSpan {
   readonly startTime: HrTime
   // Built without literals, like everything a span keeps until export (tracing/span-values).
-  endTime: HrTime = Array.of(0, 0) as HrTime
-  duration: HrTime = Array.of(-1, -1) as HrTime
+  endTime: HrTime = pairOf(0, 0)
+  duration: HrTime = pairOf(-1, -1)
   ended = false
   status: SpanStatus = new Status(SpanStatusCode.UNSET)
-  readonly events: TimedEvent[] = Array.of()
-  readonly links: Link[] = Array.of()
+  readonly events: TimedEvent[] = emptyArray()
+  readonly links: Link[] = emptyArray()
   droppedAttributesCount = 0
   droppedEventsCount = 0
   droppedLinksCount = 0
@@ -244,8 +244,8 @@ export class LightSpan implements Span, ReadableSpan {
     this.endTime = endTime
     this.duration = hrTimeBetween(this.startTime, this.endTime)
     if (this.duration[0] < 0) {
-      this.endTime = Array.of(this.startTime[0], this.startTime[1]) as HrTime
-      this.duration = Array.of(0, 0) as HrTime
+      this.endTime = pairOf(this.startTime[0], this.startTime[1])
+      this.duration = pairOf(0, 0)
     }
     const processor = this.shared.processor
     processor.onEnding?.(this)
