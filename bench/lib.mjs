@@ -182,7 +182,7 @@ export async function sendRequests(port, path, count, concurrency = 8) {
 export function replaceSection(file, heading, lines) {
   const text = readFileSync(file, 'utf8')
   const start = text.indexOf(`\n${heading}`)
-  const section = `${lines.join('\n')}`
+  const section = lines.join('\n')
   if (start === -1) {
     writeFileSync(file, `${text.replace(/\n*$/, '\n\n')}${section}`)
     return

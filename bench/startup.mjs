@@ -42,7 +42,7 @@ function timeStarts(node, runs, env, cores) {
     mean: r.mean * 1000,
     stddev: r.stddev * 1000,
   }))
-  return { affinity: cores, bare, zeroCode, added: zeroCode.median - bare.median }
+  return { bare, zeroCode, added: zeroCode.median - bare.median }
 }
 
 /**

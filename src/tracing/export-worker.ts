@@ -12,8 +12,8 @@
  * their own, and on another core when there is one.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-// From the package, not the vendor bundle: the OTLP transport loads @opentelemetry/core in this
-// thread anyway, and the bundle would add the rest of the SDK to the thread's start.
+// From the package, not src/vendor (the application thread's bundle): the build bundles this
+// script whole (scripts/bundle-vendor.mjs), with the @opentelemetry/core its OTLP transport needs anyway.
 import { ExportResultCode } from '@opentelemetry/core'
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http'
 import {
