@@ -4,7 +4,7 @@
 // of its framework's bare server (bare A bare B bare …, round after round, fresh servers each round),
 // the one measured moved to core 0 and wrk on core 1, throughput and
 // latency from wrk, server CPU time per request from /proc/<pid>/stat. Writes docs/BENCHMARKS.md
-// (or BENCH_OUT).
+// (or BENCH_OUT), ending with the performance budget's targets checked against it (bench/targets.mjs).
 //
 // Env: BENCH_DURATION (s, 5), BENCH_WARMUP (s, 1), BENCH_START_WARMUP (s of load for each fresh server, 3), BENCH_ROUNDS (5), BENCH_CONNECTIONS (50),
 //      BENCH_FILTER (prefixes of config names, comma-separated, no space after the comma: 'fastify', 'http,doctor-api'), BENCH_NODES ("20,24"), BENCH_OUT,
@@ -34,6 +34,7 @@ import {
 } from './lib.mjs'
 import { microBenchmarks, microMarkdown } from './micro.mjs'
 import { startupMarkdown, startupScenario } from './startup.mjs'
+import { targetsSection } from './targets.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
@@ -188,6 +189,9 @@ async function main() {
     }
     writeFileSync(OUT, sections.join('\n'))
   }
+  // Last, from the tables above: each target of the performance budget and whether this run meets it.
+  sections.push(...targetsSection(sections.join('\n')))
+  writeFileSync(OUT, sections.join('\n'))
   console.log(`wrote ${OUT}`)
 }
 

@@ -7,6 +7,7 @@ import { cpus, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ensureDebianTool, replaceSection } from './lib.mjs'
+import { TARGETS_HEADING, targetsSection } from './targets.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
@@ -106,9 +107,13 @@ export function startupMarkdown(result) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const lines = startupMarkdown(startupScenario())
-  // --update <file>: replaces that report's start-up section (the last one bench/run.mjs writes),
-  // so the section can be measured again without the hour of the throughput table.
+  // --update <file>: replaces that report's start-up section, so the section can be measured again
+  // without the hour of the throughput table, and checks the report's targets again with it.
   const updateAt = process.argv.indexOf('--update')
   if (updateAt === -1) console.log(lines.join('\n'))
-  else replaceSection(process.argv[updateAt + 1] ?? '', STARTUP_HEADING, lines)
+  else {
+    const report = process.argv[updateAt + 1] ?? ''
+    replaceSection(report, STARTUP_HEADING, lines)
+    replaceSection(report, TARGETS_HEADING, targetsSection(readFileSync(report, 'utf8')))
+  }
 }

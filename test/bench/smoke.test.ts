@@ -57,6 +57,15 @@ test('npm run bench runs end to end with tiny durations and writes its table', a
     assert.ok(Number.parseFloat(cells[2] ?? '') > 0, `throughput in ${row}`)
     assert.ok(Number.parseFloat(cells[6] ?? '') > 0, `CPU per request in ${row}`)
   }
+  // The report ends with the budget's targets, checked against its own tables: doctor-api's ratio
+  // (measured here) and the start-up figure are read back; the Fastify rows were not measured.
+  const targets = report.slice(report.indexOf('## Targets'))
+  assert.ok(report.indexOf('## Targets') > report.indexOf('## Zero-code start-up'), report)
+  assert.match(targets, /^\| doctor-api's route [^|]+\|[^\n]*\d\.\d\d \(by CPU \d\.\d\d\)/m)
+  assert.match(targets, /^\| all pillars on the Fastify route[^|]+\| [^|]+ \| — \|/m)
+  const startupRow = (text: string) => text.match(/^\| zero-code start-up adds ≤ 150 ms \| (\+?-?[\d.]+) ms/m)?.[1]
+  const addedOf = (text: string) => text.match(/Added by the launcher: \*\*(-?[\d.]+) ms/)?.[1]
+  assert.equal(Number(startupRow(targets)), Number(addedOf(report)))
 
   // The start-up section measured again on its own replaces the report's, and nothing else.
   const marked = report.replace(/Added by the launcher: \*\*/, 'Added by the launcher: **-9999.9 ms** was **')
@@ -67,6 +76,9 @@ test('npm run bench runs end to end with tiny durations and writes its table', a
   assert.doesNotMatch(updated, /-9999\.9/)
   assert.match(updated, /Added by the launcher: \*\*-?\d+\.\d ms\*\*/)
   assert.equal(updated.slice(0, updated.indexOf('## Zero-code')), report.slice(0, report.indexOf('## Zero-code')))
+  // …and the targets are checked again with the new figure.
+  assert.equal(updated.match(/^## Targets/gm)?.length, 1, updated)
+  assert.equal(Number(startupRow(updated.slice(updated.indexOf('## Targets')))), Number(addedOf(updated)))
 })
 
 test('bench/profile.mjs --vs profiles two configurations and prints what the first adds', async () => {
