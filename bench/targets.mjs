@@ -136,7 +136,7 @@ export function targetsSection(markdown) {
     ['the same, tracing 100%: ≥ 0.60 of bare', (t) => ratioTarget(t, ALL_PILLARS_100, 0.6)],
     ['zero-code mode within 5% of library mode', zeroCodeTarget],
     ['≥ 5× the throughput of the Fastify peer stack', peerTarget],
-    ["doctor-api's route with all of Sightline (10%): ≥ 0.90 of itself without", (t) => ratioTarget(t, DOCTOR_10, 0.9)],
+    ["all of Sightline (10%) on doctor-api's route: ≥ 0.90 of it without", (t) => ratioTarget(t, DOCTOR_10, 0.9)],
   ]
   const once = [
     ['/metrics with 10k series: ≤ 20 ms, blocking no longer', expositionTarget(bySection('Micro-benchmarks'))],
