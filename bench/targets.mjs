@@ -71,29 +71,34 @@ function ratioTarget(table, name, threshold) {
   return { text: `${row.ratio.toFixed(2)} (by CPU ${row.cpuRatio.toFixed(2)})`, met: row.ratio >= threshold }
 }
 
-function zeroCodeTarget(table) {
+/** A target comparing row `name` with library mode at 10% on the same table. */
+function againstLibrary(table, name, compare) {
   const library = table?.rows.get(ALL_PILLARS_10)
-  const zero = table?.rows.get(ZERO_CODE)
-  if (library === undefined || zero === undefined) return NOT_MEASURED
-  const share = zero.ratio / library.ratio
-  return {
-    text: `${zero.ratio.toFixed(2)} against library mode's ${library.ratio.toFixed(2)} (${share.toFixed(2)} of it)`,
-    // Within 5% below; faster than library mode is within too.
-    met: share >= 0.95,
-  }
+  const row = table?.rows.get(name)
+  return library === undefined || row === undefined ? NOT_MEASURED : compare(library, row)
+}
+
+function zeroCodeTarget(table) {
+  return againstLibrary(table, ZERO_CODE, (library, zero) => {
+    const share = zero.ratio / library.ratio
+    return {
+      text: `${zero.ratio.toFixed(2)} against library mode's ${library.ratio.toFixed(2)} (${share.toFixed(2)} of it)`,
+      // Within 5% below; faster than library mode is within too.
+      met: share >= 0.95,
+    }
+  })
 }
 
 function peerTarget(table) {
-  const library = table?.rows.get(ALL_PILLARS_10)
-  const peer = table?.rows.get(PEER)
-  if (library === undefined || peer === undefined) return NOT_MEASURED
-  // Both are paired ratios to bare Fastify of the same run, so their quotient is Sightline's
-  // throughput over the peer stack's with the machine's slow spells divided out.
-  const times = library.ratio / peer.ratio
-  return {
-    text: `${times.toFixed(1)}× (${library.ratio.toFixed(2)} against the peer's ${peer.ratio.toFixed(2)}; by CPU ${(library.cpuRatio / peer.cpuRatio).toFixed(1)}×)`,
-    met: times >= 5,
-  }
+  return againstLibrary(table, PEER, (library, peer) => {
+    // Both are paired ratios to bare Fastify of the same run, so their quotient is Sightline's
+    // throughput over the peer stack's with the machine's slow spells divided out.
+    const times = library.ratio / peer.ratio
+    return {
+      text: `${times.toFixed(1)}× (${library.ratio.toFixed(2)} against the peer's ${peer.ratio.toFixed(2)}; by CPU ${(library.cpuRatio / peer.cpuRatio).toFixed(1)}×)`,
+      met: times >= 5,
+    }
+  })
 }
 
 function expositionTarget(body) {
