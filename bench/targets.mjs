@@ -26,6 +26,7 @@ for (const name of [ALL_PILLARS_10, ALL_PILLARS_100, ZERO_CODE, PEER, DOCTOR_10]
 
 /** Columns of the throughput tables bench/run.mjs writes (0 is the configuration's name). */
 const COLUMN_RATIO = 2
+const COLUMN_ADDED_MICROS = 6
 const COLUMN_CPU_RATIO = 7
 const EXPOSITION_10K = /^\| \/metrics render, 10000 series[^|]*\| ([\d.]+) \| ([\d.]+) \|/gm
 const CARDINALITY_ROW = /^\| ([\d,]+) \| (\d+) \| (\d+) \| ([\d.]+) MB \|/m
@@ -41,7 +42,7 @@ function sectionsOf(markdown) {
   return sections
 }
 
-/** A throughput table's rows by configuration name: ÷ bare and ÷ bare by CPU. */
+/** A throughput table's rows by configuration name: ÷ bare, ÷ bare by CPU and the µs of CPU added per request. */
 function ratiosOf(body) {
   const rows = new Map()
   for (const line of body.split('\n')) {
@@ -49,7 +50,12 @@ function ratiosOf(body) {
     const cells = line.split('|').map((cell) => cell.trim())
     const ratio = Number.parseFloat(cells[COLUMN_RATIO + 1] ?? '')
     if (Number.isFinite(ratio)) {
-      rows.set(cells[1], { ratio, cpuRatio: Number.parseFloat(cells[COLUMN_CPU_RATIO + 1] ?? '') })
+      rows.set(cells[1], {
+        ratio,
+        cpuRatio: Number.parseFloat(cells[COLUMN_CPU_RATIO + 1] ?? ''),
+        // `—` on a bare row: NaN, never shown (bare rows are no target's subject).
+        addedMicros: Number.parseFloat(cells[COLUMN_ADDED_MICROS + 1] ?? ''),
+      })
     }
   }
   return rows
@@ -68,7 +74,12 @@ const NOT_MEASURED = { text: 'not in this report', met: undefined }
 function ratioTarget(table, name, threshold) {
   const row = table?.rows.get(name)
   if (row === undefined) return NOT_MEASURED
-  return { text: `${row.ratio.toFixed(2)} (by CPU ${row.cpuRatio.toFixed(2)})`, met: row.ratio >= threshold }
+  // The µs added are shown beside the ratio: the budget was set as "≤ ~3 µs added" on a machine whose
+  // bare route cost 11.4 µs; the ratio a number of µs gives depends on what bare costs here.
+  return {
+    text: `${row.ratio.toFixed(2)} (by CPU ${row.cpuRatio.toFixed(2)}; ${row.addedMicros >= 0 ? '+' : ''}${row.addedMicros.toFixed(1)} µs a request)`,
+    met: row.ratio >= threshold,
+  }
 }
 
 /** A target comparing row `name` with library mode at 10% on the same table. */
@@ -94,8 +105,10 @@ function peerTarget(table) {
     // Both are paired ratios to bare Fastify of the same run, so their quotient is Sightline's
     // throughput over the peer stack's with the machine's slow spells divided out.
     const times = library.ratio / peer.ratio
+    // The ceiling: what a Sightline that cost nothing would reach in this run (bare ÷ the peer).
+    const ceiling = 1 / peer.ratio
     return {
-      text: `${times.toFixed(1)}× (${library.ratio.toFixed(2)} against the peer's ${peer.ratio.toFixed(2)}; by CPU ${(library.cpuRatio / peer.cpuRatio).toFixed(1)}×)`,
+      text: `${times.toFixed(1)}× (${library.ratio.toFixed(2)} against the peer's ${peer.ratio.toFixed(2)}; by CPU ${(library.cpuRatio / peer.cpuRatio).toFixed(1)}×; bare Fastify itself ${ceiling.toFixed(1)}×)`,
       met: times >= 5,
     }
   })

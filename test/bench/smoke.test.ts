@@ -61,7 +61,10 @@ test('npm run bench runs end to end with tiny durations and writes its table', a
   // (measured here) and the start-up figure are read back; the Fastify rows were not measured.
   const targets = report.slice(report.indexOf('## Targets'))
   assert.ok(report.indexOf('## Targets') > report.indexOf('## Zero-code start-up'), report)
-  assert.match(targets, /^\| all of Sightline \(10%\) on doctor-api's route[^|]+\|[^\n]*\d\.\d\d \(by CPU \d\.\d\d\)/m)
+  assert.match(
+    targets,
+    /^\| all of Sightline \(10%\) on doctor-api's route[^|]+\|[^\n]*\d\.\d\d \(by CPU \d\.\d\d; [+-][\d.]+ µs a request\)/m,
+  )
   assert.match(targets, /^\| all pillars on the Fastify route[^|]+\| [^|]+ \| — \|/m)
   const startupRow = (text: string) => text.match(/^\| zero-code start-up adds ≤ 150 ms \| (\+?-?[\d.]+) ms/m)?.[1]
   const addedOf = (text: string) => text.match(/Added by the launcher: \*\*(-?[\d.]+) ms/)?.[1]
