@@ -10,10 +10,17 @@ import { escapeHelp, escapeLabelValue, formatValue } from './validation.js'
 /** OpenMetrics caps an exemplar's label set at 128 UTF-8 characters (names and values together). */
 const MAX_EXEMPLAR_RUNES = 128
 
+/**
+ * A bucket's latest exemplar: the ids as they came, turned into a label set only when a scrape
+ * asks for OpenMetrics (a scrape every 15 s, against one sampled request after another). One
+ * object per bucket, updated in place.
+ */
 interface Exemplar {
-  labels: string
+  traceId: string
+  spanId: string | undefined
   value: number
-  timestamp: number
+  /** `Date.now()` when it was recorded. */
+  timeMs: number
 }
 
 export class HistogramChild {
@@ -44,12 +51,16 @@ export class HistogramChild {
     const i = this.record(value)
     const runes = 8 + traceId.length + (spanId === undefined ? 0 : 7 + spanId.length)
     if (runes > MAX_EXEMPLAR_RUNES) return
-    const labels =
-      spanId === undefined
-        ? `trace_id="${escapeLabelValue(traceId)}"`
-        : `trace_id="${escapeLabelValue(traceId)}",span_id="${escapeLabelValue(spanId)}"`
     if (this.exemplars === undefined) this.exemplars = new Array(this.bounds.length + 1)
-    this.exemplars[i] = { labels, value, timestamp: Date.now() / 1000 }
+    const exemplar = this.exemplars[i]
+    if (exemplar === undefined) {
+      this.exemplars[i] = { traceId, spanId, value, timeMs: Date.now() }
+      return
+    }
+    exemplar.traceId = traceId
+    exemplar.spanId = spanId
+    exemplar.value = value
+    exemplar.timeMs = Date.now()
   }
 
   /** Counts `value` in its bucket (Prometheus' `le`: the first bound ≥ value) and returns the bucket. */
@@ -163,7 +174,7 @@ export class Histogram extends Metric<HistogramChild> {
         out += `${bucket}${braces(child.labelString, le[i])} ${cumulative}`
         const exemplar = exemplars?.[i]
         if (exemplar !== undefined)
-          out += ` # {${exemplar.labels}} ${formatValue(exemplar.value)} ${exemplar.timestamp}`
+          out += ` # {${exemplarLabels(exemplar)}} ${formatValue(exemplar.value)} ${exemplar.timeMs / 1000}`
         out += '\n'
       }
       const labels = braces(child.labelString)
@@ -171,4 +182,10 @@ export class Histogram extends Metric<HistogramChild> {
     }
     return out
   }
+}
+
+/** An exemplar's OpenMetrics label set: `trace_id` and, when known, `span_id`. */
+function exemplarLabels(exemplar: Exemplar): string {
+  const traceId = `trace_id="${escapeLabelValue(exemplar.traceId)}"`
+  return exemplar.spanId === undefined ? traceId : `${traceId},span_id="${escapeLabelValue(exemplar.spanId)}"`
 }

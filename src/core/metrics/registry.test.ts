@@ -79,6 +79,21 @@ describe('exposition', () => {
     assert.equal(bucket?.exemplar?.value, 1.5)
   })
 
+  test('a bucket keeps its latest exemplar; one without a span id drops the older span id', async () => {
+    const registry = new Registry()
+    const h = registry.histogram({ name: 'req_seconds', help: 'x', buckets: [1] })
+    const before = Date.now() / 1000
+    h.labels().observeWithExemplar(0.25, 'a'.repeat(32), 'b'.repeat(16))
+    h.labels().observeWithExemplar(0.75, 'c'.repeat(32))
+    const bucket = findSamples(parseMetrics(await registry.render(true)), 'req_seconds_bucket', { le: '1.0' })[0]
+    assert.equal(bucket?.value, 2)
+    assert.deepEqual(bucket?.exemplar?.labels, { trace_id: 'c'.repeat(32) })
+    assert.equal(bucket?.exemplar?.value, 0.75)
+    // Seconds, as OpenMetrics has them.
+    const timestamp = bucket?.exemplar?.timestamp ?? 0
+    assert.ok(timestamp >= before && timestamp <= Date.now() / 1000 + 1, String(timestamp))
+  })
+
   test('an over-long exemplar is dropped, the observation kept, nothing thrown', async () => {
     const registry = new Registry()
     const h = registry.histogram({ name: 'req_seconds', help: 'x', buckets: [1] })
