@@ -156,7 +156,7 @@ export async function microBenchmarks() {
       nsPerCall(() => {
         const requestContext = new RequestContext('id-1', traced, fakeRes, start)
         hooks.start(requestContext)
-        hooks.end(requestContext, 200, '/api/patients/:id', false, start + 1)
+        hooks.end(requestContext, 200, route, 0, false, start + 1)
       }, 200_000),
     ])
   }

@@ -12,6 +12,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base'
 import { RequestContext } from '../core/pipeline/context.js'
+import { methodIndex, RouteState } from '../core/pipeline/routes.js'
 import { HandoverIdGenerator } from './ids.js'
 import { LightSpan, sinkOfSdkTracer } from './light-span.js'
 import { scopeOf, setLightSpanSink, startClientSpan } from './recording.js'
@@ -204,7 +205,7 @@ describe('LightSpan', () => {
       hooks.start(request)
       assert.equal(request.traceId, TRACE_ID)
       assert.equal((request.span as object) instanceof LightSpan, !hideInternals)
-      hooks.end(request, 201, '/users/:id', false, performance.now())
+      hooks.end(request, 201, new RouteState('/users/:id'), methodIndex('POST'), false, performance.now())
       const [span] = exporter.getFinishedSpans()
       assert.ok(span)
       exported.push(span)
@@ -218,6 +219,45 @@ describe('LightSpan', () => {
     }
     assert.deepEqual(light.attributes, sdk.attributes)
     assert.deepEqual(light.attributes['server.port'], 8080)
+  })
+
+  test('server.address and server.port follow each request’s Host header, one after another', () => {
+    const exporter = new InMemorySpanExporter()
+    const sampler = new HandoverSampler(new AlwaysOnSampler())
+    const ids = new HandoverIdGenerator()
+    const provider = new BasicTracerProvider({
+      sampler,
+      idGenerator: ids,
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    })
+    const hooks = new ServerSpans(provider.getTracer('sightline'), sampler, ids, new W3CTraceContextPropagator(), 1)
+    const hosts = [
+      'api.local:8080',
+      'api.local:8080',
+      'other.local',
+      '[::1]:9090',
+      '[::1]',
+      'bad:port',
+      'api.local:8080',
+    ]
+    for (const host of hosts) {
+      const req = { method: 'GET', url: '/', httpVersion: '1.1', headers: { host }, socket: {} }
+      const request = new RequestContext('id', req as never, {} as never, performance.now())
+      hooks.start(request)
+      hooks.end(request, 200, undefined, methodIndex('GET'), false, performance.now())
+    }
+    const seen = exporter
+      .getFinishedSpans()
+      .map((span) => [span.attributes['server.address'], span.attributes['server.port']])
+    assert.deepEqual(seen, [
+      ['api.local', 8080],
+      ['api.local', 8080],
+      ['other.local', undefined],
+      ['[::1]', 9090],
+      ['[::1]', undefined],
+      ['bad', undefined],
+      ['api.local', 8080],
+    ])
   })
 
   test('client spans: light under a sampled parent when the sink is set, the SDK otherwise', (t) => {

@@ -23,7 +23,7 @@ import { OTHER_METHOD } from '../core/constants.js'
 import { serializeError } from '../core/logging/access-log.js'
 import type { RequestContext } from '../core/pipeline/context.js'
 import type { TracingHooks } from '../core/pipeline/pipeline.js'
-import { METHOD_NAMES, methodIndex } from '../core/pipeline/routes.js'
+import { METHOD_NAMES, methodIndex, type RouteState } from '../core/pipeline/routes.js'
 import { SamplingDecision } from '../vendor/otel-sdk.js'
 import { type HandoverIdGenerator, randomSpanId, randomTraceId } from './ids.js'
 import { LightSpan, type SpanSink, sinkOfSdkTracer } from './light-span.js'
@@ -53,6 +53,13 @@ export class ServerSpans implements TracingHooks {
   /** Where server spans go; `undefined` only if the SDK's internals changed (then `startSpan`). */
   private readonly sink: SpanSink | undefined
   private readonly scope: InstrumentationScope
+  /**
+   * The last `Host` header seen and its address and port: a service is called by one or a few
+   * names, and comparing the header with the last costs less than splitting it again.
+   */
+  private lastHost: string | undefined = undefined
+  private lastAddress = ''
+  private lastPort = 0
 
   constructor(
     private readonly tracer: Tracer,
@@ -111,12 +118,11 @@ export class ServerSpans implements TracingHooks {
     }
     const host = headers.host
     if (host !== undefined) {
-      const colon = host.lastIndexOf(':')
-      attributes['server.address'] = colon > 0 && !host.endsWith(']') ? host.slice(0, colon) : host
+      if (host !== this.lastHost) this.parseHost(host)
+      attributes['server.address'] = this.lastAddress
       count++
-      const port = colon > 0 ? Number(host.slice(colon + 1)) : 0
-      if (port > 0) {
-        attributes['server.port'] = port
+      if (this.lastPort > 0) {
+        attributes['server.port'] = this.lastPort
         count++
       }
     }
@@ -171,20 +177,32 @@ export class ServerSpans implements TracingHooks {
     context.traceFlags = '01'
   }
 
+  /** Splits a `Host` header into `server.address` and `server.port` (0 when it has none). */
+  private parseHost(host: string): void {
+    const colon = host.lastIndexOf(':')
+    // `[::1]` alone: the colon is inside the brackets.
+    const hasPort = colon > 0 && !host.endsWith(']')
+    this.lastAddress = hasPort ? host.slice(0, colon) : host
+    const port = hasPort ? Number(host.slice(colon + 1)) : 0
+    // biome-ignore lint/complexity/useMathMinMax: an unparsable port is NaN, which must become 0 (Math.max keeps NaN).
+    this.lastPort = port > 0 ? port : 0
+    this.lastHost = host
+  }
+
   end(
     context: RequestContext,
     status: number,
-    routeTemplate: string | undefined,
+    route: RouteState | undefined,
+    method: number,
     aborted: boolean,
     endTime: number,
   ): void {
     const span = context.span as Span | undefined
     if (span === undefined) return
     span.setAttribute('http.response.status_code', status)
-    const method = METHOD_NAMES[methodIndex(context.req.method)] as string
-    if (routeTemplate !== undefined) {
-      span.setAttribute('http.route', routeTemplate)
-      span.updateName(`${method} ${routeTemplate}`)
+    if (route !== undefined) {
+      span.setAttribute('http.route', route.template)
+      span.updateName(route.spanName(method))
     }
     if (context.error !== undefined) {
       // Type, message and stack only: an error object can carry request data.

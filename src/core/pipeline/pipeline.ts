@@ -20,17 +20,21 @@ import type { GaugeChild } from '../metrics/gauge.js'
 import type { HttpMetrics } from '../metrics/http-metrics.js'
 import { ENTER_ENDS_WITH_CALLBACK, RequestContext, storage } from './context.js'
 import { isSafeRequestId } from './request-id.js'
-import { methodIndex, type RouteTable } from './routes.js'
+import { methodIndex, type RouteState, type RouteTable } from './routes.js'
 
 /** Tracing's part of the pipeline; absent when tracing is off, so the hot path pays nothing. */
 export interface TracingHooks {
   /** Called at request start; may set `context.traceId/spanId/traceFlags/span`. */
   start(context: RequestContext): void
-  /** Called at the end, after the access-log line was written; `endTime` is a `performance.now()` reading. */
+  /**
+   * Called at the end, after the access-log line was written: `route` is `undefined` for an
+   * unmatched request, `method` a `methodIndex`, `endTime` a `performance.now()` reading.
+   */
   end(
     context: RequestContext,
     status: number,
-    routeTemplate: string | undefined,
+    route: RouteState | undefined,
+    method: number,
     aborted: boolean,
     endTime: number,
   ): void
@@ -236,13 +240,7 @@ export class Pipeline {
       }
       if (deps.accessLog !== undefined) deps.accessLog.write({ context, route, method, status, durationMs, aborted })
       if (deps.tracing !== undefined) {
-        deps.tracing.end(
-          context,
-          status,
-          route === deps.routes.unmatched ? undefined : route.template,
-          aborted,
-          endTime,
-        )
+        deps.tracing.end(context, status, route === deps.routes.unmatched ? undefined : route, method, aborted, endTime)
       }
     } catch (error) {
       deps.report(error, 'pipeline.end')

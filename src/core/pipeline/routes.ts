@@ -24,6 +24,8 @@ export class RouteState {
   readonly series = new Map<number, HistogramChild>()
   /** The access line's method, route and path key, by method index: see `accessFields`. */
   private readonly fields: string[] = []
+  /** A sampled request's span name, `GET /users/:id`, by method index. */
+  private readonly spanNames: string[] = []
 
   constructor(template: string) {
     this.template = template
@@ -43,6 +45,19 @@ export class RouteState {
       this.fields[method] = fields
     }
     return fields
+  }
+
+  /**
+   * The server span's name for this route and method, made once per method: a sampled request
+   * would otherwise concatenate it, and the span encoder flatten it, every time.
+   */
+  spanName(method: number): string {
+    let name = this.spanNames[method]
+    if (name === undefined) {
+      name = flatString(`${METHOD_NAMES[method]} ${this.template}`)
+      this.spanNames[method] = name
+    }
+    return name
   }
 }
 
