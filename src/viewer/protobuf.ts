@@ -6,7 +6,18 @@
  * (only writers), and a dependency for ~150 lines was not worth it.
  */
 
-type FieldType = 'string' | 'hex' | 'base64' | 'varint' | 'int64' | 'bool' | 'fixed64' | 'fixed32' | 'double' | Schema
+type FieldType =
+  | 'string'
+  | 'hex'
+  | 'base64'
+  | 'varint'
+  | 'int64'
+  | 'bool'
+  | 'fixed64'
+  | 'sfixed64'
+  | 'fixed32'
+  | 'double'
+  | Schema
 
 /** field number → [json name, type, repeated] */
 type Schema = { [field: number]: readonly [string, FieldType, boolean?] }
@@ -54,22 +65,28 @@ const NUMBER_POINT: Schema = {
   7: ['attributes', KEY_VALUE, true],
   3: ['timeUnixNano', 'fixed64'],
   4: ['asDouble', 'double'],
-  6: ['asInt', 'fixed64'],
+  6: ['asInt', 'sfixed64'],
 }
-const HISTOGRAM_POINT: Schema = {
-  9: ['attributes', KEY_VALUE, true],
+/**
+ * The three kinds of distribution point share time (3), count (4) and sum (5); their attributes
+ * are field 9 of a histogram point, 1 of an exponential one and 7 of a summary's. Buckets,
+ * bounds, quantiles and exemplars are skipped: the viewer shows count and sum.
+ */
+const distributionPoint = (attributesField: number): Schema => ({
+  [attributesField]: ['attributes', KEY_VALUE, true],
   3: ['timeUnixNano', 'fixed64'],
   4: ['count', 'fixed64'],
   5: ['sum', 'double'],
-}
+})
 const METRIC: Schema = {
   1: ['name', 'string'],
+  2: ['description', 'string'],
   3: ['unit', 'string'],
   5: ['gauge', { 1: ['dataPoints', NUMBER_POINT, true] }],
   7: ['sum', { 1: ['dataPoints', NUMBER_POINT, true] }],
-  9: ['histogram', { 1: ['dataPoints', HISTOGRAM_POINT, true] }],
-  10: ['exponentialHistogram', { 1: ['dataPoints', HISTOGRAM_POINT, true] }],
-  11: ['summary', { 1: ['dataPoints', HISTOGRAM_POINT, true] }],
+  9: ['histogram', { 1: ['dataPoints', distributionPoint(9), true] }],
+  10: ['exponentialHistogram', { 1: ['dataPoints', distributionPoint(1), true] }],
+  11: ['summary', { 1: ['dataPoints', distributionPoint(7), true] }],
 }
 
 /** `ExportTraceServiceRequest` */
@@ -98,8 +115,6 @@ export const METRICS_REQUEST: Schema = {
 }
 
 const TWO_32 = 4294967296
-const TWO_63 = 2 ** 63
-const TWO_64 = 2 ** 64
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
 class Reader {
@@ -126,10 +141,24 @@ class Reader {
     throw new RangeError('varint too long')
   }
 
-  fixed64(): number {
+  /**
+   * A two's-complement int64 varint. A negative one is ten bytes, past a double's precision when
+   * summed as `varint` does, so a long one is read again exactly, as a BigInt.
+   */
+  int64(): number {
+    const start = this.pos
+    const value = this.varint()
+    if (value <= Number.MAX_SAFE_INTEGER) return value
+    let exact = 0n
+    for (let p = start, shift = 0n; p < this.pos; p++, shift += 7n) exact |= BigInt(this.buf[p]! & 0x7f) << shift
+    return Number(BigInt.asIntN(64, exact))
+  }
+
+  /** Exact below 2^53 in magnitude; `signed` reads the high word as two's complement (sfixed64). */
+  fixed64(signed = false): number {
     this.need(8)
     const low = this.buf.readUInt32LE(this.pos)
-    const high = this.buf.readUInt32LE(this.pos + 4)
+    const high = signed ? this.buf.readInt32LE(this.pos + 4) : this.buf.readUInt32LE(this.pos + 4)
     this.pos += 8
     return high * TWO_32 + low
   }
@@ -174,14 +203,14 @@ function readValue(reader: Reader, wire: number, type: FieldType): unknown {
   switch (type) {
     case 'varint':
       return reader.varint()
-    case 'int64': {
-      const value = reader.varint()
-      return value >= TWO_63 ? value - TWO_64 : value
-    }
+    case 'int64':
+      return reader.int64()
     case 'bool':
       return reader.varint() !== 0
     case 'fixed64':
       return reader.fixed64()
+    case 'sfixed64':
+      return reader.fixed64(true)
     case 'fixed32': {
       reader.need(4)
       const value = reader.buf.readUInt32LE(reader.pos)
@@ -213,8 +242,11 @@ function readValue(reader: Reader, wire: number, type: FieldType): unknown {
 function skip(reader: Reader, wire: number): void {
   if (wire === 0) reader.varint()
   else if (wire === 1) reader.pos += 8
-  else if (wire === 2) reader.pos += reader.varint()
-  else if (wire === 5) reader.pos += 4
+  else if (wire === 2) {
+    // Read the length first: `reader.pos += reader.varint()` would add it to the position before the length.
+    const length = reader.varint()
+    reader.pos += length
+  } else if (wire === 5) reader.pos += 4
   else throw new RangeError(`unsupported wire type ${wire}`)
   if (reader.pos > reader.end) throw new RangeError('truncated message')
 }

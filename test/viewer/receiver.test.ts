@@ -6,7 +6,11 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { gzipSync } from 'node:zlib'
-import { context, SpanKind, trace } from '@opentelemetry/api'
+import { context, SpanKind, TraceFlags, trace } from '@opentelemetry/api'
+import { TraceState } from '@opentelemetry/core'
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto'
+import { resourceFromAttributes } from '@opentelemetry/resources'
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics'
 import { Viewer } from '../../src/viewer/index.js'
 import { getJson, loggerFor, simulateRequest, tracerFor } from './helpers.js'
 
@@ -74,6 +78,55 @@ describe('viewer: OTLP receiver with the real exporters', () => {
       })
     }
   }
+
+  it('receives protobuf spans with a trace state and links, and metrics with descriptions and histograms', async () => {
+    // Fields the viewer does not show (trace state, links, descriptions, buckets) are skipped, and
+    // the rest of the request is kept: the span after them and every metric.
+    const setup = tracerFor(base, 'proto-extras', 'proto')
+    const parent = trace.setSpanContext(context.active(), {
+      traceId: '5bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '10f067aa0ba902b7',
+      traceFlags: TraceFlags.SAMPLED,
+      traceState: new TraceState('vendor=a'),
+      isRemote: true,
+    })
+    const linked = { traceId: 'c'.repeat(32), spanId: 'd'.repeat(16), traceFlags: TraceFlags.SAMPLED }
+    const span = setup.tracer.startSpan('GET /extras', { kind: SpanKind.SERVER, links: [{ context: linked }] }, parent)
+    span.end()
+    await setup.provider.shutdown()
+    const detail = await getJson<TraceDetail>(`${base}/api/traces/5bf92f3577b34da6a3ce929d0e0e4736`)
+    assert.deepEqual(
+      detail.spans.map((s) => s.name),
+      ['GET /extras'],
+    )
+
+    const metrics = new MeterProvider({
+      resource: resourceFromAttributes({ 'service.name': 'metrics-proto' }),
+      readers: [
+        new PeriodicExportingMetricReader({
+          exporter: new OTLPMetricExporter({ url: `${base}/v1/metrics` }),
+          exportIntervalMillis: 60_000,
+        }),
+      ],
+    })
+    const meter = metrics.getMeter('viewer-test')
+    meter.createCounter('orders_total', { description: 'Orders placed.' }).add(2, { shop: 'north' })
+    meter.createHistogram('order_seconds', { description: 'Time to place an order.', unit: 's' }).record(0.5)
+    // Shutting down exports once (a flush before it would send the cumulative points twice).
+    await metrics.shutdown()
+    const points = await getJson<{ points: { name: string; type: string; value: number; count: number }[] }>(
+      `${base}/api/metrics?service=metrics-proto`,
+    )
+    assert.deepEqual(
+      points.points
+        .map(({ name, type, value, count }) => ({ name, type, value, count }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+      [
+        { name: 'order_seconds', type: 'histogram', value: 0.5, count: 1 },
+        { name: 'orders_total', type: 'sum', value: 2, count: 1 },
+      ],
+    )
+  })
 
   it('keeps log records with their trace and span ids and shows them with the trace', async () => {
     const setup = tracerFor(base, 'with-logs', 'proto')
