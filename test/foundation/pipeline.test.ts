@@ -195,3 +195,27 @@ for (const adapter of ADAPTERS) {
     })
   })
 }
+
+for (const adapter of ADAPTERS) {
+  test(`${adapter}: past the series cap, observations are refused and counted, and every request keeps its access line`, async (t) => {
+    // A cap of 1: the first route, method and status takes the duration histogram's only series,
+    // every other combination is refused, and so are other metrics' second series.
+    const app = await startApp(adapter, { maxSeriesPerMetric: 1 })
+    t.after(() => app.close())
+    const paths = ['/users/1', '/boom', '/nowhere', '/slow?ms=1', '/users/2', '/missing/too']
+    for (const [i, path] of paths.entries()) {
+      const response = await fetch(`${app.url}${path}`, { headers: { 'x-request-id': `capped-${i}` } })
+      await response.arrayBuffer()
+    }
+    for (const i of paths.keys()) {
+      await app.logs.waitFor((l) => l.msg === 'request completed' && l.request_id === `capped-${i}`)
+    }
+    const samples = parseMetrics(await (await fetch(`${app.url}/metrics`)).text())
+    assert.equal(findSamples(samples, `${DURATION}_count`).length, 1)
+    assert.ok((sampleValue(samples, 'sightline_metric_series_dropped_total', { metric: DURATION }) ?? 0) >= 2)
+    assert.deepEqual(
+      app.logs.lines.filter((l) => l.msg === 'sightline internal error'),
+      [],
+    )
+  })
+}

@@ -40,6 +40,19 @@ describe('series cap', () => {
     assert.equal(findSamples(samples, 'paths_total').length, 3)
     assert.equal(sampleValue(samples, 'sightline_metric_series_dropped_total', { metric: 'paths_total' }), 7)
   })
+
+  test('more metrics refusing series than the cap: each is counted, nothing recurses or throws', async () => {
+    const registry = new Registry({ maxSeriesPerMetric: 1 })
+    const names = ['a_total', 'b_total', 'c_total', 'd_total']
+    for (const name of names) {
+      const counter = registry.counter({ name, help: 'x', labelNames: ['path'] })
+      for (let i = 0; i < 3; i++) counter.inc({ path: `/p${i}` })
+    }
+    const samples = parseMetrics(await registry.render(false))
+    for (const name of names) {
+      assert.equal(sampleValue(samples, 'sightline_metric_series_dropped_total', { metric: name }), 2, name)
+    }
+  })
 })
 
 describe('exposition', () => {

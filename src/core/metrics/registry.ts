@@ -29,6 +29,9 @@ type AnyMetric = Counter | Gauge | Histogram
  * metrics.counter({ name: 'app_user_signups_total', help: 'Signups', labelNames: ['source'] }).inc({ source: 'web' })
  * const text = await metrics.render(false)
  */
+/** The series-dropped counter's own refusal callback: it has no cap, so this is never called. */
+const NEVER_DROPPED = (): void => {}
+
 export class Registry {
   private readonly metrics = new Map<string, AnyMetric>()
   private readonly maxSeries: number
@@ -40,11 +43,18 @@ export class Registry {
   constructor(options: RegistryOptions = {}) {
     this.maxSeries = options.maxSeriesPerMetric ?? 2000
     this.onCollectError = options.onCollectError ?? (() => {})
-    this.dropped = this.counter({
+    // One series per metric of this registry, so not under the per-metric cap: capped, it would
+    // refuse a metric's first refusal past the cap and report that refusal to itself, forever.
+    const dropped: MetricConfig = {
       name: METRIC_SERIES_DROPPED,
       help: 'Observations refused because their metric reached its series cap, by metric.',
       labelNames: ['metric'],
-    })
+    }
+    this.dropped = this.getOrCreate(
+      dropped,
+      'counter',
+      () => new Counter(dropped, Number.POSITIVE_INFINITY, NEVER_DROPPED),
+    ) as Counter
     this.scrapeDuration = this.gauge({
       name: METRIC_SCRAPE_DURATION,
       help: 'Time the previous /metrics scrape took to collect and render, in seconds.',

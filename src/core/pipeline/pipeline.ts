@@ -220,14 +220,20 @@ export class Pipeline {
     const res = context.res
     const aborted = !res.writableFinished
     const status = aborted && !res.headersSent ? STATUS_CLIENT_CLOSED : res.statusCode
-    try {
-      let route = context.route
-      if (route === undefined) {
+    let route = context.route
+    if (route === undefined) {
+      route = deps.routes.unmatched
+      try {
         route = deps.routes.get(this.resolveRoute === undefined ? undefined : this.resolveRoute(context.req))
-        context.route = route
+      } catch (error) {
+        deps.report(error, 'pipeline.route')
       }
-      const method = methodIndex(context.req.method)
-      if (deps.metrics !== undefined) {
+      context.route = route
+    }
+    const method = methodIndex(context.req.method)
+    // One guard per pillar: a failure in one (a metric, a log destination) costs the others nothing.
+    if (deps.metrics !== undefined) {
+      try {
         const sampled = context.traceFlags === '01'
         deps.metrics.observe(
           route,
@@ -237,13 +243,23 @@ export class Pipeline {
           sampled ? context.traceId : undefined,
           sampled ? context.spanId : undefined,
         )
+      } catch (error) {
+        deps.report(error, 'pipeline.metrics')
       }
-      if (deps.accessLog !== undefined) deps.accessLog.write({ context, route, method, status, durationMs, aborted })
-      if (deps.tracing !== undefined) {
+    }
+    if (deps.accessLog !== undefined) {
+      try {
+        deps.accessLog.write({ context, route, method, status, durationMs, aborted })
+      } catch (error) {
+        deps.report(error, 'pipeline.accessLog')
+      }
+    }
+    if (deps.tracing !== undefined) {
+      try {
         deps.tracing.end(context, status, route === deps.routes.unmatched ? undefined : route, method, aborted, endTime)
+      } catch (error) {
+        deps.report(error, 'pipeline.tracing')
       }
-    } catch (error) {
-      deps.report(error, 'pipeline.end')
     }
   }
 
