@@ -94,8 +94,11 @@ export class Sightline {
     })
     this.runtime = resolved.metrics && resolved.runtimeMetrics ? startRuntimeMetrics(this.metrics) : undefined
     const httpMetrics = resolved.metrics ? new HttpMetrics(this.metrics, resolved.httpBuckets) : undefined
+    // One generator for the application's requests and the ops endpoints' (ids stay distinct).
+    const nextRequestId = createRequestIdGenerator()
     this.ops = new OpsHandler({
       paths: { health: resolved.healthPath, ready: resolved.readyPath, metrics: resolved.metricsPath },
+      nextRequestId,
       health: this.health,
       registry: resolved.metrics ? this.metrics : undefined,
       metricsToken: resolved.metricsToken,
@@ -107,7 +110,7 @@ export class Sightline {
       flush: () => this.flush(),
     })
     this.deps = {
-      nextRequestId: createRequestIdGenerator(),
+      nextRequestId,
       routes: this.routes,
       metrics: httpMetrics,
       active: httpMetrics?.active,

@@ -84,6 +84,21 @@ describe('health', () => {
     const response = await fetch(`${app.url}/metrics`, { method: 'POST' })
     assert.equal(response.status, 405)
   })
+
+  test('ops responses carry X-Request-ID: a safe incoming one echoed, a generated one otherwise', async () => {
+    const generated = new Set<string>()
+    for (const path of ['/healthz', '/readyz', '/metrics']) {
+      const echoed = await fetch(`${app.url}${path}`, { headers: { 'x-request-id': 'probe-123' } })
+      await echoed.arrayBuffer()
+      assert.equal(echoed.headers.get('x-request-id'), 'probe-123', path)
+      const replaced = await fetch(`${app.url}${path}`, { headers: { 'x-request-id': '<bad id>' } })
+      await replaced.arrayBuffer()
+      const id = replaced.headers.get('x-request-id') ?? ''
+      assert.match(id, /^[a-z0-9]+-[a-z0-9]+$/, path)
+      generated.add(id)
+    }
+    assert.equal(generated.size, 3, 'each response its own id')
+  })
 })
 
 describe('ops port and metrics token', () => {
@@ -101,6 +116,10 @@ describe('ops port and metrics token', () => {
       const allowed = await fetch(`${ops}/metrics`, { headers: { authorization: 'Bearer s3cret' } })
       assert.equal(allowed.status, 200)
       assert.match(await allowed.text(), /http_server_active_requests/)
+      const unknown = await fetch(`${ops}/nothing`, { headers: { 'x-request-id': 'probe-404' } })
+      assert.equal(unknown.status, 404)
+      assert.equal(unknown.headers.get('x-request-id'), 'probe-404')
+      assert.ok(denied.headers.get('x-request-id'), 'a 401 carries an id too')
     } finally {
       await app.close()
     }

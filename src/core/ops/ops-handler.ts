@@ -4,10 +4,11 @@
  */
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { CHAR_QUERY } from '../constants.js'
+import { CHAR_QUERY, HEADER_REQUEST_ID } from '../constants.js'
 import type { Health } from '../health/health.js'
 import { CONTENT_TYPE_OPENMETRICS, CONTENT_TYPE_TEXT, type Registry } from '../metrics/registry.js'
 import type { OpsResponder } from '../pipeline/pipeline.js'
+import { isSafeRequestId } from '../pipeline/request-id.js'
 
 export interface OpsPaths {
   health: string
@@ -17,6 +18,8 @@ export interface OpsPaths {
 
 export interface OpsHandlerOptions {
   paths: OpsPaths
+  /** Makes the `X-Request-ID` an ops response carries when the caller sent no safe one. */
+  nextRequestId: () => string
   health: Health
   registry: Registry | undefined
   /** When set, `/metrics` wants `Authorization: Bearer <token>`. */
@@ -73,6 +76,7 @@ export class OpsHandler implements OpsResponder {
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const endpoint = this.match(req.url ?? '/')
     if (endpoint === undefined) return false
+    this.echoRequestId(req, res)
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       send(res, 405, JSON_TYPE, '{"error":"method not allowed"}', { allow: 'GET, HEAD' })
       return true
@@ -95,7 +99,18 @@ export class OpsHandler implements OpsResponder {
 
   /** A request handler for a separate ops server. */
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
-    if (!this.handle(req, res)) send(res, 404, JSON_TYPE, '{"error":"not found"}')
+    if (this.handle(req, res)) return
+    this.echoRequestId(req, res)
+    send(res, 404, JSON_TYPE, '{"error":"not found"}')
+  }
+
+  /**
+   * `X-Request-ID` on ops responses too, as on every response: a probe's or a scraper's id when
+   * safe, a new one otherwise. Ops requests are not logged or traced; the id lets a caller quote one.
+   */
+  private echoRequestId(req: IncomingMessage, res: ServerResponse): void {
+    const incoming = req.headers[HEADER_REQUEST_ID]
+    res.setHeader(HEADER_REQUEST_ID, isSafeRequestId(incoming) ? incoming : this.options.nextRequestId())
   }
 
   private serveMetrics(req: IncomingMessage, res: ServerResponse): void {
