@@ -40,9 +40,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host: env.HOST ?? '0.0.0.0',
     pgliteDir: env.PGLITE_DIR || undefined,
-    databaseUrl: env.DATABASE_URL || undefined,
-    redisUrl: env.REDIS_URL || undefined,
+    databaseUrl: urlOf(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: urlOf(env, 'REDIS_URL', ['redis:', 'rediss:']),
     demo: { errorRate, latencyMs },
-    notifierUrl: env.NOTIFIER_URL === '' ? undefined : (env.NOTIFIER_URL ?? 'http://127.0.0.1:8001'),
+    notifierUrl:
+      env.NOTIFIER_URL === '' ? undefined : (urlOf(env, 'NOTIFIER_URL', ['http:', 'https:']) ?? DEFAULT_NOTIFIER),
   }
+}
+
+const DEFAULT_NOTIFIER = 'http://127.0.0.1:8001'
+
+/** `env[name]` checked to be a URL of one of `protocols`; `undefined` when unset or empty. */
+function urlOf(env: NodeJS.ProcessEnv, name: string, protocols: readonly string[]): string | undefined {
+  const value = env[name]
+  if (value === undefined || value === '') return undefined
+  let protocol: string
+  try {
+    protocol = new URL(value).protocol
+  } catch {
+    throw new TypeError(`${name} must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL, received no URL`)
+  }
+  if (!protocols.includes(protocol)) {
+    throw new TypeError(
+      `${name} must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL, received a ${protocol}// one`,
+    )
+  }
+  return value
+}
+
+/** `url` without its user name and password, for a log line. */
+export function redactUrl(url: string): string {
+  const parsed = new URL(url)
+  parsed.username = ''
+  parsed.password = ''
+  return parsed.toString()
 }

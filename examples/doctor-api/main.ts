@@ -5,26 +5,60 @@
 import { createSightline } from 'sightline'
 import { setupTracing } from 'sightline/tracing'
 import { buildApp } from './app.js'
-import { loadConfig } from './config.js'
+import { loadConfig, redactUrl } from './config.js'
 import { migrate } from './storage/migrations.js'
 import { openStorage } from './storage/open.js'
 
-const config = loadConfig()
 const sightline = createSightline({ service: 'doctor-api', shutdown: { exit: true } })
-await setupTracing(sightline)
-const { db, cache } = await openStorage(sightline, {
-  databaseUrl: config.databaseUrl,
-  redisUrl: config.redisUrl,
-  pgliteDir: config.pgliteDir,
-})
-const applied = await migrate(db)
-sightline.onShutdown('database', () => db.close())
-sightline.onShutdown('cache', () => cache.close())
-const app = await buildApp({ sightline, db, cache, demo: config.demo, notifierUrl: config.notifierUrl })
-await app.listen({ port: config.port, host: config.host })
-const address = app.server.address()
-const port = typeof address === 'object' && address !== null ? address.port : config.port
-sightline.logger.info(
-  { port, database: db.description, cache: cache.system, migrations_applied: applied, demo: config.demo },
-  `doctor-api listening on http://localhost:${port}`,
-)
+
+/** A start-up step that failed: which one, and the error it failed with. */
+class StartupFailure {
+  constructor(
+    readonly step: string,
+    readonly error: unknown,
+  ) {}
+}
+
+async function step<T>(name: string, run: () => Promise<T> | T): Promise<T> {
+  try {
+    return await run()
+  } catch (error) {
+    throw new StartupFailure(name, error)
+  }
+}
+
+async function start(): Promise<void> {
+  const config = await step('configuration', () => loadConfig())
+  await step('tracing', () => setupTracing(sightline))
+  const database = config.databaseUrl === undefined ? 'embedded PGlite' : `Postgres at ${redactUrl(config.databaseUrl)}`
+  const { db, cache } = await step(`opening ${database}`, () =>
+    openStorage(sightline, { databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, pgliteDir: config.pgliteDir }),
+  )
+  sightline.onShutdown('database', () => db.close())
+  sightline.onShutdown('cache', () => cache.close())
+  const applied = await step(`migrating ${database}`, () => migrate(db))
+  const app = await step('building the app', () =>
+    buildApp({ sightline, db, cache, demo: config.demo, notifierUrl: config.notifierUrl }),
+  )
+  await step(`listening on ${config.host}:${config.port}`, () => app.listen({ port: config.port, host: config.host }))
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : config.port
+  sightline.logger.info(
+    { port, database: db.description, cache: cache.system, migrations_applied: applied, demo: config.demo },
+    `doctor-api listening on http://localhost:${port}`,
+  )
+}
+
+try {
+  await start()
+} catch (error) {
+  // One JSON line saying what failed, instead of Node's crash dump. Nothing is serving yet, so no
+  // drain: the logs are flushed and the process exits (a Redis client would otherwise keep
+  // reconnecting, and the process alive).
+  const failure = error instanceof StartupFailure ? error : new StartupFailure('starting', error)
+  const cause = failure.error
+  const message = cause instanceof Error ? cause.message : String(cause)
+  sightline.logger.fatal({ err: cause, step: failure.step }, `doctor-api could not start: ${failure.step}: ${message}`)
+  await sightline.close()
+  process.exit(1)
+}

@@ -36,3 +36,33 @@ test('doctor-api starts on PGlite, becomes ready, and exits 0 on SIGTERM', async
   assert.equal(lines.at(-1)?.msg, 'shutdown complete')
   assert.equal(lines.find((l) => String(l.msg).startsWith('doctor-api listening'))?.migrations_applied, 5)
 })
+
+test('doctor-api that cannot start says why in one JSON line and exits 1, credentials left out', async () => {
+  const cases = [
+    // A closed port, with a Redis client that would keep reconnecting (the exit must not wait for it).
+    {
+      env: { DATABASE_URL: 'postgres://app:hunter2@127.0.0.1:1/doctor', REDIS_URL: 'redis://127.0.0.1:1' },
+      message: /^doctor-api could not start: migrating Postgres at postgres:\/\/127\.0\.0\.1:1\/doctor: .*ECONNREFUSED/,
+    },
+    { env: { DATABASE_URL: 'not a url' }, message: /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/ },
+    { env: { REDIS_URL: 'http://cache:6379' }, message: /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/ },
+  ]
+  for (const { env, message } of cases) {
+    const child = spawn(process.execPath, [MAIN], {
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NOTIFIER_URL: '', DATABASE_URL: '', REDIS_URL: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stderr = ''
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    const lines = collectJsonLines(child)
+    const [code] = await once(child, 'exit')
+    assert.equal(code, 1, JSON.stringify(env))
+    const fatal = lines.at(-1)
+    assert.equal(fatal?.level, 'fatal')
+    assert.match(String(fatal?.msg), message)
+    assert.doesNotMatch(JSON.stringify(lines), /hunter2/)
+    assert.equal(stderr, '', 'no crash dump')
+  }
+})
