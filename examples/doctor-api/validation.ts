@@ -33,7 +33,22 @@ export function checkBirthDate(value: string, now = Date.now()): string | undefi
  * checkAppointmentTime('0000-01-01T00:00:00Z') // 'body.starts_at must be from 2000-01-01T00:00:00Z …'
  */
 export function checkAppointmentTime(value: string): string | undefined {
-  const ms = Date.parse(value)
+  const ms = epochMillisOf(value)
+  if (Number.isNaN(ms)) return 'body.starts_at must be a valid RFC 3339 date-time'
   if (ms >= EARLIEST_APPOINTMENT_MS && ms < LATEST_APPOINTMENT_MS) return undefined
   return `body.starts_at must be from ${EARLIEST_APPOINTMENT} and before ${LATEST_APPOINTMENT}`
+}
+
+/** Seconds `60` of an RFC 3339 time, before its offset: a leap second. */
+const LEAP_SECOND = /:60(\.\d+)?(?=([Zz]|[+-]\d\d:\d\d)$)/
+
+/**
+ * Milliseconds since the epoch of an RFC 3339 date-time, NaN when it is none. RFC 3339 allows a
+ * leap second (`23:59:60Z`), which JavaScript's `Date` does not parse; Postgres stores it as the
+ * next second, and so it is read here.
+ */
+function epochMillisOf(value: string): number {
+  const ms = Date.parse(value)
+  if (!Number.isNaN(ms) || !LEAP_SECOND.test(value)) return ms
+  return Date.parse(value.replace(LEAP_SECOND, ':59$1')) + 1000
 }

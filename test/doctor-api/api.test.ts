@@ -67,6 +67,16 @@ describe('doctor-api', () => {
       (listed.body.items as Array<{ id: number }>).map((a) => a.id),
       [appointmentId],
     )
+    // RFC 3339 allows a leap second, which JavaScript's Date does not parse: accepted, stored as the next second.
+    const leap = await json(
+      await api.post('/api/appointments', {
+        patient_id: patientId,
+        doctor: 'Dr. Watson',
+        starts_at: '2026-06-30T23:59:60Z',
+      }),
+    )
+    assert.equal(leap.status, 201, JSON.stringify(leap.body))
+    assert.equal(Date.parse(String(leap.body.starts_at)), Date.parse('2026-07-01T00:00:00Z'))
     const unknown = await json(
       await api.post('/api/appointments', { patient_id: 999999, doctor: 'Dr. X', starts_at: '2026-12-01T09:30:00Z' }),
     )
