@@ -4,7 +4,20 @@
  * error ratio and latency percentiles over the last 15 minutes, in 10-second buckets for the charts.
  * Bounded: a fixed number of buckets per route, a sample cap per bucket, a cap on routes.
  */
+import { KNOWN_METHODS, OTHER_METHOD, UNMATCHED_ROUTE } from '../core/constants.js'
 import { SPAN_KIND_SERVER, STATUS_ERROR, type ViewerSpan } from './model.js'
+
+/** Span names that are a method alone: a server span without a route is named so (semantic conventions). */
+const METHOD_ONLY_NAMES = new Set<string>([...KNOWN_METHODS, OTHER_METHOD])
+
+/**
+ * The route a server span is counted under: its `http.route`, else its name, unless the name is a
+ * method alone (a request that matched no route), which goes under `unmatched`, as on /metrics.
+ */
+function routeOf(span: ViewerSpan): string {
+  if (span.route !== '') return span.route
+  return METHOD_ONLY_NAMES.has(span.name) ? UNMATCHED_ROUTE : span.name
+}
 
 export const BUCKET_MS = 10_000
 export const WINDOW_BUCKETS = 90
@@ -61,7 +74,7 @@ export class ServiceStats {
   record(span: ViewerSpan): void {
     if (this.services.size < this.maxRoutes) this.services.add(span.service)
     if (span.kind !== SPAN_KIND_SERVER) return
-    const stats = this.routeStats(span.service, span.route || span.name)
+    const stats = this.routeStats(span.service, routeOf(span))
     const index = Math.floor(span.startMs / BUCKET_MS)
     const bucket = stats.buckets[index % WINDOW_BUCKETS]!
     if (bucket.index !== index) {

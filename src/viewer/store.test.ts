@@ -111,6 +111,24 @@ describe('viewer store bounds', () => {
     assert.equal(store.size.logs, limit)
   })
 
+  it('counts server spans without a route under "unmatched", not one pseudo-route per method', () => {
+    const store = new Store({})
+    const unmatched = ['GET', 'DELETE', '_OTHER'].map((name, i) => ({ ...span(i), name, route: '', attributes: {} }))
+    const named = { ...span(9), name: 'GET /legacy', route: '', attributes: {} }
+    store.addSpans([...unmatched, named, span(10)])
+    const routes = store.stats
+      .summary(Date.now())
+      .flatMap((service) => service.routes.map((route) => `${service.service} ${route.route} ${route.count}`))
+      .sort()
+    assert.deepEqual(routes, [
+      'svc-0 GET /legacy 1',
+      'svc-0 unmatched 1',
+      'svc-1 /items/:id 1',
+      'svc-1 unmatched 1',
+      'svc-2 unmatched 1',
+    ])
+  })
+
   it('validates limits once, at construction', () => {
     assert.throws(() => new Store({ maxTraces: 0 }), TypeError)
   })
