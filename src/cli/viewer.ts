@@ -29,16 +29,15 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(HELP)
     return 0
   }
-  const limit = (value: string | undefined) => (value === undefined ? undefined : Number(value))
   const limits = Object.fromEntries(
     Object.entries({
-      maxTraces: limit(values['max-traces']),
-      maxLogs: limit(values['max-logs']),
-      maxMetricPoints: limit(values['max-metric-points']),
+      maxTraces: integerFlag('max-traces', values['max-traces']),
+      maxLogs: integerFlag('max-logs', values['max-logs']),
+      maxMetricPoints: integerFlag('max-metric-points', values['max-metric-points']),
     }).filter(([, value]) => value !== undefined),
   )
   const viewer = await startViewer({
-    port: values.port === undefined ? undefined : Number(values.port),
+    port: integerFlag('port', values.port),
     host: values.host,
     token: values.token,
     limits,
@@ -55,4 +54,14 @@ export async function run(args: string[]): Promise<number> {
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
   return 0
+}
+
+/**
+ * A flag's value as an integer, `undefined` when not given. Text that is not one is refused here,
+ * quoted, rather than turned into NaN for the option check to report as "received NaN".
+ */
+function integerFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^\d+$/.test(value)) throw new TypeError(`--${name} must be a whole number, received ${JSON.stringify(value)}`)
+  return Number(value)
 }

@@ -44,3 +44,17 @@ test('sightline viewer refuses to bind beyond loopback without a token', async (
   assert.equal(code, 2)
   assert.match(err, /token/)
 })
+
+test('sightline viewer refuses a flag that is not a number, quoting what it was given', async () => {
+  for (const [flag, value] of [
+    ['--port', 'abc'],
+    ['--max-logs', '1e3'],
+  ] as const) {
+    const child = spawn(process.execPath, [BIN, 'viewer', flag, value], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let err = ''
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk))
+    const [code] = await once(child, 'exit')
+    assert.equal(code, 2)
+    assert.equal(err.trim(), `${flag} must be a whole number, received "${value}"`)
+  }
+})
