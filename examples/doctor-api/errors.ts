@@ -54,8 +54,10 @@ export function installErrorHandling(app: FastifyInstance): void {
 function clientMessage(error: FastifyError | HttpError): string {
   switch ((error as FastifyError).code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      // Fastify's parser refuses prototype keys with the same error as broken JSON: say both.
+      return 'the body is not valid JSON, or has a __proto__ or constructor.prototype key'
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return 'the body is not valid JSON'
+      return 'the body is empty; send a JSON object'
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return 'the body is too large'
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':

@@ -118,6 +118,8 @@ describe('doctor-api', () => {
   test('client mistakes are 4xx with a message that says what is wrong', async () => {
     const cases: Array<[string, Promise<Response>, number, RegExp]> = [
       ['malformed JSON', api.post('/api/patients', '{"name":'), 400, /not valid JSON/],
+      ['a __proto__ key', api.post('/api/patients', '{"__proto__": {"admin": true}}'), 400, /__proto__/],
+      ['empty body', api.post('/api/patients', ''), 400, /body is empty/],
       [
         'missing field',
         api.post('/api/patients', { name: 'X', email: 'x@example.com' }),
