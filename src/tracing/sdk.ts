@@ -133,20 +133,57 @@ export async function buildExporter(options: ResolvedTracingOptions): Promise<Sp
   return createProtobufSpanExporter(config)
 }
 
-/** Counts what the exporter delivered and what it failed to; never changes the result. */
+/** A failed export is logged at most this often; the counter has every one. */
+export const EXPORT_FAILURE_LOG_INTERVAL_MS = 60_000
+
+/** Where a failed export is told: a warn line of the application's logger. */
+export type ExportFailureLog = (
+  fields: { err: unknown; spans_dropped: number; failed_exports: number },
+  msg: string,
+) => void
+
+/**
+ * Counts what the exporter delivered and what it failed to; never changes the result. A failure is
+ * also logged, at most once a minute with what failed since the last line: a collector that refuses
+ * every batch (a wrong endpoint, a 400) would otherwise show only as a counter nobody watches yet.
+ */
 export class CountingExporter implements SpanExporter {
+  private lastLogged = Number.NEGATIVE_INFINITY
+  private droppedSinceLog = 0
+  private failuresSinceLog = 0
+
   constructor(
     private readonly inner: SpanExporter,
     private readonly exported: Counter,
     private readonly dropped: Counter,
+    private readonly logFailure: ExportFailureLog = () => {},
   ) {}
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     this.inner.export(spans, (result) => {
       if (result.code === ExportResultCode.SUCCESS) this.exported.inc(spans.length)
-      else this.dropped.inc({ reason: 'export_failed' }, spans.length)
+      else this.failed(spans.length, result.error)
       done(result)
     })
+  }
+
+  private failed(spans: number, error: unknown): void {
+    this.dropped.inc({ reason: 'export_failed' }, spans)
+    this.droppedSinceLog += spans
+    this.failuresSinceLog++
+    const now = Date.now()
+    if (now - this.lastLogged < EXPORT_FAILURE_LOG_INTERVAL_MS) return
+    this.lastLogged = now
+    try {
+      this.logFailure(
+        { err: error, spans_dropped: this.droppedSinceLog, failed_exports: this.failuresSinceLog },
+        'span export failed; the spans are dropped',
+      )
+    } catch {
+      // A logger that throws must not fail the export's callback.
+    }
+    this.droppedSinceLog = 0
+    this.failuresSinceLog = 0
   }
 
   shutdown(): Promise<void> {

@@ -73,7 +73,13 @@ export async function setupTracing(sightline: Sightline, options: TracingOptions
   const spanProcessors: SpanProcessor[] =
     exporter === undefined
       ? []
-      : [new CountingBatchProcessor(new CountingExporter(exporter, exported, dropped), resolved.batch, dropped)]
+      : [
+          new CountingBatchProcessor(
+            new CountingExporter(exporter, exported, dropped, (fields, msg) => sightline.logger.warn(fields, msg)),
+            resolved.batch,
+            dropped,
+          ),
+        ]
   const ids = new HandoverIdGenerator()
   const sampler = new HandoverSampler(buildSampler(resolved))
   const provider = new BasicTracerProvider({

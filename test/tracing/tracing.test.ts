@@ -227,6 +227,13 @@ describe('tracing', () => {
           failed = sampleValue(samples, 'sightline_spans_dropped_total', { reason: 'export_failed' }) ?? 0
         }
         assert.ok(failed >= 15, `spans of failed exports counted: ${failed}`)
+        // And told, once: the first failure is logged with the collector's answer; the next ones,
+        // within the minute, only counted.
+        const warned = logs.lines.filter((l) => l.msg === 'span export failed; the spans are dropped')
+        assert.equal(warned.length, 1, JSON.stringify(warned))
+        assert.equal(warned[0]?.level, 'warn')
+        assert.ok(Number(warned[0]?.spans_dropped) >= 1)
+        assert.match(String((warned[0]?.err as { message?: string })?.message), /Export failed|503/)
         const shutdownStarted = performance.now()
         await sightline.shutdown('test')
         assert.ok(performance.now() - shutdownStarted < 8000, 'shutdown finishes within its bound')
