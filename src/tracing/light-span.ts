@@ -76,15 +76,24 @@ function clockBaseAround(performanceMillis: number): number {
   return clockBase
 }
 
+/** What the SDK's spans hold before they end: an end time of zero and a duration of -1. */
+const NOT_ENDED = Object.freeze(pairOf(0, 0)) as HrTime
+const NO_DURATION = Object.freeze(pairOf(-1, -1)) as HrTime
+const UNSET_STATUS: SpanStatus = Object.freeze(new Status(SpanStatusCode.UNSET))
+const NO_EVENTS = Object.freeze(emptyArray<TimedEvent>()) as TimedEvent[]
+const NO_LINKS = Object.freeze(emptyArray<Link>()) as Link[]
+
 export class LightSpan implements Span, ReadableSpan {
   readonly startTime: HrTime
   // Built without literals, like everything a span keeps until export (tracing/span-values).
-  endTime: HrTime = pairOf(0, 0)
-  duration: HrTime = pairOf(-1, -1)
+  // Until the span ends (and for most spans, the events and links for good) these are shared,
+  // frozen values, replaced rather than changed: a span allocates only what it gets.
+  endTime: HrTime = NOT_ENDED
+  duration: HrTime = NO_DURATION
   ended = false
-  status: SpanStatus = new Status(SpanStatusCode.UNSET)
-  readonly events: TimedEvent[] = emptyArray()
-  readonly links: Link[] = emptyArray()
+  status: SpanStatus = UNSET_STATUS
+  events: TimedEvent[] = NO_EVENTS
+  links: Link[] = NO_LINKS
   droppedAttributesCount = 0
   droppedEventsCount = 0
   droppedLinksCount = 0
@@ -159,6 +168,7 @@ export class LightSpan implements Span, ReadableSpan {
       this.droppedEventsCount++
       return this
     }
+    if (this.events === NO_EVENTS) this.events = emptyArray()
     if (this.events.length >= limits.eventCountLimit) {
       this.events.shift()
       this.droppedEventsCount++
@@ -183,6 +193,7 @@ export class LightSpan implements Span, ReadableSpan {
       this.droppedLinksCount++
       return this
     }
+    if (this.links === NO_LINKS) this.links = emptyArray()
     if (this.links.length >= limits.linkCountLimit) {
       this.links.shift()
       this.droppedLinksCount++
