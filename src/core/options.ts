@@ -10,7 +10,10 @@ import type { ShutdownOptions } from './lifecycle/shutdown.js'
 import type { LogExporter } from './logging/logger.js'
 
 export interface SightlineOptions {
-  /** Service name on every log line and span. Env `SIGHTLINE_SERVICE_NAME`, `OTEL_SERVICE_NAME`. */
+  /**
+   * Service name on every log line and span. Env `SIGHTLINE_SERVICE_NAME`, then `OTEL_SERVICE_NAME`,
+   * then `service.name` in `OTEL_RESOURCE_ATTRIBUTES`.
+   */
   service?: string
   /** pino level. Env `LOG_LEVEL`. Default `info`. */
   logLevel?: string
@@ -83,12 +86,15 @@ const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'sil
 
 export function resolveOptions(options: SightlineOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
   if (options === null || typeof options !== 'object') throw new SightlineOptionError('options', 'an object', options)
+  // An empty variable is an unset one, as for every SIGHTLINE_* variable (a compose file's `LOG_FORMAT=`).
   const logFormat =
-    options.logFormat ?? (env.LOG_FORMAT as 'json' | 'pretty' | undefined) ?? (process.stdout.isTTY ? 'pretty' : 'json')
+    options.logFormat ??
+    ((env.LOG_FORMAT || undefined) as 'json' | 'pretty' | undefined) ??
+    (process.stdout.isTTY ? 'pretty' : 'json')
   if (logFormat !== 'json' && logFormat !== 'pretty') {
     throw new SightlineOptionError('logFormat', '"json" or "pretty"', logFormat)
   }
-  const logLevel = options.logLevel ?? env.LOG_LEVEL?.toLowerCase() ?? 'info'
+  const logLevel = options.logLevel ?? (env.LOG_LEVEL || undefined)?.toLowerCase() ?? 'info'
   if (!LEVELS.has(logLevel)) throw new SightlineOptionError('logLevel', `one of ${[...LEVELS].join(', ')}`, logLevel)
   const shutdown: ShutdownOptions = {
     delayMs: int('shutdown.delayMs', options.shutdown?.delayMs, env.SIGHTLINE_SHUTDOWN_DELAY_MS, 5000),
@@ -96,8 +102,7 @@ export function resolveOptions(options: SightlineOptions = {}, env: NodeJS.Proce
     signals: options.shutdown?.signals ?? true,
     exit: options.shutdown?.exit ?? false,
   }
-  const opsPortRaw =
-    options.opsPort ?? (env.SIGHTLINE_OPS_PORT === undefined ? undefined : Number(env.SIGHTLINE_OPS_PORT))
+  const opsPortRaw = options.opsPort ?? (env.SIGHTLINE_OPS_PORT ? Number(env.SIGHTLINE_OPS_PORT) : undefined)
   if (opsPortRaw !== undefined && !(Number.isInteger(opsPortRaw) && opsPortRaw >= 0 && opsPortRaw < 65536)) {
     throw new SightlineOptionError('opsPort', 'a port number', options.opsPort ?? env.SIGHTLINE_OPS_PORT)
   }
@@ -108,7 +113,10 @@ export function resolveOptions(options: SightlineOptions = {}, env: NodeJS.Proce
   return {
     service: str(
       'service',
-      options.service ?? env.SIGHTLINE_SERVICE_NAME ?? env.OTEL_SERVICE_NAME,
+      options.service ||
+        env.SIGHTLINE_SERVICE_NAME ||
+        env.OTEL_SERVICE_NAME ||
+        serviceNameOfResourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES),
       'unknown_service:node',
     ),
     logLevel,
@@ -132,6 +140,23 @@ export function resolveOptions(options: SightlineOptions = {}, env: NodeJS.Proce
     exposeCheckErrors: bool('exposeCheckErrors', options.exposeCheckErrors, env.SIGHTLINE_EXPOSE_CHECK_ERRORS, false),
     shutdown,
   }
+}
+
+/**
+ * `service.name` from `OTEL_RESOURCE_ATTRIBUTES` (`key=value,…`, values percent-encoded), the last
+ * place OpenTelemetry looks for it: logs and spans then name the same service whichever is set.
+ */
+function serviceNameOfResourceAttributes(attributes: string | undefined): string | undefined {
+  for (const pair of attributes?.split(',') ?? []) {
+    const equals = pair.indexOf('=')
+    if (equals === -1 || pair.slice(0, equals).trim() !== 'service.name') continue
+    try {
+      return decodeURIComponent(pair.slice(equals + 1).trim()) || undefined
+    } catch {
+      return undefined
+    }
+  }
+  return undefined
 }
 
 function str(name: string, value: unknown, fallback: string): string {

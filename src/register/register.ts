@@ -33,7 +33,7 @@ export async function register(env: NodeJS.ProcessEnv = process.env): Promise<Si
   if (existing !== undefined) return existing
   // Created before createServer is replaced, so the ops server is not instrumented as app traffic.
   const sightline = createSightline({
-    opsPort: env.SIGHTLINE_OPS_PORT === undefined ? DEFAULT_OPS_PORT : Number(env.SIGHTLINE_OPS_PORT),
+    opsPort: env.SIGHTLINE_OPS_PORT ? Number(env.SIGHTLINE_OPS_PORT) : DEFAULT_OPS_PORT,
     shutdown: { exit: true },
   })
   global[kRegistered] = sightline

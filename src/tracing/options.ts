@@ -91,7 +91,9 @@ export function resolveTracingOptions(options: TracingOptions = {}, env = proces
   if (!EXPORT_THREADS.has(exportThread)) throw new SightlineOptionError('exportThread', 'worker or main', exportThread)
   return {
     disabled: env.OTEL_SDK_DISABLED?.toLowerCase() === 'true',
-    serviceName: options.serviceName ?? env.OTEL_SERVICE_NAME,
+    // The environment's service name is read once, by Sightline's own `service` (the fallback in
+    // buildResource), so that spans and log lines name the same service.
+    serviceName: options.serviceName,
     serviceVersion: options.serviceVersion ?? env.SIGHTLINE_SERVICE_VERSION,
     environment: options.environment ?? env.SIGHTLINE_ENVIRONMENT ?? env.NODE_ENV,
     sampler,

@@ -99,14 +99,14 @@ export function buildResource(options: ResolvedTracingOptions, fallbackService: 
   }
   if (options.serviceVersion !== undefined) attributes['service.version'] = options.serviceVersion
   if (options.environment !== undefined) attributes['deployment.environment.name'] = options.environment
-  // OTEL_RESOURCE_ATTRIBUTES fills in what Sightline doesn't set; OTEL_SERVICE_NAME wins over both.
+  // OTEL_RESOURCE_ATTRIBUTES fills in what Sightline doesn't set. The service name is Sightline's
+  // (which already read OTEL_SERVICE_NAME and the attributes' service.name), so it is merged last:
+  // the log lines and the spans of a process name one service.
   const fromEnv = detectResources({ detectors: [envDetector] })
-  const envHasService = fromEnv.attributes['service.name'] !== undefined && options.serviceName === undefined
-  if (envHasService) delete attributes['service.name']
   return defaultResource()
     .merge(resourceFromAttributes(attributes))
     .merge(fromEnv)
-    .merge(options.serviceName === undefined ? null : resourceFromAttributes({ 'service.name': options.serviceName }))
+    .merge(resourceFromAttributes({ 'service.name': attributes['service.name'] as string }))
 }
 
 export async function buildExporter(options: ResolvedTracingOptions): Promise<SpanExporter | undefined> {
