@@ -170,4 +170,18 @@ describe('options are validated once, with named errors', () => {
         error instanceof TypeError && (error as { code?: string }).code === 'SIGHTLINE_ERR_INVALID_OPTION',
     )
   })
+
+  test('a readiness check with a bad timeout or no function is refused the same way', (t) => {
+    const sightline = createSightline({ shutdown: { signals: false } })
+    t.after(() => sightline.close())
+    const invalid = (pattern: RegExp) => (error: unknown) =>
+      error instanceof TypeError &&
+      (error as { code?: string }).code === 'SIGHTLINE_ERR_INVALID_OPTION' &&
+      pattern.test((error as Error).message)
+    assert.throws(
+      () => sightline.addCheck('db', async () => {}, { timeoutMs: 0 }),
+      invalid(/option "addCheck\(db\).timeoutMs" must be a positive number of milliseconds, received 0/),
+    )
+    assert.throws(() => sightline.addCheck('db', 'SELECT 1' as never), invalid(/option "addCheck\(db\)" must be a function/))
+  })
 })

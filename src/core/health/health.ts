@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { METRIC_READINESS_DURATION, METRIC_READINESS_UP } from '../constants.js'
-import { SightlineError } from '../errors.js'
+import { SightlineError, SightlineOptionError } from '../errors.js'
 import type { Gauge } from '../metrics/gauge.js'
 import type { Registry } from '../metrics/registry.js'
 
@@ -79,9 +79,11 @@ export class Health {
    */
   addCheck(name: string, fn: CheckFunction, options: CheckOptions = {}): void {
     if (this.checks.has(name)) throw new SightlineError('SIGHTLINE_ERR_CHECK_EXISTS', `check "${name}" exists`)
-    if (typeof fn !== 'function') throw new TypeError(`check "${name}" must be a function`)
+    if (typeof fn !== 'function') throw new SightlineOptionError(`addCheck(${name})`, 'a function', fn)
     const timeoutMs = options.timeoutMs ?? 1000
-    if (!(timeoutMs > 0)) throw new TypeError(`check "${name}": timeoutMs must be positive`)
+    if (!(typeof timeoutMs === 'number' && timeoutMs > 0)) {
+      throw new SightlineOptionError(`addCheck(${name}).timeoutMs`, 'a positive number of milliseconds', timeoutMs)
+    }
     this.checks.set(name, { name, fn, timeoutMs, critical: options.critical ?? true, lastStatus: undefined })
     this.cached = undefined
   }
