@@ -182,6 +182,9 @@ describe('options are validated once, with named errors', () => {
       () => sightline.addCheck('db', async () => {}, { timeoutMs: 0 }),
       invalid(/option "addCheck\(db\).timeoutMs" must be a positive number of milliseconds, received 0/),
     )
-    assert.throws(() => sightline.addCheck('db', 'SELECT 1' as never), invalid(/option "addCheck\(db\)" must be a function/))
+    assert.throws(
+      () => sightline.addCheck('db', 'SELECT 1' as never),
+      invalid(/option "addCheck\(db\)" must be a function/),
+    )
   })
 })

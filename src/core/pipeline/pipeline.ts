@@ -249,7 +249,7 @@ export class Pipeline {
     }
     if (deps.accessLog !== undefined) {
       try {
-        deps.accessLog.write({ context, route, method, status, durationMs, aborted })
+        deps.accessLog.write(context, route, method, status, durationMs, aborted)
       } catch (error) {
         deps.report(error, 'pipeline.accessLog')
       }

@@ -28,3 +28,15 @@ test('generated ids are safe, distinct, and differ between generators (processes
   const prefixB = b().split('-')[0]
   assert.notEqual(prefixA, prefixB)
 })
+
+test('the counter counts in base 36 across the table of its last two digits', () => {
+  const next = createRequestIdGenerator()
+  const counters = Array.from({ length: 3000 }, () => next().split('-')[1] as string)
+  assert.deepEqual(counters.slice(0, 3), ['001', '002', '003'])
+  // The text after the prefix is the counter in base 36, at least three digits.
+  for (const [i, counter] of counters.entries()) {
+    assert.equal(Number.parseInt(counter, 36), i + 1, counter)
+  }
+  assert.equal(counters[1294], '0zz')
+  assert.equal(counters[1295], '100')
+})
