@@ -54,17 +54,14 @@ const DEFAULT_NOTIFIER = 'http://127.0.0.1:8001'
 function urlOf(env: NodeJS.ProcessEnv, name: string, protocols: readonly string[]): string | undefined {
   const value = env[name]
   if (value === undefined || value === '') return undefined
+  const expected = `${name} must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL`
   let protocol: string
   try {
     protocol = new URL(value).protocol
   } catch {
-    throw new TypeError(`${name} must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL, received no URL`)
+    throw new TypeError(`${expected}, received no URL`)
   }
-  if (!protocols.includes(protocol)) {
-    throw new TypeError(
-      `${name} must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL, received a ${protocol}// one`,
-    )
-  }
+  if (!protocols.includes(protocol)) throw new TypeError(`${expected}, received a ${protocol}// one`)
   return value
 }
 

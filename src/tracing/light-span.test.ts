@@ -22,6 +22,24 @@ import { ServerSpans } from './server-spans.js'
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c'
 const context: SpanContext = { traceId: TRACE_ID, spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED }
 
+/**
+ * The pipeline's server spans, every request sampled, exported to memory. `hideInternals` gives
+ * them a tracer without the SDK fields light spans read, so they fall back to `startSpan`.
+ */
+function serverSpans(hideInternals: boolean) {
+  const exporter = new InMemorySpanExporter()
+  const sampler = new HandoverSampler(new AlwaysOnSampler())
+  const ids = new HandoverIdGenerator()
+  const provider = new BasicTracerProvider({
+    sampler,
+    idGenerator: ids,
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  })
+  const sdkTracer = provider.getTracer('sightline')
+  const tracer = hideInternals ? { startSpan: sdkTracer.startSpan.bind(sdkTracer) } : sdkTracer
+  return { exporter, hooks: new ServerSpans(tracer as never, sampler, ids, new W3CTraceContextPropagator(), 1) }
+}
+
 function setup(limits: Record<string, number> = {}) {
   const exporter = new InMemorySpanExporter()
   const calls: string[] = []
@@ -183,17 +201,7 @@ describe('LightSpan', () => {
   test('the pipeline builds the same exported span with and without the SDK internals it reads', () => {
     const exported: ReadableSpan[] = []
     for (const hideInternals of [false, true]) {
-      const exporter = new InMemorySpanExporter()
-      const sampler = new HandoverSampler(new AlwaysOnSampler())
-      const ids = new HandoverIdGenerator()
-      const provider = new BasicTracerProvider({
-        sampler,
-        idGenerator: ids,
-        spanProcessors: [new SimpleSpanProcessor(exporter)],
-      })
-      const sdkTracer = provider.getTracer('sightline')
-      const tracer = hideInternals ? { startSpan: sdkTracer.startSpan.bind(sdkTracer) } : sdkTracer
-      const hooks = new ServerSpans(tracer as never, sampler, ids, new W3CTraceContextPropagator(), 1)
+      const { exporter, hooks } = serverSpans(hideInternals)
       const req = {
         method: 'POST',
         url: '/users/7?x=1',
@@ -222,15 +230,7 @@ describe('LightSpan', () => {
   })
 
   test('server.address and server.port follow each request’s Host header, one after another', () => {
-    const exporter = new InMemorySpanExporter()
-    const sampler = new HandoverSampler(new AlwaysOnSampler())
-    const ids = new HandoverIdGenerator()
-    const provider = new BasicTracerProvider({
-      sampler,
-      idGenerator: ids,
-      spanProcessors: [new SimpleSpanProcessor(exporter)],
-    })
-    const hooks = new ServerSpans(provider.getTracer('sightline'), sampler, ids, new W3CTraceContextPropagator(), 1)
+    const { exporter, hooks } = serverSpans(false)
     const hosts = [
       'api.local:8080',
       'api.local:8080',

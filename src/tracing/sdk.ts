@@ -99,9 +99,9 @@ export function buildResource(options: ResolvedTracingOptions, fallbackService: 
   }
   if (options.serviceVersion !== undefined) attributes['service.version'] = options.serviceVersion
   if (options.environment !== undefined) attributes['deployment.environment.name'] = options.environment
-  // OTEL_RESOURCE_ATTRIBUTES fills in what Sightline doesn't set. The service name is Sightline's
-  // (which already read OTEL_SERVICE_NAME and the attributes' service.name), so it is merged last:
-  // the log lines and the spans of a process name one service.
+  // OTEL_RESOURCE_ATTRIBUTES adds to what Sightline sets and wins over it (a later merge wins),
+  // except for the service name: Sightline's, which already read OTEL_SERVICE_NAME and the
+  // attributes' service.name, is merged last, so the log lines and spans of a process name one service.
   const fromEnv = detectResources({ detectors: [envDetector] })
   return defaultResource()
     .merge(resourceFromAttributes(attributes))
