@@ -98,7 +98,7 @@ function summarise(target, profile, load, functionRows) {
     fn.set(key, (fn.get(key) ?? 0) + count)
     const owner =
       /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(where)?.[1] ??
-      (where.startsWith('./dist/src')
+      (where.startsWith('./packages/sightline/dist/src')
         ? 'sightline'
         : where.startsWith('node:')
           ? 'node core'

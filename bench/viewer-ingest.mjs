@@ -55,7 +55,7 @@ function makeBodies() {
 
 async function startViewer() {
   const pin = cpus().length >= 2 && existsSync('/usr/bin/taskset')
-  const script = `import('./dist/src/viewer/index.js').then(async ({ startViewer }) => {
+  const script = `import('@sightline/viewer').then(async ({ startViewer }) => {
     const viewer = await startViewer({ port: 0 }); console.log(viewer.url) })`
   const args = ['--input-type=module', '-e', script]
   const child = pin

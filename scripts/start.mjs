@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-const dist = fileURLToPath(new URL('../dist/examples/', import.meta.url))
+const examples = fileURLToPath(new URL('../examples/', import.meta.url))
 const notifierPort = process.env.NOTIFIER_PORT ?? '8001'
 const env = {
   ...process.env,
@@ -18,7 +18,7 @@ const env = {
 // The local viewer (docs/viewer.md) receives both services' spans and log lines, unless they are
 // told to export elsewhere. It runs in this process and stops with it.
 if (!process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
-  const { startViewer } = await import('../dist/src/viewer/index.js')
+  const { startViewer } = await import('@sightline/viewer')
   try {
     const viewer = await startViewer() // SIGHTLINE_VIEWER_PORT, default 9400, on 127.0.0.1
     env.OTEL_EXPORTER_OTLP_ENDPOINT = viewer.url
@@ -31,8 +31,8 @@ if (!process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
 }
 
 const children = [
-  spawn(process.execPath, [`${dist}notifier/main.js`], { env, stdio: 'inherit' }),
-  spawn(process.execPath, [`${dist}doctor-api/main.js`], { env, stdio: 'inherit' }),
+  spawn(process.execPath, [`${examples}notifier/dist/main.js`], { env, stdio: 'inherit' }),
+  spawn(process.execPath, [`${examples}doctor-api/dist/main.js`], { env, stdio: 'inherit' }),
 ]
 
 let stopping = false

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The whole test suite, as CI runs it: format + lint, type-check and build (`npm run build`: tsc,
-// then the vendor bundles), make sure the real servers the integration tests need are there, then
-// every *.test.js under dist/.
+// The whole test suite, as CI runs it: format + lint, type-check and build every workspace
+// (`npm run build`: tsc -b, then the library's vendor bundles), make sure the real servers the
+// integration tests need are there, then every *.test.js under the workspaces' dist/ folders.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -32,7 +32,15 @@ run('npx', ['biome', 'check', '.'])
 run('npm', ['run', '--silent', 'build'])
 run('bash', ['scripts/ensure-services.sh'])
 const env = { ...process.env, ...readServiceEnv() }
-let files = findTests(join(root, 'dist')).sort()
+const WORKSPACE_DISTS = [
+  'packages/sightline',
+  'packages/viewer',
+  'examples/doctor-api',
+  'examples/notifier',
+  'deploy',
+  'test',
+]
+let files = WORKSPACE_DISTS.flatMap((dir) => findTests(join(root, dir, 'dist'))).sort()
 if (only.length > 0) files = files.filter((file) => only.some((pattern) => file.includes(pattern)))
 if (files.length === 0) {
   console.error('no test files found')

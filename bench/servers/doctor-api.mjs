@@ -5,12 +5,13 @@
 // storage and handlers, nothing registered or wrapped).
 // Storage: BENCH_DATABASE_URL / BENCH_REDIS_URL, else TEST_DATABASE_URL / TEST_REDIS_URL, else the
 // machine's own Postgres and Redis on their standard ports. The tables live in their own database.
+
+import { buildApp } from '@sightline/doctor-api/app.js'
+import { migrate } from '@sightline/doctor-api/storage/migrations.js'
+import { openStorage } from '@sightline/doctor-api/storage/open.js'
 import pg from 'pg'
 import { createSightline } from 'sightline'
 import { setupTracing } from 'sightline/tracing'
-import { buildApp } from '../../dist/examples/doctor-api/app.js'
-import { migrate } from '../../dist/examples/doctor-api/storage/migrations.js'
-import { openStorage } from '../../dist/examples/doctor-api/storage/open.js'
 import { mode, port } from './modes.mjs'
 
 export const BENCH_PATIENT_ID = 424242

@@ -15,9 +15,9 @@ export {
   METRIC_READINESS_UP,
   METRIC_SCRAPE_DURATION,
   METRIC_SERIES_DROPPED,
-} from '../../src/core/constants.js'
+} from 'sightline/names'
 
-import { METRIC_EVENTLOOP_DELAY_PREFIX } from '../../src/core/metrics/runtime.js'
+import { METRIC_EVENTLOOP_DELAY_PREFIX } from 'sightline/names'
 
 export {
   METRIC_CPU,
@@ -29,7 +29,7 @@ export {
   METRIC_RSS,
   METRIC_START_TIME,
   METRIC_VERSION,
-} from '../../src/core/metrics/runtime.js'
+} from 'sightline/names'
 
 /** `nodejs_eventloop_delay_p99_seconds`: the delay percentile the saturation alert watches. */
 export const METRIC_EVENTLOOP_DELAY_P99 = `${METRIC_EVENTLOOP_DELAY_PREFIX}p99_seconds`
@@ -40,13 +40,11 @@ export const METRIC_EVENTLOOP_DELAY_MAX = `${METRIC_EVENTLOOP_DELAY_PREFIX}max_s
 export {
   METRIC_CACHE_DURATION as METRIC_CACHE_OPERATION_DURATION,
   METRIC_CACHE_REQUESTS,
-} from '../../src/instrumentations/cache/cache.js'
-export {
+  METRIC_DB_DURATION as METRIC_DB_OPERATION_DURATION,
   METRIC_POOL_COUNT as METRIC_DB_CONNECTION_COUNT,
   METRIC_POOL_MAX as METRIC_DB_CONNECTION_MAX,
   METRIC_POOL_PENDING as METRIC_DB_CONNECTION_PENDING,
-} from '../../src/instrumentations/pg/pool.js'
-export { METRIC_DB_DURATION as METRIC_DB_OPERATION_DURATION } from '../../src/instrumentations/pg/query.js'
+} from 'sightline/names'
 
 export const LABEL_DB_SYSTEM = 'db_system_name'
 export const LABEL_DB_OPERATION = 'db_operation_name'

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { generatedFiles } from './generate.js'
 
-// dist/deploy/src/write.js → the repository root.
+// deploy/dist/src/write.js → the repository root.
 const root = join(dirname(new URL(import.meta.url).pathname), '..', '..', '..')
 for (const [path, contents] of Object.entries(generatedFiles())) {
   mkdirSync(dirname(join(root, path)), { recursive: true })

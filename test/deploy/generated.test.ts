@@ -7,8 +7,8 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
+import { DATASOURCE_JAEGER_UID, DATASOURCE_PROMETHEUS_UID, dashboards, generatedFiles } from '@sightline/deploy'
 import { parse } from 'yaml'
-import { DATASOURCE_JAEGER_UID, DATASOURCE_PROMETHEUS_UID, dashboards, generatedFiles } from '../../deploy/src/index.js'
 import { ROOT, yamlOf } from './tools.js'
 
 describe('generated deploy files', () => {

@@ -9,8 +9,8 @@ import { existsSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { buildNotifier } from '@sightline/notifier/app.js'
 import { createSightline, type Sightline } from 'sightline'
-import { buildNotifier } from '../../examples/notifier/app.js'
 import { type DoctorApi, startDoctorApi } from '../doctor-api/harness.js'
 import { LogCapture } from '../helpers/logs.js'
 import { close, listen } from '../helpers/server.js'
@@ -125,12 +125,12 @@ describe('docker-compose.yml', () => {
   })
 
   test('the services run built entry points that exist, and Prometheus scrapes the notifier on its port', () => {
-    assert.match(readDeploy('Dockerfile'), /CMD \["node", "dist\/examples\/doctor-api\/main\.js"\]/)
-    const entries = ['dist/examples/doctor-api/main.js']
+    assert.match(readDeploy('Dockerfile'), /CMD \["node", "examples\/doctor-api\/dist\/main\.js"\]/)
+    const entries = ['examples/doctor-api/dist/main.js']
     for (const service of Object.values(services)) {
       if (service.command?.[0] === 'node') entries.push(service.command[1] as string)
     }
-    assert.ok(entries.includes('dist/examples/notifier/main.js'))
+    assert.ok(entries.includes('examples/notifier/dist/main.js'))
     for (const entry of entries) assert.ok(existsSync(join(ROOT, entry)), `${entry} does not exist`)
     const prometheus = yamlOf<{ scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] }>(
       'prometheus/prometheus.yml',

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
-import { ALERTS } from '../../deploy/src/index.js'
+import { ALERTS } from '@sightline/deploy'
 import { DEPLOY, PROMTOOL, readDeploy, run } from './tools.js'
 
 const RULE_FILES = ['prometheus/rules/sightline-recording.yml', 'prometheus/rules/sightline-alerts.yml']

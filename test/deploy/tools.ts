@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 
-// dist/test/deploy/x.js → the repository root.
+// test/dist/deploy/x.js → the repository root.
 export const ROOT = join(new URL('.', import.meta.url).pathname, '..', '..', '..')
 export const DEPLOY = join(ROOT, 'deploy')
 

@@ -2,11 +2,12 @@
  * @module test/doctor-api/harness
  * doctor-api built in-process on a real socket, with its logs captured and parsed.
  */
+
+import { buildApp } from '@sightline/doctor-api/app.js'
+import type { DemoFaults } from '@sightline/doctor-api/config.js'
+import { migrate } from '@sightline/doctor-api/storage/migrations.js'
+import { openStorage, type StorageOptions } from '@sightline/doctor-api/storage/open.js'
 import { createSightline, type Sightline } from 'sightline'
-import { buildApp } from '../../examples/doctor-api/app.js'
-import type { DemoFaults } from '../../examples/doctor-api/config.js'
-import { migrate } from '../../examples/doctor-api/storage/migrations.js'
-import { openStorage, type StorageOptions } from '../../examples/doctor-api/storage/open.js'
 import { LogCapture } from '../helpers/logs.js'
 
 export interface DoctorApi {

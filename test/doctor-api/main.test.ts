@@ -9,7 +9,7 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { collectJsonLines } from '../helpers/process.js'
 
-const MAIN = fileURLToPath(new URL('../../examples/doctor-api/main.js', import.meta.url))
+const MAIN = fileURLToPath(new URL('../../../examples/doctor-api/dist/main.js', import.meta.url))
 
 test('doctor-api starts on PGlite, becomes ready, and exits 0 on SIGTERM', async () => {
   const child = spawn(process.execPath, [MAIN], {

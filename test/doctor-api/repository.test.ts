@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { HttpError } from '@sightline/doctor-api/errors.js'
+import { MemoryCache } from '@sightline/doctor-api/storage/cache.js'
+import { openPglite } from '@sightline/doctor-api/storage/database.js'
+import { migrate } from '@sightline/doctor-api/storage/migrations.js'
+import { Repository } from '@sightline/doctor-api/storage/repository.js'
 import pino from 'pino'
-import { HttpError } from '../../examples/doctor-api/errors.js'
-import { MemoryCache } from '../../examples/doctor-api/storage/cache.js'
-import { openPglite } from '../../examples/doctor-api/storage/database.js'
-import { migrate } from '../../examples/doctor-api/storage/migrations.js'
-import { Repository } from '../../examples/doctor-api/storage/repository.js'
 
 test('a Postgres data exception becomes a 400 that does not echo the value', async () => {
   const db = await openPglite()

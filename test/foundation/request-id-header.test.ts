@@ -7,8 +7,8 @@ import assert from 'node:assert/strict'
 import { createServer, type OutgoingHttpHeaders, type RequestListener } from 'node:http'
 import { Writable } from 'node:stream'
 import { after, test } from 'node:test'
-import { wrapListener } from '../../src/adapters/http/index.js'
-import { Sightline } from '../../src/core/sightline.js'
+import { Sightline } from 'sightline'
+import { wrapListener } from 'sightline/http'
 import { close, listen } from '../helpers/server.js'
 
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() })

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { OtlpReceiver } from '../helpers/otlp-receiver.js'
 import { collectJsonLines, type JsonLine } from '../helpers/process.js'
 
-const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url))
+const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url))
 
 function startService(
   script: string,
@@ -43,9 +43,13 @@ before(async () => {
     // note); bound it so the next batch is not held behind it for the default 30 s.
     OTEL_BSP_EXPORT_TIMEOUT: '2000',
   }
-  notifier = startService('notifier/main.js', { ...otel, NOTIFIER_PORT: '0' })
+  notifier = startService('notifier/dist/main.js', { ...otel, NOTIFIER_PORT: '0' })
   const notifierPort = await notifier.port
-  doctor = startService('doctor-api/main.js', { ...otel, PORT: '0', NOTIFIER_URL: `http://127.0.0.1:${notifierPort}` })
+  doctor = startService('doctor-api/dist/main.js', {
+    ...otel,
+    PORT: '0',
+    NOTIFIER_URL: `http://127.0.0.1:${notifierPort}`,
+  })
   await doctor.port
 })
 

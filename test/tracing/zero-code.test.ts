@@ -16,8 +16,8 @@ import { OtlpReceiver } from '../helpers/otlp-receiver.js'
 import { collectJsonLines } from '../helpers/process.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const REGISTER = `${ROOT}dist/src/register/index.js`
-const CLI = `${ROOT}dist/src/cli/main.js`
+const REGISTER = `${ROOT}packages/sightline/dist/src/register/index.js`
+const CLI = `${ROOT}packages/sightline/dist/src/cli/main.js`
 
 async function freePort(): Promise<number> {
   const server = createServer()
@@ -164,7 +164,7 @@ describe('the launcher at start-up', () => {
   test('starts an export worker whose script is one file that imports only Node builtins', () => {
     // The worker starts with the application; loading ~80 files of the OTLP transport, core and
     // the api in its thread cost ~100 ms of a one-core start (bench/startup.mjs).
-    const script = readFileSync(`${ROOT}dist/src/tracing/export-worker.js`, 'utf8')
+    const script = readFileSync(`${ROOT}packages/sightline/dist/src/tracing/export-worker.js`, 'utf8')
     const specifiers = [
       ...script.matchAll(/\bfrom\s*["']([^"']+)["']|\b(?:import|require)\(\s*["']([^"']+)["']\s*\)/g),
     ].map((match) => match[1] ?? match[2])

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { Viewer } from '@sightline/viewer'
 import type { BrowserContext, Locator, Page } from 'playwright-core'
-import { Viewer } from '../../src/viewer/index.js'
 import { launchBrowser, SCREENSHOT_DIR } from './browser.js'
 import { loggerFor, simulateRequest, tracerFor } from './helpers.js'
 

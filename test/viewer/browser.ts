@@ -9,12 +9,12 @@ import { join } from 'node:path'
 import { type BrowserContext, chromium } from 'playwright-core'
 
 /**
- * Every run writes its screenshots to dist/screenshots/ (kept after the run); with
+ * Every run writes its screenshots to test/dist/screenshots/ (kept after the run); with
  * SIGHTLINE_UPDATE_SCREENSHOTS=1 they go to docs/screenshots/ instead, to be committed — so a plain
  * `npm test` never leaves tracked files modified.
  */
 export const SCREENSHOT_DIR = new URL(
-  process.env.SIGHTLINE_UPDATE_SCREENSHOTS === '1' ? '../../../docs/screenshots/' : '../../screenshots/',
+  process.env.SIGHTLINE_UPDATE_SCREENSHOTS === '1' ? '../../../docs/screenshots/' : '../screenshots/',
   import.meta.url,
 ).pathname
 

@@ -9,7 +9,7 @@ import { once } from 'node:events'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
-const BIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
+const BIN = fileURLToPath(new URL('../../../packages/sightline/dist/src/cli/main.js', import.meta.url))
 
 test('sightline viewer prints its URL, serves the API and stops on SIGTERM', async () => {
   const child = spawn(process.execPath, [BIN, 'viewer', '--port', '0', '--max-traces', '50'], {

@@ -10,12 +10,12 @@ import { once } from 'node:events'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { Viewer } from '../../src/viewer/index.js'
+import { Viewer } from '@sightline/viewer'
 import { collectJsonLines } from '../helpers/process.js'
 import { launchBrowser, SCREENSHOT_DIR } from './browser.js'
 import { getJson } from './helpers.js'
 
-const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url))
+const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url))
 const REQUEST_ID = 'e2e-viewer-1'
 
 function startService(script: string, env: Record<string, string>): { child: ChildProcess; port: Promise<number> } {
@@ -39,9 +39,9 @@ before(async () => {
   const url = await viewer.listen()
   // The OTLP defaults (http/protobuf) with the viewer as the endpoint: what `npm start` does.
   const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_TRACES_SAMPLER_ARG: '1', OTEL_BSP_SCHEDULE_DELAY: '200' }
-  const notifier = startService('notifier/main.js', { ...otel, NOTIFIER_PORT: '0' })
+  const notifier = startService('notifier/dist/main.js', { ...otel, NOTIFIER_PORT: '0' })
   services.push(notifier)
-  const doctor = startService('doctor-api/main.js', {
+  const doctor = startService('doctor-api/dist/main.js', {
     ...otel,
     PORT: '0',
     NOTIFIER_URL: `http://127.0.0.1:${await notifier.port}`,

@@ -11,7 +11,7 @@ import { TraceState } from '@opentelemetry/core'
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics'
-import { Viewer } from '../../src/viewer/index.js'
+import { Viewer } from '@sightline/viewer'
 import { getJson, loggerFor, simulateRequest, tracerFor } from './helpers.js'
 
 interface TraceDetail {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
-import { Viewer } from '../../src/viewer/index.js'
+import { Viewer } from '@sightline/viewer'
 import { simulateRequest, tracerFor } from './helpers.js'
 
 const TOKEN = 'a-long-enough-test-token-0123'

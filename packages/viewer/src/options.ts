@@ -1,0 +1,70 @@
+/**
+ * @module viewer/options
+ * The viewer's options, validated once: port, host, token and store limits, from the arguments
+ * or the environment (`SIGHTLINE_VIEWER_PORT`, `_HOST`, `_TOKEN`, `_MAX_TRACES`, `_MAX_LOGS`, `_MAX_METRIC_POINTS`).
+ */
+import { SightlineOptionError } from 'sightline'
+import { DEFAULT_LIMITS, type StoreLimits } from './store.js'
+
+export const DEFAULT_VIEWER_PORT = 9400
+export const DEFAULT_VIEWER_HOST = '127.0.0.1'
+/** Short tokens are guessable; the viewer shows everything the apps send it. */
+const MIN_TOKEN_LENGTH = 16
+
+export interface ViewerOptions {
+  /** Env `SIGHTLINE_VIEWER_PORT`; default 9400; 0 picks a free port. */
+  port?: number
+  /** Env `SIGHTLINE_VIEWER_HOST`; default 127.0.0.1 (loopback only). */
+  host?: string
+  /** Env `SIGHTLINE_VIEWER_TOKEN`; required when `host` is not loopback. */
+  token?: string
+  limits?: Partial<StoreLimits>
+}
+
+export interface ResolvedViewerOptions {
+  port: number
+  host: string
+  token: string | undefined
+  limits: StoreLimits
+}
+
+/**
+ * @example resolveViewerOptions({ port: 0 })
+ */
+export function resolveViewerOptions(options: ViewerOptions = {}, env = process.env): ResolvedViewerOptions {
+  const port = options.port ?? (env.SIGHTLINE_VIEWER_PORT ? Number(env.SIGHTLINE_VIEWER_PORT) : DEFAULT_VIEWER_PORT)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new SightlineOptionError('port', 'an integer between 0 and 65535', options.port ?? env.SIGHTLINE_VIEWER_PORT)
+  }
+  const host = options.host ?? (env.SIGHTLINE_VIEWER_HOST || DEFAULT_VIEWER_HOST)
+  if (typeof host !== 'string' || host === '') throw new SightlineOptionError('host', 'a host name or address', host)
+  const token = options.token ?? (env.SIGHTLINE_VIEWER_TOKEN || undefined)
+  if (token !== undefined && (typeof token !== 'string' || token.length < MIN_TOKEN_LENGTH)) {
+    throw new SightlineOptionError('token', `a string of at least ${MIN_TOKEN_LENGTH} characters`, token)
+  }
+  if (token === undefined && !isLoopback(host)) {
+    throw new SightlineOptionError(
+      'token',
+      `set (SIGHTLINE_VIEWER_TOKEN) when the viewer binds beyond loopback (host ${host})`,
+      token,
+    )
+  }
+  const limits: StoreLimits = { ...DEFAULT_LIMITS }
+  const fromEnv: [keyof StoreLimits, string | undefined][] = [
+    ['maxTraces', env.SIGHTLINE_VIEWER_MAX_TRACES],
+    ['maxLogs', env.SIGHTLINE_VIEWER_MAX_LOGS],
+    ['maxMetricPoints', env.SIGHTLINE_VIEWER_MAX_METRIC_POINTS],
+  ]
+  for (const [name, value] of fromEnv) if (value) limits[name] = Number(value)
+  Object.assign(limits, options.limits)
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new SightlineOptionError(`limits.${name}`, 'a positive integer', value)
+  }
+  return { port, host, token, limits }
+}
+
+/** Whether `host` only accepts connections from this machine. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
