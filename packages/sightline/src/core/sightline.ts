@@ -12,7 +12,7 @@ import { ERROR_CODES } from './errors.js'
 import { type CheckFunction, type CheckOptions, Health } from './health/health.js'
 import { type Drainable, drainableServer, Shutdown } from './lifecycle/shutdown.js'
 import { AccessLog } from './logging/access-log.js'
-import { createLogger, DEFAULT_REDACT } from './logging/logger.js'
+import { createLogger, DEFAULT_REDACT, type SpanFieldsProvider } from './logging/logger.js'
 import type { Counter } from './metrics/counter.js'
 import { HttpMetrics } from './metrics/http-metrics.js'
 import { Registry } from './metrics/registry.js'
@@ -39,6 +39,7 @@ export class Sightline {
   /** The metrics registry: `counter`, `gauge`, `histogram` (get-or-create). */
   readonly metrics: Registry
   readonly health: Health
+  private readonly setSpanFields: (provider: SpanFieldsProvider | undefined) => void
   private readonly flushLogs: () => void
   private readonly drainLogs: () => Promise<void>
   private logLinesDropped: Counter | undefined
@@ -72,6 +73,7 @@ export class Sightline {
             })),
     })
     this.logger = created.logger
+    this.setSpanFields = created.setSpanFields
     const exporting = created.stream as { forceFlush?: () => Promise<void> }
     if (typeof exporting.forceFlush === 'function') this.flushables.push({ forceFlush: () => exporting.forceFlush!() })
     this.flushLogs = created.flush
@@ -139,6 +141,7 @@ export class Sightline {
   /** Plugs tracing into the pipeline (the tracing module does this). */
   setTracing(hooks: TracingHooks | undefined): void {
     this.deps.tracing = hooks
+    this.setSpanFields(hooks === undefined ? undefined : (request) => hooks.spanFields(request))
   }
 
   /**

@@ -9,6 +9,7 @@ import { request as httpsRequest } from 'node:https'
 import { context } from '@opentelemetry/api'
 import type { DestinationStream } from 'pino'
 import { http } from '../core/builtins.js'
+import { storage } from '../core/pipeline/context.js'
 import { suppressTracing } from '../vendor/otel-sdk.js'
 import { encodeLogLines } from './encode.js'
 
@@ -156,31 +157,35 @@ export class OtlpLogTee implements DestinationStream {
 
   private post(payload: string): Promise<void> {
     const request = this.url.protocol === 'https:' ? httpsRequest : http.request
-    // Our own export must not be traced (nor logged) by instrumentations that honour suppression.
-    return context.with(
-      suppressTracing(context.active()),
-      () =>
-        new Promise<void>((resolve, reject) => {
-          const req = request(
-            this.url,
-            {
-              method: 'POST',
-              headers: { ...this.headers, 'content-length': Buffer.byteLength(payload) },
-              timeout: this.timeoutMs,
-            },
-            (res) => {
-              res.resume()
-              res.on('end', () =>
-                res.statusCode !== undefined && res.statusCode < 300
-                  ? resolve()
-                  : reject(new Error(`log export to ${this.url.href} answered HTTP ${res.statusCode}`)),
-              )
-            },
-          )
-          req.on('timeout', () => req.destroy(new Error(`log export to ${this.url.href} timed out`)))
-          req.on('error', reject)
-          req.end(payload)
-        }),
+    // Our own export must not be traced (nor logged) by instrumentations that honour suppression,
+    // nor run in the request whose line happened to start the timer: outside every request, it
+    // carries no request's ids and is seen by no request's tracing instance.
+    return storage.exit(() =>
+      context.with(
+        suppressTracing(context.active()),
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const req = request(
+              this.url,
+              {
+                method: 'POST',
+                headers: { ...this.headers, 'content-length': Buffer.byteLength(payload) },
+                timeout: this.timeoutMs,
+              },
+              (res) => {
+                res.resume()
+                res.on('end', () =>
+                  res.statusCode !== undefined && res.statusCode < 300
+                    ? resolve()
+                    : reject(new Error(`log export to ${this.url.href} answered HTTP ${res.statusCode}`)),
+                )
+              },
+            )
+            req.on('timeout', () => req.destroy(new Error(`log export to ${this.url.href} timed out`)))
+            req.on('error', reject)
+            req.end(payload)
+          }),
+      ),
     )
   }
 

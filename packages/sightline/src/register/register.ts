@@ -37,7 +37,8 @@ export async function register(env: NodeJS.ProcessEnv = process.env): Promise<Si
     shutdown: { exit: true },
   })
   global[kRegistered] = sightline
-  await setupTracing(sightline)
+  // The launcher is the process's tracer: OpenTelemetry's API, and any instrumentation using it, gets it.
+  await setupTracing(sightline, { global: true })
 
   const templates = env.SIGHTLINE_ROUTES?.split(',')
     .map((t) => t.trim())

@@ -13,9 +13,11 @@ import {
 } from '@opentelemetry/sdk-trace-base'
 import { RequestContext } from '../core/pipeline/context.js'
 import { methodIndex, RouteState } from '../core/pipeline/routes.js'
+import { SightlineContextManager } from './context-manager.js'
 import { HandoverIdGenerator } from './ids.js'
+import { registerGlobalInstance, TracingInstance } from './instance.js'
 import { LightSpan, sinkOfSdkTracer } from './light-span.js'
-import { scopeOf, setLightSpanSink, startClientSpan } from './recording.js'
+import { scopeOf, startClientSpan } from './recording.js'
 import { HandoverSampler } from './sdk.js'
 import { ServerSpans } from './server-spans.js'
 
@@ -37,7 +39,9 @@ function serverSpans(hideInternals: boolean) {
   })
   const sdkTracer = provider.getTracer('sightline')
   const tracer = hideInternals ? { startSpan: sdkTracer.startSpan.bind(sdkTracer) } : sdkTracer
-  return { exporter, hooks: new ServerSpans(tracer as never, sampler, ids, new W3CTraceContextPropagator(), 1) }
+  const propagator = new W3CTraceContextPropagator()
+  const instance = new TracingInstance(provider, new SightlineContextManager(), propagator, undefined)
+  return { exporter, hooks: new ServerSpans(tracer as never, sampler, ids, propagator, 1, instance) }
 }
 
 function setup(limits: Record<string, number> = {}) {
@@ -260,22 +264,27 @@ describe('LightSpan', () => {
     ])
   })
 
+  /** A tracing instance over `provider`, registered as the global one (as `global: true` does). */
+  function globalInstance(provider: BasicTracerProvider, sink: ReturnType<typeof sinkOfSdkTracer>) {
+    const instance = new TracingInstance(provider, new SightlineContextManager(), new W3CTraceContextPropagator(), sink)
+    trace.disable()
+    trace.setGlobalTracerProvider(provider)
+    registerGlobalInstance(instance)
+    return instance
+  }
+
   test('client spans: light under a sampled parent when the sink is set, the SDK otherwise', (t) => {
     const { exporter, shared, provider } = setup()
-    // The SDK path goes through the global provider, as in an application.
-    trace.setGlobalTracerProvider(provider)
-    t.after(() => {
-      setLightSpanSink(undefined)
-      trace.disable()
-    })
+    t.after(() => trace.disable())
     const parent = provider.getTracer('app').startSpan('parent')
     const parentContext = trace.setSpan(ROOT_CONTEXT, parent)
 
-    setLightSpanSink(shared)
+    globalInstance(provider, shared)
     const light = startClientSpan('sightline-cache', 'get redis', { 'db.system.name': 'redis' }, parent, parentContext)
     assert.ok(light instanceof LightSpan)
     light.end()
-    setLightSpanSink(undefined)
+    // The same provider, in an instance whose sampler is not parent-based (no sink).
+    globalInstance(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }), undefined)
     const sdk = startClientSpan('sightline-cache', 'get redis', { 'db.system.name': 'redis' }, parent, parentContext)
     assert.equal(sdk instanceof LightSpan, false)
     sdk.end()
@@ -292,9 +301,9 @@ describe('LightSpan', () => {
   })
 
   test('a parent that records but is not sampled gets its children from the SDK (which decides)', (t) => {
-    const { shared } = setup()
-    t.after(() => setLightSpanSink(undefined))
-    setLightSpanSink(shared)
+    const { shared, provider } = setup()
+    t.after(() => trace.disable())
+    globalInstance(provider, shared)
     const parent = trace.wrapSpanContext({ ...context, traceFlags: TraceFlags.NONE })
     const child = startClientSpan('sightline-pg', 'SELECT', {}, parent, trace.setSpan(ROOT_CONTEXT, parent))
     assert.equal(child instanceof LightSpan, false)

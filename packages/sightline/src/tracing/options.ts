@@ -45,6 +45,14 @@ export interface TracingOptions {
    * application's own thread (`main`). Env `SIGHTLINE_EXPORT_THREAD`. Default `worker`.
    */
   exportThread?: ExportThread
+  /**
+   * Registers this tracing as OpenTelemetry's global tracer provider, context manager and
+   * propagator, for code that uses the OpenTelemetry API itself (other instrumentations,
+   * `trace.getTracer`). Sightline's own spans, ids and log fields never need it: they use the
+   * instance serving the request. Env `SIGHTLINE_TRACING_GLOBAL` (`true`/`false`). Default false;
+   * the zero-code launcher sets it.
+   */
+  global?: boolean
 }
 
 export interface ResolvedTracingOptions {
@@ -58,6 +66,7 @@ export interface ResolvedTracingOptions {
   endpoint: string | undefined
   protocol: OtlpProtocol
   exportThread: ExportThread
+  global: boolean
   batch: { maxQueueSize: number; scheduledDelayMillis: number; exportTimeoutMillis: number; maxExportBatchSize: number }
 }
 
@@ -89,6 +98,12 @@ export function resolveTracingOptions(options: TracingOptions = {}, env = proces
   if (!EXPORTERS.has(exporter)) throw new SightlineOptionError('exporter', 'otlp, console or none', exporter)
   const exportThread = (options.exportThread ?? env.SIGHTLINE_EXPORT_THREAD ?? 'worker') as ExportThread
   if (!EXPORT_THREADS.has(exportThread)) throw new SightlineOptionError('exportThread', 'worker or main', exportThread)
+  const globalEnv = env.SIGHTLINE_TRACING_GLOBAL?.toLowerCase()
+  if (globalEnv !== undefined && globalEnv !== 'true' && globalEnv !== 'false') {
+    throw new SightlineOptionError('SIGHTLINE_TRACING_GLOBAL', 'true or false', env.SIGHTLINE_TRACING_GLOBAL)
+  }
+  const global = options.global ?? globalEnv === 'true'
+  if (typeof global !== 'boolean') throw new SightlineOptionError('global', 'a boolean', global)
   return {
     disabled: env.OTEL_SDK_DISABLED?.toLowerCase() === 'true',
     // The environment's service name is read once, by Sightline's own `service` (the fallback in
@@ -102,6 +117,7 @@ export function resolveTracingOptions(options: TracingOptions = {}, env = proces
     endpoint,
     protocol,
     exportThread,
+    global,
     batch: {
       maxQueueSize: num('maxQueueSize', options.maxQueueSize, env.OTEL_BSP_MAX_QUEUE_SIZE, 2048),
       scheduledDelayMillis: num(

@@ -6,11 +6,19 @@
  */
 import diagnosticsChannel from 'node:diagnostics_channel'
 import type { ClientRequest, IncomingMessage } from 'node:http'
-import { type Attributes, context, propagation, type Span, SpanStatusCode, trace } from '@opentelemetry/api'
+import {
+  type Attributes,
+  defaultTextMapSetter,
+  propagation,
+  type Span,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api'
 import { HEADER_REQUEST_ID } from '../core/constants.js'
 import { storage } from '../core/pipeline/context.js'
 import { METHOD_NAMES, methodIndex } from '../core/pipeline/routes.js'
 import { isTracingSuppressed } from '../vendor/otel-sdk.js'
+import { activeContext, activeInstance } from './instance.js'
 import { startClientSpan } from './recording.js'
 import { plainConstructor } from './span-values.js'
 import { TRACER_NAME } from './spans.js'
@@ -42,7 +50,8 @@ const ClientSpanAttributes = plainConstructor<
 
 /** Headers to add for a call made from the active context, and the client span when sampled. */
 function prepare(method: string, url: URL, hasTraceparent: boolean): { headers: Record<string, string>; span?: Span } {
-  const active = context.active()
+  const instance = activeInstance()
+  const active = activeContext(instance)
   const headers: Record<string, string> = {}
   if (isTracingSuppressed(active)) return { headers }
   const request = storage.getStore()
@@ -67,7 +76,8 @@ function prepare(method: string, url: URL, hasTraceparent: boolean): { headers: 
     )
     carrierContext = trace.setSpan(active, span)
   }
-  propagation.inject(carrierContext, headers)
+  if (instance === undefined) propagation.inject(carrierContext, headers)
+  else instance.propagator.inject(carrierContext, headers, defaultTextMapSetter)
   return { headers, span }
 }
 
@@ -139,21 +149,28 @@ const onHttpClientStart = (message: unknown): void => {
   }
 }
 
-let installed = false
+/**
+ * How many tracing instances use the channels. They are process-wide, and each handler asks the
+ * instance in charge of the call (tracing/instance), so one subscription serves every instance.
+ */
+let installs = 0
 
-/** Subscribes once per process; returns a function that unsubscribes. */
+/** Subscribes while at least one instance is installed; returns a function that releases this one. */
 export function installPropagation(): () => void {
-  if (installed) return () => {}
-  installed = true
-  diagnosticsChannel.subscribe('undici:request:create', onUndiciCreate)
-  diagnosticsChannel.subscribe('undici:request:headers', onUndiciHeaders)
-  diagnosticsChannel.subscribe('undici:request:error', onUndiciError)
-  diagnosticsChannel.subscribe('http.client.request.start', onHttpClientStart)
-  return () => {
-    installed = false
+  let released = false
+  const release = () => {
+    if (released) return
+    released = true
+    if (--installs > 0) return
     diagnosticsChannel.unsubscribe('undici:request:create', onUndiciCreate)
     diagnosticsChannel.unsubscribe('undici:request:headers', onUndiciHeaders)
     diagnosticsChannel.unsubscribe('undici:request:error', onUndiciError)
     diagnosticsChannel.unsubscribe('http.client.request.start', onHttpClientStart)
   }
+  if (installs++ > 0) return release
+  diagnosticsChannel.subscribe('undici:request:create', onUndiciCreate)
+  diagnosticsChannel.subscribe('undici:request:headers', onUndiciHeaders)
+  diagnosticsChannel.subscribe('undici:request:error', onUndiciError)
+  diagnosticsChannel.subscribe('http.client.request.start', onHttpClientStart)
+  return release
 }

@@ -19,24 +19,22 @@ import {
 import type { InstrumentationScope } from '@opentelemetry/core'
 import { storage } from '../core/pipeline/context.js'
 import { randomSpanId } from './ids.js'
-import { LightSpan, type SpanSink } from './light-span.js'
+import { activeInstance, activeSpan, type TracingInstance } from './instance.js'
+import { LightSpan } from './light-span.js'
 import { SpanIds } from './span-values.js'
-
-/** True while setupTracing's pipeline decides sampling at the start of every request. */
-let pipelineSampling = false
-
-export function setPipelineSampling(on: boolean): void {
-  pipelineSampling = on
-}
 
 /** The active span when it records (a child started now would be sampled), else undefined. */
 export function recordingActiveSpan(): Span | undefined {
-  if (pipelineSampling) {
-    // Parent-based: nothing under an unsampled server span records, manual spans included.
-    const request = storage.getStore()
-    if (request !== undefined && request.traceFlags !== '01') return undefined
+  const request = storage.getStore()
+  const instance = request?.tracing as TracingInstance | undefined
+  if (instance !== undefined) {
+    // The pipeline decided sampling at the start: nothing under an unsampled server span records,
+    // manual spans included, and its OpenTelemetry context is never built to find that out.
+    if (request!.traceFlags !== '01') return undefined
+    const span = trace.getSpan(instance.contextManager.active())
+    return span?.isRecording() === true ? span : undefined
   }
-  const span = trace.getActiveSpan()
+  const span = activeSpan()
   return span?.isRecording() === true ? span : undefined
 }
 
@@ -57,13 +55,7 @@ export function tracerFor(name: string): Tracer {
   return entry.tracer
 }
 
-/** Set by setupTracing when the sampler is parent-based: a sampled parent's children are sampled. */
-let lightSink: SpanSink | undefined
 const scopes = new Map<string, InstrumentationScope>()
-
-export function setLightSpanSink(sink: SpanSink | undefined): void {
-  lightSink = sink
-}
 
 /** The scope the SDK would give `getTracer(name)`; one object per name. */
 export function scopeOf(name: string): InstrumentationScope {
@@ -77,8 +69,9 @@ export function scopeOf(name: string): InstrumentationScope {
 
 /**
  * A client span of one of Sightline's instrumentations, child of `parent` (the recording span of
- * `parentContext`). With a parent-based sampler and a sampled parent the answer is known, and a
- * `LightSpan` is built; otherwise the SDK decides. `attributes` are owned by the span.
+ * `parentContext`), from the tracing instance in charge (tracing/instance). With a parent-based
+ * sampler and a sampled parent the answer is known, and a `LightSpan` is built; otherwise the SDK
+ * decides. `attributes` are owned by the span.
  */
 export function startClientSpan(
   tracerName: string,
@@ -88,9 +81,11 @@ export function startClientSpan(
   parentContext: Context,
 ): Span {
   const parentSpanContext = parent.spanContext()
-  const sink = lightSink
+  const instance = activeInstance()
+  const sink = instance?.sink
   if (sink === undefined || (parentSpanContext.traceFlags & TraceFlags.SAMPLED) === 0) {
-    return tracerFor(tracerName).startSpan(name, { kind: SpanKind.CLIENT, attributes }, parentContext)
+    const tracer = instance === undefined ? tracerFor(tracerName) : instance.tracer(tracerName)
+    return tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parentContext)
   }
   return new LightSpan(
     sink,

@@ -26,6 +26,7 @@ import type { TracingHooks } from '../core/pipeline/pipeline.js'
 import { METHOD_NAMES, methodIndex, type RouteState } from '../core/pipeline/routes.js'
 import { SamplingDecision } from '../vendor/otel-sdk.js'
 import { type HandoverIdGenerator, randomSpanId, randomTraceId } from './ids.js'
+import type { TracingInstance } from './instance.js'
 import { LightSpan, type SpanSink, sinkOfSdkTracer } from './light-span.js'
 import { scopeOf } from './recording.js'
 import type { HandoverSampler } from './sdk.js'
@@ -68,12 +69,19 @@ export class ServerSpans implements TracingHooks {
     private readonly propagator: TextMapPropagator,
     /** Share of new traces sampled (from the configured sampler). */
     private readonly rootRatio: number,
+    /** The tracing every request of this pipeline points at (tracing/instance). */
+    private readonly instance: TracingInstance,
   ) {
     this.sink = sinkOfSdkTracer(tracer)
     this.scope = scopeOf(TRACER_NAME)
   }
 
+  spanFields(request: RequestContext | undefined): Record<string, string> | undefined {
+    return this.instance.spanFields(request)
+  }
+
   start(context: RequestContext): void {
+    context.tracing = this.instance
     const req = context.req
     const headers = context.headers
     // Read for every request, sampled or not: the first read caches the peer on the socket

@@ -4,9 +4,8 @@
  * batch processor and the OTLP exporter, W3C propagation, Sightline's context manager, server spans
  * from the pipeline, client spans and propagation for outgoing calls, and log correlation.
  */
-import { context, diag, propagation, type Tracer, trace } from '@opentelemetry/api'
+import { context, propagation, type Tracer, trace } from '@opentelemetry/api'
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base'
-import { setSpanFieldsProvider } from '../core/logging/logger.js'
 import type { Sightline } from '../core/sightline.js'
 import {
   BasicTracerProvider,
@@ -16,10 +15,10 @@ import {
 } from '../vendor/otel-sdk.js'
 import { SightlineContextManager } from './context-manager.js'
 import { HandoverIdGenerator } from './ids.js'
+import { registerGlobalInstance, TracingInstance } from './instance.js'
 import { sinkOfSdkTracer } from './light-span.js'
 import { type ResolvedTracingOptions, resolveTracingOptions, type TracingOptions } from './options.js'
 import { installPropagation } from './propagation.js'
-import { setLightSpanSink, setPipelineSampling } from './recording.js'
 import {
   buildExporter,
   buildResource,
@@ -40,7 +39,7 @@ export interface Tracing {
   readonly tracer: Tracer
   /** Exports what is queued. Sightline's shutdown calls it. */
   forceFlush(): Promise<void>
-  /** Flushes, stops exporting, and unregisters the global provider, context manager and propagator. */
+  /** Flushes and stops exporting; with `global`, unregisters the provider, context manager and propagator it registered. */
   shutdown(): Promise<void>
 }
 
@@ -92,36 +91,29 @@ export async function setupTracing(sightline: Sightline, options: TracingOptions
   const propagator = new CompositePropagator({
     propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
   })
-  // The OpenTelemetry API keeps one global of each; a second setup replaces the first.
-  trace.disable()
-  context.disable()
-  propagation.disable()
-  trace.setGlobalTracerProvider(provider)
-  context.setGlobalContextManager(contextManager)
-  propagation.setGlobalPropagator(propagator)
-  diag.disable()
-
-  const tracer = trace.getTracer(TRACER_NAME)
-  setPipelineSampling(true)
   // A parent-based sampler (or always_on) samples every child of a sampled span: Sightline's own
   // client spans can then skip the SDK's decision. Any other sampler decides each span itself.
   const childrenFollowParent = resolved.sampler.startsWith('parentbased_') || resolved.sampler === 'always_on'
-  setLightSpanSink(childrenFollowParent ? sinkOfSdkTracer(provider.getTracer(TRACER_NAME)) : undefined)
-  sightline.setTracing(
-    new ServerSpans(provider.getTracer(TRACER_NAME), sampler, ids, propagator, rootRatioOf(resolved)),
+  const instance = new TracingInstance(
+    provider,
+    contextManager,
+    propagator,
+    childrenFollowParent ? sinkOfSdkTracer(provider.getTracer(TRACER_NAME)) : undefined,
   )
-  setSpanFieldsProvider((request) => {
-    const explicit = contextManager.explicit()
-    if (explicit === undefined) return undefined
-    const spanContext = trace.getSpanContext(explicit)
-    if (spanContext === undefined) return undefined
-    const fields: Record<string, string> = {
-      trace_id: spanContext.traceId,
-      span_id: spanContext.spanId,
-      trace_flags: (spanContext.traceFlags & 1) === 1 ? '01' : '00',
-    }
-    return request === undefined ? fields : { request_id: request.requestId, ...fields }
-  })
+  if (resolved.global) {
+    // The process's tracer: code that uses OpenTelemetry's API (other instrumentations,
+    // trace.getTracer) gets this provider, context manager and propagator. The API keeps one of
+    // each; `disable` first so this registration replaces whatever was there.
+    trace.disable()
+    context.disable()
+    propagation.disable()
+    trace.setGlobalTracerProvider(provider)
+    context.setGlobalContextManager(contextManager)
+    propagation.setGlobalPropagator(propagator)
+    registerGlobalInstance(instance)
+  }
+  const tracer = instance.tracer(TRACER_NAME)
+  sightline.setTracing(new ServerSpans(tracer, sampler, ids, propagator, rootRatioOf(resolved), instance))
   const uninstall = installPropagation()
   const tracing: Tracing = {
     enabled: true,
@@ -130,14 +122,18 @@ export async function setupTracing(sightline: Sightline, options: TracingOptions
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
       sightline.setTracing(undefined)
-      setPipelineSampling(false)
-      setLightSpanSink(undefined)
-      setSpanFieldsProvider(undefined)
       uninstall()
       await provider.shutdown()
-      trace.disable()
-      context.disable()
-      propagation.disable()
+      contextManager.disable()
+      if (resolved.global) {
+        // Only what this instance registered, and only while it is still what is registered.
+        const registered = trace.getTracerProvider() as { getDelegate?: () => unknown }
+        if ((registered.getDelegate?.() ?? registered) === provider) {
+          trace.disable()
+          context.disable()
+          propagation.disable()
+        }
+      }
     },
   }
   sightline.addFlushable(tracing)

@@ -2,7 +2,8 @@
  * @module tracing/spans
  * Manual spans (the brief's `start_as_current_span`) and the current span.
  */
-import { type Attributes, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { type Attributes, context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { activeInstance, activeSpan } from './instance.js'
 import { tracerFor } from './recording.js'
 
 export const TRACER_NAME = 'sightline'
@@ -14,7 +15,8 @@ export interface SpanOptions {
 
 /**
  * Runs `fn` inside a new span, child of the current one; ends it when `fn` returns or its promise
- * settles, recording an exception and an error status if it throws.
+ * settles, recording an exception and an error status if it throws. The span comes from the
+ * tracing of the Sightline serving the request (tracing/instance), else OpenTelemetry's global.
  * @example
  * const patient = await withSpan('fetch_patient_data', async (span) => {
  *   span.setAttribute('patient.id', id)
@@ -22,41 +24,45 @@ export interface SpanOptions {
  * })
  */
 export function withSpan<T>(name: string, fn: (span: Span) => T, options: SpanOptions = {}): T {
-  const tracer = tracerFor(TRACER_NAME)
-  return tracer.startActiveSpan(
+  const instance = activeInstance()
+  const parent = instance === undefined ? context.active() : instance.contextManager.active()
+  const tracer = instance === undefined ? tracerFor(TRACER_NAME) : instance.tracer(TRACER_NAME)
+  const span = tracer.startSpan(
     name,
     { attributes: options.attributes, kind: options.kind ?? SpanKind.INTERNAL },
-    (span) => {
-      let result: T
-      try {
-        result = fn(span)
-      } catch (error) {
-        fail(span, error)
-        span.end()
-        throw error
-      }
-      if (result instanceof Promise) {
-        return result.then(
-          (value) => {
-            span.end()
-            return value
-          },
-          (error: unknown) => {
-            fail(span, error)
-            span.end()
-            throw error
-          },
-        ) as T
-      }
-      span.end()
-      return result
-    },
+    parent,
   )
+  const active = trace.setSpan(parent, span)
+  return (instance === undefined ? context : instance.contextManager).with(active, () => {
+    let result: T
+    try {
+      result = fn(span)
+    } catch (error) {
+      fail(span, error)
+      span.end()
+      throw error
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (value) => {
+          span.end()
+          return value
+        },
+        (error: unknown) => {
+          fail(span, error)
+          span.end()
+          throw error
+        },
+      ) as T
+    }
+    span.end()
+    return result
+  })
 }
 
 /** The active span (the request's server span, or the innermost manual span), if any. */
 export function currentSpan(): Span | undefined {
-  return trace.getActiveSpan()
+  return activeSpan()
 }
 
 function fail(span: Span, error: unknown): void {

@@ -65,31 +65,15 @@ const LOG_FLUSH_MS = 100
 const LOG_MAX_BUFFERED_CHARS = 8 * 1024 * 1024
 
 /**
- * Set by the tracing module: the fields of the innermost manual span, when one is active (its
- * span_id differs from the request's). Undefined when tracing is off, so plain requests pay nothing.
+ * The fields of the innermost manual span, when one is active (its span_id differs from the
+ * request's): set by the instance's tracing. Undefined when tracing is off, so plain requests pay nothing.
  */
-let spanFields: ((request: RequestContext | undefined) => Record<string, string> | undefined) | undefined
-
-export function setSpanFieldsProvider(provider: typeof spanFields): void {
-  spanFields = provider
-}
-
-/**
- * Merges `request_id` (and the trace fields the tracing module sets) of the request in flight.
- * Built once per request, on the first line that needs it.
- */
-function mixin(): Record<string, string> {
-  const context = storage.getStore()
-  if (spanFields !== undefined) {
-    const fields = spanFields(context)
-    if (fields !== undefined) return fields
-  }
-  if (context === undefined) return NO_FIELDS
-  return context.logFields ?? context.buildLogFields()
-}
+export type SpanFieldsProvider = (request: RequestContext | undefined) => Record<string, string> | undefined
 
 export interface CreatedLogger {
   logger: Logger
+  /** Where this logger's lines take the active manual span's ids from (the instance's tracing). */
+  setSpanFields(provider: SpanFieldsProvider | undefined): void
   /** The stream lines are written to, for the access log's hand-built lines. */
   stream: DestinationStream
   /** Resolves once every line logged so far is written. */
@@ -101,6 +85,18 @@ export interface CreatedLogger {
 export function createLogger(options: LoggerOptions): CreatedLogger {
   const resolved = resolveDestination(options)
   const stream = options.exporter === undefined ? resolved : options.exporter(resolved)
+  let spanFields: SpanFieldsProvider | undefined
+  // Merges `request_id` (and the trace fields) of the request in flight, built once per request,
+  // on the first line that needs it.
+  const mixin = (): Record<string, string> => {
+    const context = storage.getStore()
+    if (spanFields !== undefined) {
+      const fields = spanFields(context)
+      if (fields !== undefined) return fields
+    }
+    if (context === undefined) return NO_FIELDS
+    return context.logFields ?? context.buildLogFields()
+  }
   const logger = pino(
     {
       level: options.level,
@@ -124,7 +120,10 @@ export function createLogger(options: LoggerOptions): CreatedLogger {
   const drain = () => (resolved instanceof LineWriter ? resolved.flush() : Promise.resolve())
   // Lines still buffered when the process exits would be lost; flushSync is safe in an exit handler.
   if (options.destination === undefined && !options.pretty) process.once('exit', flush)
-  return { logger, stream, drain, flush }
+  const setSpanFields = (provider: SpanFieldsProvider | undefined) => {
+    spanFields = provider
+  }
+  return { logger, setSpanFields, stream, drain, flush }
 }
 
 function resolveDestination(options: LoggerOptions): DestinationStream {

@@ -35,6 +35,8 @@ export class RequestContext {
   traceFlags: string | undefined = undefined
   /** The server span itself (an OpenTelemetry `Span`), owned by the tracing module. */
   span: unknown = undefined
+  /** The tracing instance of the Sightline serving the request (tracing/instance), when tracing is on. */
+  tracing: unknown = undefined
   /**
    * The request's OpenTelemetry context, built by the tracing module on first use. A field rather
    * than a property added later, so every context keeps one shape (sampled or not).

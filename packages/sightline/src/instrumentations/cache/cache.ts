@@ -5,9 +5,10 @@
  * `cache_operation_duration_seconds{cache_system, cache_operation, error_type}` for every call.
  */
 import { performance } from 'node:perf_hooks'
-import { type Attributes, context, type Span, SpanStatusCode } from '@opentelemetry/api'
+import { type Attributes, type Span, SpanStatusCode } from '@opentelemetry/api'
 import { getSightline } from '../../core/default.js'
 import type { Sightline } from '../../core/sightline.js'
+import { activeContext } from '../../tracing/instance.js'
 import { recordingActiveSpan, startClientSpan } from '../../tracing/recording.js'
 import { plainConstructor } from '../../tracing/span-values.js'
 
@@ -89,7 +90,7 @@ export function instrumentCache<C extends CacheLike>(cache: C, options: CacheIns
               `${operation} ${system}`,
               new CacheSpanAttributes(system, operation),
               parent,
-              context.active(),
+              activeContext(),
             )
       let pending: Promise<unknown>
       try {

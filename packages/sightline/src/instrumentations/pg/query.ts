@@ -5,10 +5,11 @@
  * and a slow-query log line. Telemetry failures never reach the query.
  */
 import { performance } from 'node:perf_hooks'
-import { type Attributes, context, type Span, SpanStatusCode } from '@opentelemetry/api'
+import { type Attributes, type Span, SpanStatusCode } from '@opentelemetry/api'
 import type { HistogramChild } from '../../core/metrics/histogram.js'
 import { storage } from '../../core/pipeline/context.js'
 import type { Sightline } from '../../core/sightline.js'
+import { activeContext } from '../../tracing/instance.js'
 import { recordingActiveSpan, startClientSpan } from '../../tracing/recording.js'
 import { plainConstructor } from '../../tracing/span-values.js'
 import { parseStatement, type Statement } from './sql.js'
@@ -68,7 +69,7 @@ export class QueryRecorder {
         if (this.meta.port !== undefined) attributes['server.port'] = this.meta.port
         const name =
           statement.collection === undefined ? statement.operation : `${statement.operation} ${statement.collection}`
-        span = startClientSpan(TRACER, name, attributes, parent, context.active())
+        span = startClientSpan(TRACER, name, attributes, parent, activeContext())
       }
     } catch (error) {
       this.sightline.report(error, 'pg.start')
