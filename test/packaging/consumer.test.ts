@@ -184,6 +184,11 @@ const options: SightlineOptions = { service: '${kind}' }
 const sightline: Sightline = createSightline(options)
 const listener = wrapListener((_req, res) => res.end(), { sightline })
 const name: string = METRIC_HTTP_SERVER_DURATION
+// The adapters' and tracing's seams are not part of the published types.
+// @ts-expect-error
+sightline.pipeline()
+// @ts-expect-error
+sightline.setTracing(undefined)
 export const checked = [listener, name, SightlineError, withSpan] as const
 `
     writeFileSync(join(project, 'esm.mts'), source('esm'))

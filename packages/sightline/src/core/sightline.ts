@@ -133,12 +133,18 @@ export class Sightline {
     if (resolved.opsPort !== undefined) this.startOpsServer(resolved.opsPort, resolved.opsHost)
   }
 
-  /** A pipeline for an adapter; `resolveRoute` names the route at the end when the start could not. */
+  /**
+   * A pipeline for an adapter; `resolveRoute` names the route at the end when the start could not.
+   * @internal the adapters' seam, not part of the published API
+   */
   pipeline(resolveRoute?: RouteResolver): Pipeline {
     return new Pipeline(this.deps, resolveRoute)
   }
 
-  /** Plugs tracing into the pipeline (the tracing module does this). */
+  /**
+   * Plugs tracing into the pipeline (the tracing module does this).
+   * @internal tracing's seam, not part of the published API
+   */
   setTracing(hooks: TracingHooks | undefined): void {
     this.deps.tracing = hooks
     this.setSpanFields(hooks === undefined ? undefined : (request) => hooks.spanFields(request))

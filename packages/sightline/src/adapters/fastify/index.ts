@@ -1,1 +1,1 @@
-export { addRouteHooks, type FastifySightlineOptions, sightlineFastify } from './fastify.js'
+export { type FastifySightlineOptions, sightlineFastify } from './fastify.js'
