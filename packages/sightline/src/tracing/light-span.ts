@@ -7,6 +7,7 @@
  * in a metric nobody reads: ~2-3 µs a span, against a few hundred ns here. Spans the application
  * starts itself still come from the SDK; they see these as parents like any other.
  */
+
 import { performance } from 'node:perf_hooks'
 import {
   type Attributes,
@@ -25,6 +26,7 @@ import {
 import type { InstrumentationScope } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, Span, SpanLimits, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base'
+import { sdkTracerParts } from '../internals/otel-sdk.js'
 import { isAttributeValue, isTimeInput, sanitizeAttributes, timeInputToHrTime } from '../vendor/otel-sdk.js'
 import { emptyArray, hrTimeBetween, hrTimeOf, pairOf, Status } from './span-values.js'
 
@@ -43,9 +45,9 @@ const EXCEPTION_EVENT = 'exception'
  * fields: callers then keep using `startSpan`.
  */
 export function sinkOfSdkTracer(tracer: unknown): SpanSink | undefined {
-  const parts = tracer as { _spanProcessor?: SpanProcessor; _resource?: Resource; _spanLimits?: SpanLimits }
-  const { _spanProcessor: processor, _resource: resource, _spanLimits: limits } = parts
-  if (processor?.onEnd === undefined || resource === undefined || limits === undefined) return undefined
+  const parts = sdkTracerParts(tracer)
+  if (parts === undefined) return undefined
+  const { processor, resource, limits } = parts
   return {
     processor,
     resource,

@@ -1,0 +1,61 @@
+/**
+ * @module internals/canary.test
+ * Canaries for what Sightline borrows from private or unstable internals of Node and OpenTelemetry.
+ * Each fails loudly, naming what changed, when an upgrade changes the behaviour relied on. `npm test`
+ * runs this file on Node 20, 22 and 24 (scripts/test.mjs installs the other two from the registry).
+ * The OTLP 0.x transport (createOtlpHttpExportDelegate, convertLegacyHttpOptions) is exercised end to
+ * end against a real server in tracing/otlp-exporter.test.ts; here only its shape.
+ */
+import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import { createServer, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { describe, test } from 'node:test'
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
+import { ENTER_ENDS_WITH_CALLBACK } from '../core/pipeline/context.js'
+import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '../vendor/otlp-http.js'
+import { sdkTracerParts } from './otel-sdk.js'
+
+const NODE_MAJOR = Number(process.versions.node.split('.')[0])
+
+describe(`internals canaries on Node ${process.versions.node}`, () => {
+  test("the SDK tracer keeps _spanProcessor, _resource and _spanLimits (light spans' sink)", () => {
+    const parts = sdkTracerParts(new BasicTracerProvider().getTracer('canary'))
+    assert.ok(parts, '@opentelemetry/sdk-trace-base changed its Tracer fields: light spans fall back to startSpan')
+    assert.equal(typeof parts.processor.onEnd, 'function')
+    assert.equal(typeof parts.limits.attributeCountLimit, 'number')
+  })
+
+  test("writeHead leaves the whole head in res._header, unsent, ending with a blank line (the request id's seam)", async () => {
+    let seen: unknown
+    const server = createServer((_req, res: ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      const head = (res as ServerResponse & { _header: unknown })._header
+      seen = { type: typeof head, endsWithBlankLine: String(head).endsWith('\r\n\r\n'), sent: res.socket?.bytesWritten }
+      res.end('ok')
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const { port } = server.address() as AddressInfo
+    await (await fetch(`http://127.0.0.1:${port}/`)).text()
+    server.close()
+    assert.deepEqual(
+      seen,
+      { type: 'string', endsWithBlankLine: true, sent: 0 },
+      "Node's ServerResponse head handling changed",
+    )
+  })
+
+  test('enterWith ends with the callback that entered it exactly where async context frames are the default', () => {
+    // Node 24 made AsyncContextFrame the default; 20 and 22 keep async_hooks storage. A change
+    // here means the pipeline's choice between enterWith and run (core/pipeline) must be rechecked.
+    assert.equal(ENTER_ENDS_WITH_CALLBACK, NODE_MAJOR >= 24)
+  })
+
+  test("the OTLP 0.x transport's functions keep their shape", () => {
+    const options = convertLegacyHttpOptions({ url: 'http://127.0.0.1:1/v1/traces' }, 'TRACES', 'v1/traces', {})
+    assert.equal(typeof options, 'object')
+    assert.equal(typeof createOtlpHttpExportDelegate, 'function')
+    assert.ok(createOtlpHttpExportDelegate.length >= 2)
+  })
+})
