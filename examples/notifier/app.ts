@@ -28,9 +28,16 @@ export function buildNotifier(sightline: Sightline): Express {
   })
   app.use(sightlineExpressErrors())
   app.use(
-    (error: Error & { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    (
+      error: Error & { status?: number; type?: string },
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
       const status = error.status !== undefined && error.status >= 400 && error.status < 500 ? error.status : 500
-      res.status(status).json({ error: status === 500 ? 'internal error' : error.message })
+      // body-parser's message quotes the body it could not parse: never send it back.
+      const message = error.type === 'entity.parse.failed' ? 'the request body is not valid JSON' : error.message
+      res.status(status).json({ error: status === 500 ? 'internal error' : message })
     },
   )
   return app

@@ -214,8 +214,12 @@ export class ServerSpans implements TracingHooks {
     }
     if (context.error !== undefined) {
       // Type, message and stack only: an error object can carry request data.
-      const error = serializeError(context.error)
-      span.recordException({ name: String(error.type), message: String(error.message), stack: error.stack as string })
+      const error = serializeError(context.error, status)
+      span.recordException({
+        name: String(error.type),
+        message: String(error.message),
+        stack: error.stack as string | undefined,
+      })
     }
     if (status >= 500) {
       span.setStatus({ code: SpanStatusCode.ERROR })

@@ -97,7 +97,7 @@ export class AccessLog {
     const responseBytes = context.responseBytes ?? context.res.getHeader(HEADER_CONTENT_LENGTH)
     if (responseBytes !== undefined) line += `${RES_BYTES_KEY}${Number(responseBytes) || 0}`
     if (aborted) line += ABORTED_FIELD
-    if (context.error !== undefined) line += `,"err":${JSON.stringify(serializeError(context.error))}`
+    if (context.error !== undefined) line += `,"err":${JSON.stringify(serializeError(context.error, status))}`
     this.stream.write(line + LINE_END)
   }
 
@@ -139,7 +139,7 @@ export class AccessLog {
       duration_ms: Math.round(durationMs * 1000) / 1000,
     }
     if (aborted) fields.aborted = true
-    if (context.error !== undefined) fields.err = serializeError(context.error)
+    if (context.error !== undefined) fields.err = serializeError(context.error, status)
     const log = level === LEVEL_INFO ? 'info' : level === LEVEL_WARN ? 'warn' : 'error'
     storage.run(context, () => this.logger[log](fields, ACCESS_LOG_MESSAGE))
   }
@@ -168,7 +168,25 @@ export class AccessLog {
 }
 
 /** Type, message, code and stack of an error: what a reader needs, nothing the error happens to carry. */
-export function serializeError(error: unknown): Record<string, unknown> {
+/** What stands for the message of an error made from the request body, which may quote it. */
+export const BODY_PARSE_MESSAGE = 'the request body could not be parsed'
+
+/**
+ * An error whose message can quote the request's body: JSON.parse's SyntaxError (Node 20+ quotes
+ * the text: `"password":LEAKPW9} is not valid JSON`), body-parser's `entity.parse.failed` (which
+ * also carries the raw `body`), and any error with a `body` field.
+ */
+function isBodyParseError(error: Error): boolean {
+  const fields = error as { type?: unknown; body?: unknown }
+  return error instanceof SyntaxError || fields.type === 'entity.parse.failed' || fields.body !== undefined
+}
+
+/**
+ * An error as lines and spans record it: type, message, code, and the stack for server errors
+ * only (`status` ≥ 500, or unknown). Never request data: a body-parse error's message is replaced,
+ * a database error keeps only its SQLSTATE.
+ */
+export function serializeError(error: unknown, status?: number): Record<string, unknown> {
   // A database error's message often repeats the value it refused (a date of birth, an email):
   // keep only its type and SQLSTATE, as the spans do.
   const fields = error as { code?: unknown; severity?: unknown }
@@ -176,10 +194,13 @@ export function serializeError(error: unknown): Record<string, unknown> {
     return { type: error.name, code: fields.code }
   }
   if (error instanceof Error) {
-    const out: Record<string, unknown> = { type: error.name, message: error.message }
+    const bodyParse = isBodyParseError(error)
+    const out: Record<string, unknown> = { type: error.name, message: bodyParse ? BODY_PARSE_MESSAGE : error.message }
     const code = (error as { code?: unknown }).code
     if (typeof code === 'string' || typeof code === 'number') out.code = code
-    if (error.stack !== undefined) out.stack = error.stack
+    // A client error's stack says where the framework refused the request, every time: it only
+    // makes a 404 line a kilobyte long.
+    if (error.stack !== undefined && !bodyParse && !(status !== undefined && status < 500)) out.stack = error.stack
     return out
   }
   return { type: typeof error, message: String(error) }
