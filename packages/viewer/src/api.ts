@@ -4,6 +4,7 @@
  * `/api/traces?service&route&status&error&minDurationMs&q&limit`, `/api/traces/<trace_id>`,
  * `/api/logs?service&level&text&requestId&traceId&limit`, `/api/metrics?name&service`, `/api/stats`.
  */
+import { decodeComponent } from './decode.js'
 import type { Store } from './store.js'
 
 export interface ApiResponse {
@@ -34,7 +35,9 @@ export function handleApi(store: Store, url: URL): ApiResponse | undefined {
     })
   }
   if (path.startsWith('/api/traces/')) {
-    const trace = store.trace(decodeURIComponent(path.slice('/api/traces/'.length)))
+    const id = decodeComponent(path.slice('/api/traces/'.length))
+    if (id === undefined) return { status: 400, body: { message: 'the trace id is not valid percent-encoding' } }
+    const trace = store.trace(id)
     if (trace === undefined) return { status: 404, body: { message: 'trace not found' } }
     const spans = [...trace.spans].sort((a, b) => a.startMs - b.startMs)
     return ok({ ...store.summary(trace), spans, logs: store.logsOfTrace(trace) })

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { handleApi } from './api.js'
+import { decodeComponent } from './decode.js'
 import { type ResolvedViewerOptions, resolveViewerOptions, type ViewerOptions } from './options.js'
 import { CONTENT_SECURITY_POLICY, SHELL_HTML, STYLESHEET } from './page.js'
 import { OTLP_PATHS, receive } from './receiver.js'
@@ -78,7 +79,27 @@ export class Viewer {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    this.respond(req, res)
+    // Nothing a request sends may end the process (under `npm start` the viewer shares it with
+    // the launcher of both services): an unexpected error is a 500, reported at most once a minute.
+    try {
+      this.respond(req, res)
+    } catch (error) {
+      this.reportFailure(error)
+      if (!res.headersSent) send(res, 500, 'text/plain', 'internal error')
+      else res.destroy()
+    }
+  }
+
+  private lastFailureReport = Number.NEGATIVE_INFINITY
+  /** Requests that failed inside the viewer. */
+  failedRequests = 0
+
+  private reportFailure(error: unknown): void {
+    this.failedRequests++
+    const now = Date.now()
+    if (now - this.lastFailureReport < 60_000) return
+    this.lastFailureReport = now
+    console.error(`sightline viewer: a request failed (${this.failedRequests} so far): ${String(error)}`)
   }
 
   /** Answers one request; returns true once a response is under way (the value only ends the branches). */
@@ -120,7 +141,8 @@ export class Viewer {
     const header = req.headers.authorization
     if (header?.startsWith('Bearer ') && this.matches(header.slice(7))) return true
     const cookie = /(?:^|;\s*)sightline_viewer_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1]
-    if (cookie !== undefined && this.matches(decodeURIComponent(cookie))) return true
+    const token = cookie === undefined ? undefined : decodeComponent(cookie)
+    if (token !== undefined && this.matches(token)) return true
     const query = url.searchParams.get('token')
     if (query !== null && this.matches(query) && req.method === 'GET') {
       url.searchParams.delete('token')
