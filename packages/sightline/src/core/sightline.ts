@@ -183,9 +183,10 @@ export class Sightline {
     return server
   }
 
-  /** Drains this server (or framework) at shutdown. */
-  manage(target: Server | Drainable): void {
+  /** Drains this server (or framework) at shutdown; returns it, so `manage(app.listen(3000))` reads as one step. */
+  manage<T extends Server | Drainable>(target: T): T {
     this.shutdownManager.add('listen' in target ? drainableServer(target) : target)
+    return target
   }
 
   /**

@@ -26,6 +26,7 @@ const plugin: FastifyPluginCallback<FastifySightlineOptions> = (fastify, options
   const pipeline = sightline.pipeline()
   sightline.instrument(fastify.server)
   // Fastify's close() drains in-flight requests and runs the app's onClose hooks: use it instead.
+  // Shutdown calls it after the idle grace (core/lifecycle/shutdown.ts), as it closes idle sockets.
   const server = drainableServer(fastify.server)
   sightline.manage({ ...server, close: () => fastify.close() })
   fastify.decorate('sightline', sightline)

@@ -37,6 +37,14 @@ export interface ShutdownParts {
 }
 
 const POLL_IDLE_MS = 100
+/**
+ * How long the servers keep listening once the drain begins, before they stop accepting and close
+ * idle keep-alive sockets. A client may be sending its next request on an idle socket at that very
+ * moment (it was told keep-alive before the drain), and closing the socket under it is a reset.
+ * Within the grace that request is served, with `Connection: close` as every response written
+ * during the drain; after it, only sockets idle for the whole grace are closed.
+ */
+export const IDLE_GRACE_MS = 250
 const HOOK_TIMEOUT_MS = 5000
 
 export function drainableServer(server: Server): Drainable {
@@ -134,18 +142,18 @@ export class Shutdown {
 
   private async drain(drainables: Drainable[], timeoutMs: number): Promise<boolean> {
     if (drainables.length === 0) return true
-    const closed = Promise.all(
-      drainables.map((d) => {
-        const done = d.close()
-        d.closeIdle()
-        return done
-      }),
-    )
+    // Still listening through the grace: every response now closes its connection, so the
+    // keep-alive sockets end themselves. Only then stop accepting (node:http's close() also closes
+    // idle sockets at once, which is the reset the grace avoids) and close what stayed idle.
+    const graceMs = Math.min(IDLE_GRACE_MS, timeoutMs)
+    await sleep(graceMs)
+    const closed = Promise.all(drainables.map((d) => d.close()))
+    for (const d of drainables) d.closeIdle()
     const poll = setInterval(() => {
       for (const d of drainables) d.closeIdle()
     }, POLL_IDLE_MS)
     try {
-      await withTimeout(closed, timeoutMs)
+      await withTimeout(closed, timeoutMs - graceMs)
       return true
     } catch {
       for (const d of drainables) d.closeAll()

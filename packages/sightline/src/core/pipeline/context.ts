@@ -37,6 +37,8 @@ export class RequestContext {
   span: unknown = undefined
   /** The tracing instance of the Sightline serving the request (tracing/instance), when tracing is on. */
   tracing: unknown = undefined
+  /** True once the instance's shutdown began draining: the response then closes its connection. */
+  isDraining: () => boolean = notDraining
   /**
    * The request's OpenTelemetry context, built by the tracing module on first use. A field rather
    * than a property added later, so every context keeps one shape (sampled or not).
@@ -74,6 +76,10 @@ export class RequestContext {
 }
 
 export const storage = new AsyncLocalStorage<RequestContext>()
+
+function notDraining(): boolean {
+  return false
+}
 
 /**
  * True when `enterWith` keeps its store in an async context frame (Node 24's default), which ends

@@ -102,9 +102,13 @@ type WrittenResponse = TrackedResponse & { _header: string | null }
  * Shared (`this` is the response): no closure per request.
  */
 function writeHeadWithRequestId(this: WrittenResponse, _statusCode: number, reason?: unknown, headers?: unknown) {
+  const context = this[kContext]
+  // A response written once the drain began closes its connection (Node then writes
+  // `Connection: close` and ends the socket after it), whenever its request began: a client told
+  // keep-alive would send its next request to a server about to close the socket.
+  if (context?.isDraining() === true) this.shouldKeepAlive = false
   // biome-ignore lint/complexity/noArguments: the native method distinguishes its overloads by arity.
   const result = responsePrototype.writeHead.apply(this, arguments as unknown as [number, unknown?, unknown?])
-  const context = this[kContext]
   const head = this._header
   if (context === undefined || typeof head !== 'string') return result
   const given = typeof reason === 'string' ? headers : reason
@@ -198,8 +202,8 @@ export class Pipeline {
     const id = isSafeRequestId(incoming) ? incoming : deps.nextRequestId()
     // The id header is added when the headers are written (see writeHeadWithRequestId).
     res.writeHead = writeHeadWithRequestId as ServerResponse['writeHead']
-    if (deps.isDraining()) res.setHeader('connection', 'close')
     const context = new RequestContext(id, req, res, performance.now(), headers)
+    context.isDraining = deps.isDraining
     if (deps.tracing !== undefined) {
       try {
         deps.tracing.start(context)
