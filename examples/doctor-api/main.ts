@@ -11,6 +11,13 @@ import { openStorage } from './storage/open.js'
 
 const sightline = createSightline({ service: 'doctor-api', shutdown: { exit: true } })
 
+// Under `npm start` (scripts/start.mjs) the launcher holds an IPC channel to this process, which
+// closes when the launcher goes, even killed outright: then drain and exit too, never an orphan.
+if (process.channel !== undefined) {
+  process.channel.unref()
+  process.once('disconnect', () => void sightline.shutdown('launcher exited'))
+}
+
 /** A start-up step that failed: which one, and the error it failed with. */
 class StartupFailure {
   constructor(

@@ -8,6 +8,13 @@ import { setupTracing } from 'sightline/tracing'
 import { buildNotifier } from './app.js'
 
 const sightline = createSightline({ service: 'notifier', shutdown: { exit: true } })
+
+// Under `npm start` (scripts/start.mjs) the launcher holds an IPC channel to this process, which
+// closes when the launcher goes, even killed outright: then drain and exit too, never an orphan.
+if (process.channel !== undefined) {
+  process.channel.unref()
+  process.once('disconnect', () => void sightline.shutdown('launcher exited'))
+}
 await setupTracing(sightline)
 const server = createServer(buildNotifier(sightline))
 sightline.manage(server)

@@ -3,7 +3,7 @@
 // start-up) into the one file tsc emitted for it, so the launcher loads a file where it loaded
 // dozens. @opentelemetry/api stays external (its globals are shared with the application's copy).
 // The export worker's script is bundled whole, as its thread starts with the application.
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { build } from 'esbuild'
 
@@ -15,12 +15,16 @@ const outDir = join(root, 'dist', 'src', 'vendor')
 const banner =
   "import { createRequire as __sightlineRequire } from 'node:module'\nconst require = __sightlineRequire(import.meta.url)"
 
-/** Bundles `source` into `outfile` (the file tsc emitted for it), `external` left to be imported. */
-function bundle(source, outfile, external) {
-  return build({
+/**
+ * Bundles `source` into `outfile` (the file tsc emitted for it), `external` left to be imported.
+ * The file is replaced only when its content changes, and then by a rename: a process loading it
+ * meanwhile (a test, `npm start` building while another runs) never reads half a file.
+ */
+async function bundle(source, outfile, external) {
+  const result = await build({
     entryPoints: [source],
     outfile,
-    allowOverwrite: true,
+    write: false,
     bundle: true,
     format: 'esm',
     platform: 'node',
@@ -34,6 +38,13 @@ function bundle(source, outfile, external) {
     logLevel: 'warning',
     metafile: true,
   })
+  for (const { path, contents } of result.outputFiles) {
+    if (existsSync(path) && Buffer.compare(readFileSync(path), contents) === 0) continue
+    const temporary = `${path}.${process.pid}.tmp`
+    writeFileSync(temporary, contents)
+    renameSync(temporary, path)
+  }
+  return result
 }
 
 const entries = readdirSync(sourceDir)
