@@ -22,6 +22,18 @@ export interface Config {
   demo: DemoFaults
   /** The notifier service; NOTIFIER_URL, default http://127.0.0.1:8001. */
   notifierUrl: string | undefined
+  timeouts: Timeouts
+}
+
+/**
+ * How long a client may take to send a request. Fastify turns Node's request timeout off, so a
+ * client trickling a body would hold a connection (and its memory) for as long as it likes.
+ */
+export interface Timeouts {
+  /** REQUEST_TIMEOUT_MS, default 30000: the whole request, headers and body. */
+  requestMs: number
+  /** HEADERS_TIMEOUT_MS, default 10000 (at most the request timeout): the request's headers. */
+  headersMs: number
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -36,6 +48,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!(Number.isInteger(latencyMs) && latencyMs >= 0 && latencyMs <= 60000)) {
     throw new TypeError(`DEMO_LATENCY_MS must be an integer from 0 to 60000, received ${env.DEMO_LATENCY_MS}`)
   }
+  const requestMs = integerOf(env, 'REQUEST_TIMEOUT_MS', 30000, 100, 600000)
+  const headersMs = Math.min(integerOf(env, 'HEADERS_TIMEOUT_MS', 10000, 100, 600000), requestMs)
   return {
     port,
     host: env.HOST ?? '0.0.0.0',
@@ -45,7 +59,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: { errorRate, latencyMs },
     notifierUrl:
       env.NOTIFIER_URL === '' ? undefined : (urlOf(env, 'NOTIFIER_URL', ['http:', 'https:']) ?? DEFAULT_NOTIFIER),
+    timeouts: { requestMs, headersMs },
   }
+}
+
+function integerOf(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!(Number.isInteger(value) && value >= min && value <= max)) {
+    throw new TypeError(`${name} must be an integer from ${min} to ${max}, received ${raw}`)
+  }
+  return value
 }
 
 const DEFAULT_NOTIFIER = 'http://127.0.0.1:8001'

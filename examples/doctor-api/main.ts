@@ -45,7 +45,7 @@ async function start(): Promise<void> {
   sightline.onShutdown('cache', () => cache.close())
   const applied = await step(`migrating ${database}`, () => migrate(db))
   const app = await step('building the app', () =>
-    buildApp({ sightline, db, cache, demo: config.demo, notifierUrl: config.notifierUrl }),
+    buildApp({ sightline, db, cache, demo: config.demo, notifierUrl: config.notifierUrl, timeouts: config.timeouts }),
   )
   await step(`listening on ${config.host}:${config.port}`, () => app.listen({ port: config.port, host: config.host }))
   const address = app.server.address()

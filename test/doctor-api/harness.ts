@@ -4,7 +4,7 @@
  */
 
 import { buildApp } from '@sightline/doctor-api/app.js'
-import type { DemoFaults } from '@sightline/doctor-api/config.js'
+import type { DemoFaults, Timeouts } from '@sightline/doctor-api/config.js'
 import { migrate } from '@sightline/doctor-api/storage/migrations.js'
 import { openStorage, type StorageOptions } from '@sightline/doctor-api/storage/open.js'
 import { createSightline, type Sightline } from 'sightline'
@@ -22,6 +22,7 @@ export async function startDoctorApi(
   demo?: DemoFaults,
   storage: StorageOptions = {},
   configure?: (sightline: Sightline) => Promise<unknown>,
+  timeouts?: Timeouts,
 ): Promise<DoctorApi> {
   const logs = new LogCapture()
   const sightline = createSightline({
@@ -34,7 +35,7 @@ export async function startDoctorApi(
   await configure?.(sightline)
   const { db, cache } = await openStorage(sightline, storage)
   await migrate(db)
-  const app = await buildApp({ sightline, db, cache, demo })
+  const app = await buildApp({ sightline, db, cache, demo, timeouts })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`

@@ -13,6 +13,7 @@ export {
   LABEL_HTTP_STATUS,
   METRIC_HTTP_SERVER_ACTIVE,
   METRIC_HTTP_SERVER_DURATION,
+  METRIC_HTTP_SERVER_REFUSED,
   METRIC_LOG_LINES_DROPPED,
   METRIC_READINESS_DURATION,
   METRIC_READINESS_UP,
@@ -32,6 +33,7 @@ export {
   METRIC_START_TIME,
   METRIC_VERSION,
 } from './core/metrics/runtime.js'
+export { LABEL_ERROR_TYPE } from './core/pipeline/refused.js'
 export { METRIC_CACHE_DURATION, METRIC_CACHE_REQUESTS } from './instrumentations/cache/cache.js'
 export { METRIC_POOL_COUNT, METRIC_POOL_MAX, METRIC_POOL_PENDING } from './instrumentations/pg/pool.js'
 export { METRIC_DB_DURATION } from './instrumentations/pg/query.js'

@@ -21,6 +21,7 @@ import { OpsHandler } from './ops/ops-handler.js'
 import { type ResolvedOptions, resolveOptions, type SightlineOptions } from './options.js'
 import { currentContext } from './pipeline/context.js'
 import { Pipeline, type PipelineDeps, type RouteResolver, type TracingHooks } from './pipeline/pipeline.js'
+import { RefusedRequests } from './pipeline/refused.js'
 import { createRequestIdGenerator } from './pipeline/request-id.js'
 import { RouteTable } from './pipeline/routes.js'
 
@@ -48,6 +49,7 @@ export class Sightline {
   private readonly routes = new RouteTable()
   private readonly runtime: RuntimeMetrics | undefined
   private readonly ops: OpsHandler
+  private readonly refused: RefusedRequests | undefined
   private readonly flushables: Flushable[] = []
   private readonly reported = new Set<string>()
   private opsServer: Server | undefined
@@ -96,6 +98,7 @@ export class Sightline {
     })
     this.runtime = resolved.metrics && resolved.runtimeMetrics ? startRuntimeMetrics(this.metrics) : undefined
     const httpMetrics = resolved.metrics ? new HttpMetrics(this.metrics, resolved.httpBuckets) : undefined
+    this.refused = resolved.metrics ? new RefusedRequests(this.metrics) : undefined
     // One generator for the application's requests and the ops endpoints' (ids stay distinct).
     const nextRequestId = createRequestIdGenerator()
     this.ops = new OpsHandler({
@@ -179,13 +182,18 @@ export class Sightline {
     for (const listener of listeners) {
       server.on('request', (req: IncomingMessage, res: ServerResponse) => pipeline.handle(req, res, listener))
     }
-    this.manage(drainableServer(server))
+    this.manage(server)
     return server
   }
 
   /** Drains this server (or framework) at shutdown; returns it, so `manage(app.listen(3000))` reads as one step. */
   manage<T extends Server | Drainable>(target: T): T {
-    this.shutdownManager.add('listen' in target ? drainableServer(target) : target)
+    if ('listen' in target) {
+      this.shutdownManager.add(drainableServer(target))
+      this.refused?.watch(target)
+    } else {
+      this.shutdownManager.add(target)
+    }
     return target
   }
 
