@@ -7,7 +7,7 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'n
 import type { Logger } from 'pino'
 import { otlpLogExporterFromEnv } from '../logging-otlp/from-env.js'
 import { http } from './builtins.js'
-import { METRIC_LOG_LINES_DROPPED } from './constants.js'
+import { METRIC_LOG_LINES_DROPPED, METRIC_LOG_RECORDS_DROPPED } from './constants.js'
 import { ERROR_CODES } from './errors.js'
 import { type CheckFunction, type CheckOptions, Health } from './health/health.js'
 import { type Drainable, drainableServer, Shutdown } from './lifecycle/shutdown.js'
@@ -26,6 +26,8 @@ import { createRequestIdGenerator } from './pipeline/request-id.js'
 import { RouteTable } from './pipeline/routes.js'
 
 const kWrapped = Symbol('sightline.wrapped')
+/** An internal failure is told at most this often per place. */
+const REPORT_INTERVAL_MS = 60_000
 
 /** Something flushed at shutdown after the servers drained (span processors, exporters). */
 export interface Flushable {
@@ -44,6 +46,8 @@ export class Sightline {
   private readonly flushLogs: () => void
   private readonly drainLogs: () => Promise<void>
   private logLinesDropped: Counter | undefined
+  private logRecordsDropped: Counter | undefined
+  private readonly withoutContext: (write: () => void) => void
   private readonly shutdownManager: Shutdown
   private readonly deps: PipelineDeps
   private readonly routes = new RouteTable()
@@ -51,7 +55,7 @@ export class Sightline {
   private readonly ops: OpsHandler
   private readonly refused: RefusedRequests | undefined
   private readonly flushables: Flushable[] = []
-  private readonly reported = new Set<string>()
+  private readonly reported = new Map<string, { at: number; untold: number }>()
   private opsServer: Server | undefined
 
   constructor(options: SightlineOptions = {}) {
@@ -71,10 +75,14 @@ export class Sightline {
           : (resolved.logExporter ??
             otlpLogExporterFromEnv({
               service: resolved.service,
-              onError: (error) => this.report(error, 'log export'),
+              onError: (error, fields) =>
+                this.internal('warn', { err: error, ...fields }, 'log export failing; the records are dropped'),
+              onRecovered: (fields) => this.internal('info', fields, 'log export recovered'),
+              onDropped: (reason, records) => this.logRecordsDropped?.inc({ reason }, records),
             })),
     })
     this.logger = created.logger
+    this.withoutContext = created.withoutContext
     this.setSpanFields = created.setSpanFields
     const exporting = created.stream as { forceFlush?: () => Promise<void> }
     if (typeof exporting.forceFlush === 'function') this.flushables.push({ forceFlush: () => exporting.forceFlush!() })
@@ -87,6 +95,11 @@ export class Sightline {
     this.logLinesDropped = this.metrics.counter({
       name: METRIC_LOG_LINES_DROPPED,
       help: 'Log lines dropped because stdout was not keeping up (8 MB waiting) or was closed.',
+    })
+    this.logRecordsDropped = this.metrics.counter({
+      name: METRIC_LOG_RECORDS_DROPPED,
+      help: 'Log records not exported over OTLP (the lines still reach stdout): queue full, export failed, or not a JSON line.',
+      labelNames: ['reason'],
     })
     this.health = new Health(this.metrics, {
       cacheMs: resolved.readyCacheMs,
@@ -237,12 +250,27 @@ export class Sightline {
     await this.flush()
   }
 
-  /** Reports an internal failure once per place, through the logger; never throws. */
+  /**
+   * Reports an internal failure through the logger, at most once a minute per place (with how many
+   * were not told in between): a second outage is told too, a failure per request is not a line per
+   * request. The line carries no request's fields. Never throws.
+   */
   report(error: unknown, where: string): void {
-    if (this.reported.has(where)) return
-    this.reported.add(where)
+    const now = Date.now()
+    const last = this.reported.get(where)
+    if (last !== undefined && now - last.at < REPORT_INTERVAL_MS) {
+      last.untold++
+      return
+    }
+    this.reported.set(where, { at: now, untold: 0 })
+    const fields = { err: error, where, code: ERROR_CODES.SIGHTLINE_ERR_INTERNAL, untold: last?.untold ?? 0 }
+    this.internal('warn', fields, 'sightline internal error')
+  }
+
+  /** A line of Sightline's own, outside any request's context. Never throws. */
+  private internal(level: 'info' | 'warn', fields: object, msg: string): void {
     try {
-      this.logger.warn({ err: error, where, code: ERROR_CODES.SIGHTLINE_ERR_INTERNAL }, 'sightline internal error')
+      this.withoutContext(() => this.logger[level](fields, msg))
     } catch {
       // The logger itself failing leaves nothing to report to.
     }

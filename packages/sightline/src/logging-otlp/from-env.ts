@@ -5,7 +5,7 @@
  * `OTEL_EXPORTER_OTLP_LOGS_HEADERS` / `OTEL_EXPORTER_OTLP_HEADERS`; `OTEL_LOGS_EXPORTER=none` turns it off.
  */
 import type { DestinationStream } from 'pino'
-import { OtlpLogTee } from './otlp-log-tee.js'
+import { OtlpLogTee, type OtlpLogTeeOptions } from './otlp-log-tee.js'
 
 /** The logs endpoint the environment names, or `undefined` when log export is off. */
 export function logsEndpointFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -37,7 +37,7 @@ export function parseOtlpHeaders(text: string | undefined): Record<string, strin
  * @example const wrap = otlpLogExporterFromEnv({ service: 'api' }); const stream = wrap ? wrap(dest) : dest
  */
 export function otlpLogExporterFromEnv(
-  options: { service: string; onError?: (error: Error) => void },
+  options: Pick<OtlpLogTeeOptions, 'service' | 'onError' | 'onRecovered' | 'onDropped'>,
   env: NodeJS.ProcessEnv = process.env,
 ): ((destination: DestinationStream) => OtlpLogTee) | undefined {
   const endpoint = logsEndpointFromEnv(env)

@@ -4,4 +4,4 @@
  */
 export { encodeLogLines } from './encode.js'
 export { logsEndpointFromEnv, otlpLogExporterFromEnv, parseOtlpHeaders } from './from-env.js'
-export { OtlpLogTee, type OtlpLogTeeOptions, type OtlpLogTeeStats } from './otlp-log-tee.js'
+export { type LogDropReason, OtlpLogTee, type OtlpLogTeeOptions, type OtlpLogTeeStats } from './otlp-log-tee.js'

@@ -2,13 +2,15 @@
  * @module logging-otlp/otlp-log-tee
  * A pino destination that passes every line on unchanged (stdout stays as it is) and also queues it
  * for export as OTLP/JSON logs over HTTP. The queue is bounded and what does not fit is dropped and
- * counted; batches are posted off the request path, one at a time; a failing endpoint is reported
- * once and never reaches the app.
+ * counted by reason; batches are posted off the request path, one at a time; a failing endpoint is
+ * told when the outage begins, at most once a minute while it lasts and when it ends
+ * (core/logging/outage), and never reaches the app.
  */
 import { request as httpsRequest } from 'node:https'
 import { context } from '@opentelemetry/api'
 import type { DestinationStream } from 'pino'
 import { http } from '../core/builtins.js'
+import { Outage, type OutageFields } from '../core/logging/outage.js'
 import { storage } from '../core/pipeline/context.js'
 import { suppressTracing } from '../vendor/otel-sdk.js'
 import { encodeLogLines } from './encode.js'
@@ -28,9 +30,16 @@ export interface OtlpLogTeeOptions {
   flushMs?: number
   /** Request timeout. Default 5000 ms. */
   timeoutMs?: number
-  /** Told once per kind of failure (an unreachable endpoint, a rejected batch). */
-  onError?: (error: Error) => void
+  /** An outage began (an unreachable endpoint, a rejected batch), or still lasts a minute after the last time told. */
+  onError?: (error: Error, fields: OutageFields) => void
+  /** The endpoint accepts batches again after an outage: what the outage cost, in all. */
+  onRecovered?: (fields: OutageFields & { outage_ms: number }) => void
+  /** Records dropped, by why (for `sightline_log_records_dropped_total{reason}`). */
+  onDropped?: (reason: LogDropReason, records: number) => void
 }
+
+/** Why a log record was not exported: the queue was full, its batch failed, or it was not a JSON line. */
+export type LogDropReason = 'queue_full' | 'export_failed' | 'unencodable'
 
 export interface OtlpLogTeeStats {
   queued: number
@@ -53,11 +62,11 @@ export class OtlpLogTee implements DestinationStream {
   private readonly maxBatch: number
   private readonly flushMs: number
   private readonly timeoutMs: number
-  private readonly onError: (error: Error) => void
+  private readonly onDropped: (reason: LogDropReason, records: number) => void
+  private readonly outage: Outage
   private queue: string[] = []
   private timer: NodeJS.Timeout | undefined
   private sending: Promise<void> | undefined
-  private readonly reported = new Set<string>()
   readonly stats: OtlpLogTeeStats = { queued: 0, exported: 0, dropped: 0, failedBatches: 0 }
 
   constructor(inner: DestinationStream, options: OtlpLogTeeOptions) {
@@ -78,7 +87,20 @@ export class OtlpLogTee implements DestinationStream {
     this.maxBatch = options.maxBatch ?? 512
     this.flushMs = options.flushMs ?? 1000
     this.timeoutMs = options.timeoutMs ?? 5000
-    this.onError = options.onError ?? (() => undefined)
+    const onError = options.onError ?? (() => undefined)
+    const onRecovered = options.onRecovered ?? (() => undefined)
+    this.outage = new Outage({ failing: onError, recovered: onRecovered })
+    const onDropped = options.onDropped
+    this.onDropped =
+      onDropped === undefined
+        ? () => undefined
+        : (reason, records) => {
+            try {
+              onDropped(reason, records)
+            } catch {
+              // Counting must not fail a write.
+            }
+          }
   }
 
   write(chunk: string): void {
@@ -116,6 +138,7 @@ export class OtlpLogTee implements DestinationStream {
   private enqueue(line: string): void {
     if (this.queue.length >= this.maxQueue) {
       this.stats.dropped++
+      this.onDropped('queue_full', 1)
       return
     }
     this.queue.push(line)
@@ -128,15 +151,20 @@ export class OtlpLogTee implements DestinationStream {
     const lines = this.queue.splice(0, this.maxBatch)
     if (lines.length === 0) return
     const { body, records } = encodeLogLines(lines, this.service)
-    this.stats.dropped += lines.length - records
+    if (records < lines.length) {
+      this.stats.dropped += lines.length - records
+      this.onDropped('unencodable', lines.length - records)
+    }
     this.sending = this.post(JSON.stringify(body)).then(
       () => {
         this.stats.exported += records
+        this.outage.succeeded()
       },
       (error: Error) => {
         this.stats.dropped += records
         this.stats.failedBatches++
-        this.reportOnce(error)
+        this.onDropped('export_failed', records)
+        this.outage.failed(error, records)
       },
     )
     void this.sending.finally(() => {
@@ -187,16 +215,5 @@ export class OtlpLogTee implements DestinationStream {
           }),
       ),
     )
-  }
-
-  private reportOnce(error: Error): void {
-    const kind = error.message.replace(/\d+/g, 'N')
-    if (this.reported.has(kind)) return
-    this.reported.add(kind)
-    try {
-      this.onError(error)
-    } catch {
-      // Reporting must not throw either.
-    }
   }
 }

@@ -80,15 +80,22 @@ export interface CreatedLogger {
   drain(): Promise<void>
   /** Writes whatever is buffered, synchronously; safe to call in an `exit` handler. */
   flush(): void
+  /**
+   * Runs `write` (a call of the logger) with no request or span fields: Sightline's own lines about
+   * itself (an exporter failing) are no request's, whichever request's callback they run in.
+   */
+  withoutContext(write: () => void): void
 }
 
 export function createLogger(options: LoggerOptions): CreatedLogger {
   const resolved = resolveDestination(options)
   const stream = options.exporter === undefined ? resolved : options.exporter(resolved)
   let spanFields: SpanFieldsProvider | undefined
+  let bare = false
   // Merges `request_id` (and the trace fields) of the request in flight, built once per request,
   // on the first line that needs it.
   const mixin = (): Record<string, string> => {
+    if (bare) return NO_FIELDS
     const context = storage.getStore()
     if (spanFields !== undefined) {
       const fields = spanFields(context)
@@ -123,7 +130,16 @@ export function createLogger(options: LoggerOptions): CreatedLogger {
   const setSpanFields = (provider: SpanFieldsProvider | undefined) => {
     spanFields = provider
   }
-  return { logger, setSpanFields, stream, drain, flush }
+  // pino calls the mixin synchronously, inside the logger call: the flag covers that one line.
+  const withoutContext = (write: () => void) => {
+    bare = true
+    try {
+      write()
+    } finally {
+      bare = false
+    }
+  }
+  return { logger, setSpanFields, stream, drain, flush, withoutContext }
 }
 
 function resolveDestination(options: LoggerOptions): DestinationStream {
