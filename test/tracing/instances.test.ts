@@ -139,7 +139,8 @@ describe('two tracing instances in one process', () => {
     assert.equal(fromB.length, 5)
     for (const headers of fromA) assert.ok(aTraces.has(String(headers.traceparent).split('-')[1]!))
     for (const headers of fromB) {
-      assert.match(String(headers.traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/)
+      // Unsampled, in a trace B started: the random trace-id flag (02) only.
+      assert.match(String(headers.traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-02$/)
       assert.equal(aTraces.has(String(headers.traceparent).split('-')[1]!), false)
     }
   })

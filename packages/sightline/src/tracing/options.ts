@@ -8,6 +8,19 @@ import { SightlineOptionError } from '../core/errors.js'
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc'
 export type TracesExporter = 'otlp' | 'console' | 'none'
 export type ExportThread = 'worker' | 'main'
+/** OpenTelemetry's `OTEL_PROPAGATORS` values Sightline knows (tracing/propagators builds them). */
+export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'jaeger' | 'xray' | 'ottrace' | 'none'
+export const PROPAGATOR_NAMES: readonly PropagatorName[] = [
+  'tracecontext',
+  'baggage',
+  'b3',
+  'b3multi',
+  'jaeger',
+  'xray',
+  'ottrace',
+  'none',
+]
+export const DEFAULT_PROPAGATORS: readonly PropagatorName[] = ['tracecontext', 'baggage']
 export type SamplerName =
   | 'always_on'
   | 'always_off'
@@ -53,6 +66,12 @@ export interface TracingOptions {
    * the zero-code launcher sets it.
    */
   global?: boolean
+  /**
+   * Propagators, in order: `tracecontext`, `baggage`, `b3`, `b3multi`, `jaeger`, `xray`, `ottrace`,
+   * or `none`. Env `OTEL_PROPAGATORS` (comma-separated). Default `tracecontext,baggage`. The
+   * non-W3C ones need OpenTelemetry's propagator package installed (docs/tracing.md).
+   */
+  propagators?: readonly PropagatorName[]
 }
 
 export interface ResolvedTracingOptions {
@@ -67,6 +86,7 @@ export interface ResolvedTracingOptions {
   protocol: OtlpProtocol
   exportThread: ExportThread
   global: boolean
+  propagators: readonly PropagatorName[]
   batch: { maxQueueSize: number; scheduledDelayMillis: number; exportTimeoutMillis: number; maxExportBatchSize: number }
 }
 
@@ -118,6 +138,7 @@ export function resolveTracingOptions(options: TracingOptions = {}, env = proces
     protocol,
     exportThread,
     global,
+    propagators: resolvePropagators(options.propagators, env.OTEL_PROPAGATORS),
     batch: {
       maxQueueSize: num('maxQueueSize', options.maxQueueSize, env.OTEL_BSP_MAX_QUEUE_SIZE, 2048),
       scheduledDelayMillis: num(
@@ -135,6 +156,30 @@ export function resolveTracingOptions(options: TracingOptions = {}, env = proces
       ),
     },
   }
+}
+
+const PROPAGATORS = new Set<string>(PROPAGATOR_NAMES)
+
+/** The propagator names, known and each once, in order; an empty variable means the default. */
+function resolvePropagators(option: readonly PropagatorName[] | undefined, envValue: string | undefined) {
+  const given =
+    option ??
+    envValue
+      ?.split(',')
+      .map((name) => name.trim().toLowerCase())
+      .filter((name) => name !== '')
+  if (given === undefined || given.length === 0) return DEFAULT_PROPAGATORS
+  if (!Array.isArray(given)) throw new SightlineOptionError('propagators', 'an array of propagator names', given)
+  for (const name of given) {
+    if (!PROPAGATORS.has(name)) {
+      throw new SightlineOptionError(
+        'propagators (OTEL_PROPAGATORS)',
+        `names from ${PROPAGATOR_NAMES.join(', ')}`,
+        name,
+      )
+    }
+  }
+  return [...new Set(given)] as PropagatorName[]
 }
 
 /** The traces URL: the per-signal variable as given, or the base endpoint plus `/v1/traces` (HTTP only). */

@@ -1,8 +1,15 @@
 /**
  * @module tracing/propagation
- * Outgoing calls carry `traceparent` (and `tracestate`, `baggage`) and the request's `X-Request-ID`;
- * when the caller's span is sampled, each call gets a client span. Seen through `diagnostics_channel`
- * (undici/fetch and `node:http`), so nothing is monkey-patched and ESM works the same as CommonJS.
+ * Outgoing calls carry `traceparent` (and `tracestate`, `baggage`: whatever the instance's
+ * propagators write) and the request's `X-Request-ID`, sampled or not; when the caller's span is
+ * sampled, each call gets a client span. Seen through `diagnostics_channel` (undici/fetch and
+ * `node:http`), so nothing is monkey-patched and ESM works the same as CommonJS.
+ *
+ * `node:http`: 'http.client.request.start' is published once the request's headers are written
+ * (with `end()` called at once, as most code does, already sent), so headers are added on
+ * 'http.client.request.created' (Node 22.12+ and 23.2+), published by the constructor. Node 20
+ * publishes only 'start': there, propagation reaches only a request whose headers are not built
+ * yet.
  */
 import diagnosticsChannel from 'node:diagnostics_channel'
 import type { ClientRequest, IncomingMessage } from 'node:http'
@@ -18,16 +25,17 @@ import { HEADER_REQUEST_ID } from '../core/constants.js'
 import { storage } from '../core/pipeline/context.js'
 import { METHOD_NAMES, methodIndex } from '../core/pipeline/routes.js'
 import { isTracingSuppressed } from '../vendor/otel-sdk.js'
+import { randomSpanId } from './ids.js'
 import { activeContext, activeInstance } from './instance.js'
 import { startClientSpan } from './recording.js'
-import { plainConstructor } from './span-values.js'
+import { plainConstructor, SpanIds } from './span-values.js'
 import { TRACER_NAME } from './spans.js'
 
 interface UndiciRequest {
   method: string
   origin: string
   path: string
-  headers: string | string[]
+  headers: string | string[] | undefined
   addHeader(name: string, value: string): void
 }
 
@@ -75,6 +83,15 @@ function prepare(method: string, url: URL, hasTraceparent: boolean): { headers: 
       active,
     )
     carrierContext = trace.setSpan(active, span)
+  } else if (parent !== undefined) {
+    // Unsampled: each call is still an operation of its own, so each gets its own parent-id (the
+    // id of a span nobody records), as the SDK's non-recording spans have it; flags and
+    // tracestate are the caller's.
+    const ids = parent.spanContext()
+    carrierContext = trace.setSpan(
+      active,
+      trace.wrapSpanContext(new SpanIds(ids.traceId, randomSpanId(), ids.traceFlags, ids.traceState)),
+    )
   }
   if (instance === undefined) propagation.inject(carrierContext, headers)
   else instance.propagator.inject(carrierContext, headers, defaultTextMapSetter)
@@ -94,14 +111,27 @@ function endSpan(span: Span, status: number | undefined, error?: unknown): void 
   span.end()
 }
 
+/** True when undici's headers (name, value, name, value... or 'name: value\r\n' lines) name `traceparent`. */
+function undiciHasTraceparent(headers: string | string[] | undefined): boolean {
+  if (Array.isArray(headers)) {
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i] as string
+      if (name.length === 11 && name.toLowerCase() === 'traceparent') return true
+    }
+    return false
+  }
+  if (typeof headers !== 'string') return false
+  const lower = headers.toLowerCase()
+  return lower.startsWith('traceparent:') || lower.includes('\ntraceparent:')
+}
+
 const onUndiciCreate = (message: unknown): void => {
   const request = (message as { request: UndiciRequest }).request
   try {
-    const existing = Array.isArray(request.headers) ? request.headers.join('\n') : String(request.headers ?? '')
     const { headers, span } = prepare(
       request.method,
       new URL(request.path, request.origin),
-      /(^|\n)traceparent/i.test(existing),
+      undiciHasTraceparent(request.headers),
     )
     for (const [name, value] of Object.entries(headers)) request.addHeader(name, value)
     if (span !== undefined) undiciSpans.set(request, span)
@@ -129,6 +159,7 @@ const onUndiciError = (message: unknown): void => {
 const onHttpClientStart = (message: unknown): void => {
   const request = (message as { request: ClientRequest }).request
   try {
+    // On 'start' after 'created', the traceparent added then makes this add nothing more.
     if (request.headersSent) return
     const url = new URL(request.path, `${request.protocol}//${request.host}`)
     const { headers, span } = prepare(request.method, url, request.hasHeader('traceparent'))
@@ -165,12 +196,14 @@ export function installPropagation(): () => void {
     diagnosticsChannel.unsubscribe('undici:request:create', onUndiciCreate)
     diagnosticsChannel.unsubscribe('undici:request:headers', onUndiciHeaders)
     diagnosticsChannel.unsubscribe('undici:request:error', onUndiciError)
+    diagnosticsChannel.unsubscribe('http.client.request.created', onHttpClientStart)
     diagnosticsChannel.unsubscribe('http.client.request.start', onHttpClientStart)
   }
   if (installs++ > 0) return release
   diagnosticsChannel.subscribe('undici:request:create', onUndiciCreate)
   diagnosticsChannel.subscribe('undici:request:headers', onUndiciHeaders)
   diagnosticsChannel.subscribe('undici:request:error', onUndiciError)
+  diagnosticsChannel.subscribe('http.client.request.created', onHttpClientStart)
   diagnosticsChannel.subscribe('http.client.request.start', onHttpClientStart)
   return release
 }

@@ -21,7 +21,9 @@ import { storage } from '../core/pipeline/context.js'
 import { randomSpanId } from './ids.js'
 import { activeInstance, activeSpan, type TracingInstance } from './instance.js'
 import { LightSpan } from './light-span.js'
+import { keepRandomFlag } from './random-flag.js'
 import { SpanIds } from './span-values.js'
+import { TRACE_FLAG_RANDOM } from './trace-context.js'
 
 /** The active span when it records (a child started now would be sampled), else undefined. */
 export function recordingActiveSpan(): Span | undefined {
@@ -85,13 +87,20 @@ export function startClientSpan(
   const sink = instance?.sink
   if (sink === undefined || (parentSpanContext.traceFlags & TraceFlags.SAMPLED) === 0) {
     const tracer = instance === undefined ? tracerFor(tracerName) : instance.tracer(tracerName)
-    return tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parentContext)
+    const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parentContext)
+    keepRandomFlag(span, parentSpanContext, false)
+    return span
   }
   return new LightSpan(
     sink,
     scopeOf(tracerName),
     SpanKind.CLIENT,
-    new SpanIds(parentSpanContext.traceId, randomSpanId(), TraceFlags.SAMPLED, parentSpanContext.traceState),
+    new SpanIds(
+      parentSpanContext.traceId,
+      randomSpanId(),
+      TraceFlags.SAMPLED | (parentSpanContext.traceFlags & TRACE_FLAG_RANDOM),
+      parentSpanContext.traceState,
+    ),
     name,
     attributes,
     Object.keys(attributes).length,

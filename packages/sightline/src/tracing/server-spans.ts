@@ -25,13 +25,16 @@ import type { RequestContext } from '../core/pipeline/context.js'
 import type { TracingHooks } from '../core/pipeline/pipeline.js'
 import { METHOD_NAMES, methodIndex, type RouteState } from '../core/pipeline/routes.js'
 import { SamplingDecision } from '../vendor/otel-sdk.js'
+import { RemoteParent } from './context-manager.js'
 import { type HandoverIdGenerator, randomSpanId, randomTraceId } from './ids.js'
 import type { TracingInstance } from './instance.js'
 import { LightSpan, type SpanSink, sinkOfSdkTracer } from './light-span.js'
+import { keepRandomFlag } from './random-flag.js'
 import { scopeOf } from './recording.js'
 import type { HandoverSampler } from './sdk.js'
 import { plainConstructor, SpanIds } from './span-values.js'
 import { TRACER_NAME } from './spans.js'
+import { TRACE_FLAG_RANDOM } from './trace-context.js'
 
 const NO_ATTRIBUTES: Attributes = Object.freeze({})
 
@@ -61,6 +64,8 @@ export class ServerSpans implements TracingHooks {
   private lastHost: string | undefined = undefined
   private lastAddress = ''
   private lastPort = 0
+  /** The headers the propagator reads: a request with none of them starts a trace without extracting. */
+  private readonly fields: readonly string[]
 
   constructor(
     private readonly tracer: Tracer,
@@ -74,6 +79,7 @@ export class ServerSpans implements TracingHooks {
   ) {
     this.sink = sinkOfSdkTracer(tracer)
     this.scope = scopeOf(TRACER_NAME)
+    this.fields = propagator.fields()
   }
 
   spanFields(request: RequestContext | undefined): Record<string, string> | undefined {
@@ -93,21 +99,33 @@ export class ServerSpans implements TracingHooks {
     let parent: Context = ROOT_CONTEXT
     let traceId: string
     let sampling: SamplingResult | undefined
-    if (headers.traceparent === undefined) {
+    // The random trace-id flag: set for ids Sightline draws, the caller's for a trace it continues.
+    let random = TRACE_FLAG_RANDOM
+    if (!this.hasPropagationHeaders(headers)) {
       // A new trace: one Math.random against the root ratio. An unsampled request builds nothing;
       // its ids are made later only if something needs them (an outgoing call, a manual span).
       if (this.rootRatio === 0 || (this.rootRatio < 1 && Math.random() >= this.rootRatio)) return
       traceId = randomTraceId()
     } else {
-      // An invalid traceparent extracts to nothing: a fresh trace starts.
+      // An invalid traceparent extracts to nothing: a fresh trace starts. Baggage (and what other
+      // propagators extract) stays in `parent`, and reaches the request's context below.
       parent = this.propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter)
-      const parentTraceId = trace.getSpanContext(parent)?.traceId
-      traceId = parentTraceId ?? randomTraceId()
+      const parentSpanContext = trace.getSpanContext(parent)
+      if (parentSpanContext === undefined) {
+        traceId = randomTraceId()
+      } else {
+        traceId = parentSpanContext.traceId
+        random = parentSpanContext.traceFlags & TRACE_FLAG_RANDOM
+      }
       sampling = this.sampler.shouldSample(parent, traceId, req.method ?? 'GET', SpanKind.SERVER, NO_ATTRIBUTES, [])
       if (sampling.decision !== SamplingDecision.RECORD_AND_SAMPLED) {
         context.traceId = traceId
         context.spanId = randomSpanId()
         context.traceFlags = '00'
+        // The tracestate and baggage it received are forwarded whatever the sampling decision.
+        if (parent !== ROOT_CONTEXT) {
+          context.otelContext = new RemoteParent(parent, random, sampling.traceState ?? parentSpanContext?.traceState)
+        }
         return
       }
     }
@@ -151,12 +169,13 @@ export class ServerSpans implements TracingHooks {
       span = this.tracer.startSpan(methodName, { kind: SpanKind.SERVER, attributes }, parent)
       this.ids.next = undefined
       this.sampler.pending = undefined
+      keepRandomFlag(span, trace.getSpanContext(parent), random !== 0)
     } else {
       const parentSpanContext = trace.getSpanContext(parent)
       const spanContext = new SpanIds(
         traceId,
         randomSpanId(),
-        TraceFlags.SAMPLED,
+        TraceFlags.SAMPLED | random,
         sampling?.traceState ?? parentSpanContext?.traceState,
       )
       if (sampling?.attributes !== undefined) {
@@ -179,10 +198,19 @@ export class ServerSpans implements TracingHooks {
       )
     }
     const spanContext = span.spanContext()
+    // The request's context is built from what was extracted (baggage), not from an empty one.
+    if (parent !== ROOT_CONTEXT) context.otelContext = new RemoteParent(parent, random, undefined)
     context.span = span
     context.traceId = spanContext.traceId
     context.spanId = spanContext.spanId
     context.traceFlags = '01'
+  }
+
+  /** True when the request carries a header the propagator reads (`traceparent`, `baggage`, ...). */
+  private hasPropagationHeaders(headers: RequestContext['headers']): boolean {
+    const fields = this.fields
+    for (let i = 0; i < fields.length; i++) if (headers[fields[i] as string] !== undefined) return true
+    return false
   }
 
   /** Splits a `Host` header into `server.address` and `server.port` (0 when it has none). */

@@ -1,24 +1,21 @@
 /**
  * @module tracing/setup
  * `setupTracing` (the brief's `configure_tracing`): a tracer provider with a resource, a bounded
- * batch processor and the OTLP exporter, W3C propagation, Sightline's context manager, server spans
- * from the pipeline, client spans and propagation for outgoing calls, and log correlation.
+ * batch processor and the OTLP exporter, the propagators (W3C trace context and baggage unless
+ * OTEL_PROPAGATORS says otherwise), Sightline's context manager, server spans from the pipeline,
+ * client spans and propagation for outgoing calls, and log correlation.
  */
 import { context, propagation, type Tracer, trace } from '@opentelemetry/api'
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import type { Sightline } from '../core/sightline.js'
-import {
-  BasicTracerProvider,
-  CompositePropagator,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-} from '../vendor/otel-sdk.js'
+import { BasicTracerProvider } from '../vendor/otel-sdk.js'
 import { SightlineContextManager } from './context-manager.js'
 import { HandoverIdGenerator } from './ids.js'
 import { registerGlobalInstance, TracingInstance } from './instance.js'
 import { sinkOfSdkTracer } from './light-span.js'
 import { type ResolvedTracingOptions, resolveTracingOptions, type TracingOptions } from './options.js'
 import { installPropagation } from './propagation.js'
+import { buildPropagator } from './propagators.js'
 import {
   buildExporter,
   buildResource,
@@ -68,6 +65,8 @@ export async function setupTracing(sightline: Sightline, options: TracingOptions
     help: 'Spans lost: queue full, or the export failed, by reason.',
     labelNames: ['reason'],
   })
+  // Built first: a propagator whose package is missing fails set-up before anything is started.
+  const propagator = await buildPropagator(resolved.propagators)
   const exporter = await buildExporter(resolved)
   const spanProcessors: SpanProcessor[] =
     exporter === undefined
@@ -88,9 +87,6 @@ export async function setupTracing(sightline: Sightline, options: TracingOptions
     spanProcessors,
   })
   const contextManager = new SightlineContextManager().enable()
-  const propagator = new CompositePropagator({
-    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-  })
   // A parent-based sampler (or always_on) samples every child of a sampled span: Sightline's own
   // client spans can then skip the SDK's decision. Any other sampler decides each span itself.
   const childrenFollowParent = resolved.sampler.startsWith('parentbased_') || resolved.sampler === 'always_on'

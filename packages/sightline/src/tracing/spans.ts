@@ -4,6 +4,7 @@
  */
 import { type Attributes, context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import { activeInstance, activeSpan } from './instance.js'
+import { keepRandomFlag } from './random-flag.js'
 import { tracerFor } from './recording.js'
 
 export const TRACER_NAME = 'sightline'
@@ -32,6 +33,8 @@ export function withSpan<T>(name: string, fn: (span: Span) => T, options: SpanOp
     { attributes: options.attributes, kind: options.kind ?? SpanKind.INTERNAL },
     parent,
   )
+  // A new trace's ids come from Sightline's generator (random) only when its instance started it.
+  keepRandomFlag(span, trace.getSpanContext(parent), instance !== undefined)
   const active = trace.setSpan(parent, span)
   return (instance === undefined ? context : instance.contextManager).with(active, () => {
     let result: T
