@@ -12,9 +12,13 @@ import { fileURLToPath } from 'node:url'
 const BIN = fileURLToPath(new URL('../../../packages/sightline/dist/src/cli/main.js', import.meta.url))
 
 test('sightline viewer prints its URL, serves the API and stops on SIGTERM', async () => {
-  const child = spawn(process.execPath, [BIN, 'viewer', '--port', '0', '--max-traces', '50'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    [BIN, 'viewer', '--port', '0', '--max-traces', '50', '--max-bytes', '1048576'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let out = ''
   child.stdout.setEncoding('utf8')
   const url = await new Promise<string>((resolve, reject) => {
@@ -26,8 +30,9 @@ test('sightline viewer prints its URL, serves the API and stops on SIGTERM', asy
     child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)))
   })
   assert.match(out, /OTEL_EXPORTER_OTLP_ENDPOINT=http:\/\/127\.0\.0\.1:\d+/)
-  const stats = (await (await fetch(`${url}/api/stats`)).json()) as { limits: { maxTraces: number } }
+  const stats = (await (await fetch(`${url}/api/stats`)).json()) as { limits: { maxTraces: number; maxBytes: number } }
   assert.equal(stats.limits.maxTraces, 50)
+  assert.equal(stats.limits.maxBytes, 1048576)
   child.kill('SIGTERM')
   const [code] = await once(child, 'exit')
   assert.equal(code, 0)

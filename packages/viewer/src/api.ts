@@ -62,7 +62,9 @@ export function handleApi(store: Store, url: URL): ApiResponse | undefined {
       }),
     })
   }
-  if (path === '/api/stats') return ok({ size: store.size, limits: store.limits, counters: store.counters })
+  if (path === '/api/stats') {
+    return ok({ size: { ...store.size, ...store.stats.size }, limits: store.limits, counters: store.counters })
+  }
   return undefined
 }
 

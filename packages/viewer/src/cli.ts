@@ -1,6 +1,7 @@
 /**
  * @module cli/viewer
- * `sightline viewer [--port N] [--host H] [--token T] [--max-traces N] [--max-logs N] [--max-metric-points N]`:
+ * `sightline viewer [--port N] [--host H] [--token T] [--max-traces N] [--max-logs N] [--max-metric-points N]
+ * [--max-bytes N]`:
  * starts the viewer and prints the URL to open and the endpoint to point apps at. Flags override
  * the `SIGHTLINE_VIEWER_*` environment variables. Stops on SIGINT/SIGTERM.
  */
@@ -9,6 +10,7 @@ import { startViewer } from './server.js'
 
 const HELP = `usage: sightline viewer [--port 9400] [--host 127.0.0.1] [--token T]
                         [--max-traces 10000] [--max-logs 10000] [--max-metric-points 10000]
+                        [--max-bytes 268435456]   (estimated bytes the store may hold)
 env: SIGHTLINE_VIEWER_PORT, SIGHTLINE_VIEWER_HOST, SIGHTLINE_VIEWER_TOKEN, SIGHTLINE_VIEWER_MAX_*
 `
 
@@ -22,6 +24,7 @@ export async function run(args: string[]): Promise<number> {
       'max-traces': { type: 'string' },
       'max-logs': { type: 'string' },
       'max-metric-points': { type: 'string' },
+      'max-bytes': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -34,6 +37,7 @@ export async function run(args: string[]): Promise<number> {
       maxTraces: integerFlag('max-traces', values['max-traces']),
       maxLogs: integerFlag('max-logs', values['max-logs']),
       maxMetricPoints: integerFlag('max-metric-points', values['max-metric-points']),
+      maxBytes: integerFlag('max-bytes', values['max-bytes']),
     }).filter(([, value]) => value !== undefined),
   )
   const viewer = await startViewer({

@@ -2,11 +2,13 @@
  * @module viewer/normalise
  * Turns an OTLP export request in the OTLP/JSON shape (as sent by JSON exporters, or as produced
  * by the protobuf decoder) into the viewer's model. Tolerant: a field of the wrong type becomes
- * empty rather than failing the whole batch, since any app may send anything.
+ * empty, and a span that cannot be used is refused and counted, rather than failing the whole
+ * batch, since any app may send anything. Records come one at a time (generators), so the receiver
+ * can store them in slices and let the event loop answer the UI between two.
  */
+import { type NormaliseCounters, newNormaliseCounters } from './counters.js'
+import { DEFAULT_LIMITS } from './limits.js'
 import {
-  type Attributes,
-  type AttributeValue,
   deriveSpanFields,
   levelOf,
   logRequestId,
@@ -14,123 +16,184 @@ import {
   type ViewerMetricPoint,
   type ViewerSpan,
 } from './model.js'
+import { isUsableTime, nanosToMs } from './time.js'
+import { anyValue, attributesOf, isObject, itemCount, items, stringField, type ValueLimits } from './values.js'
 
 type Json = Record<string, unknown>
 
 const UNKNOWN_SERVICE = 'unknown_service'
-/** Longer strings are cut: one huge attribute must not make the bounded store unbounded in bytes. */
-export const MAX_STRING_LENGTH = 8192
 const BASE64_ID = /^[A-Za-z0-9+/]+=*$/
 
+export interface NormaliseLimits extends ValueLimits {
+  maxEvents: number
+}
+
+/** The limits applied and where to count what they cut. */
+export interface NormaliseContext {
+  limits: NormaliseLimits
+  counters: NormaliseCounters
+}
+
+function defaultContext(): NormaliseContext {
+  return { limits: DEFAULT_LIMITS, counters: newNormaliseCounters() }
+}
+
 /** The spans of an `ExportTraceServiceRequest`. */
-export function normaliseTraces(request: Json): ViewerSpan[] {
-  const spans: ViewerSpan[] = []
-  for (const resourceSpans of list(request.resourceSpans)) {
-    const service = serviceOf(resourceSpans)
-    for (const scopeSpans of list(resourceSpans.scopeSpans)) {
-      for (const raw of list(scopeSpans.spans)) {
-        const startMs = toMs(raw.startTimeUnixNano)
-        const status = (raw.status ?? {}) as Json
-        const span: ViewerSpan = {
-          traceId: id(raw.traceId, 32),
-          spanId: id(raw.spanId, 16),
-          parentSpanId: id(raw.parentSpanId, 16),
-          name: str(raw.name),
-          kind: num(raw.kind),
-          service,
-          startMs,
-          durationMs: Math.max(0, toMs(raw.endTimeUnixNano) - startMs),
-          statusCode: num(status.code),
-          statusMessage: str(status.message),
-          attributes: attributes(raw.attributes),
-          events: list(raw.events).map((event) => ({
-            timeMs: toMs(event.timeUnixNano),
-            name: str(event.name),
-            attributes: attributes(event.attributes),
-          })),
-          route: '',
-          httpStatus: 0,
-          requestId: '',
-        }
-        if (span.traceId === '' || span.spanId === '') continue
-        deriveSpanFields(span)
-        spans.push(span)
-      }
-    }
-  }
-  return spans
+export function normaliseTraces(request: Json, context = defaultContext()): ViewerSpan[] {
+  return [...spansOf(request, context)]
 }
 
 /** The log records of an `ExportLogsServiceRequest`. */
-export function normaliseLogs(request: Json): Omit<ViewerLog, 'seq'>[] {
-  const logs: Omit<ViewerLog, 'seq'>[] = []
-  for (const resourceLogs of list(request.resourceLogs)) {
-    const service = serviceOf(resourceLogs)
-    for (const scopeLogs of list(resourceLogs.scopeLogs)) {
-      for (const raw of list(scopeLogs.logRecords)) {
-        const attrs = attributes(raw.attributes)
-        const severityNumber = num(raw.severityNumber)
-        const time = toMs(raw.timeUnixNano) || toMs(raw.observedTimeUnixNano) || Date.now()
-        logs.push({
-          timeMs: time,
-          severityNumber,
-          level: levelOf(severityNumber, str(raw.severityText)),
-          body: text(anyValue(raw.body)),
-          service,
-          traceId: id(raw.traceId, 32),
-          spanId: id(raw.spanId, 16),
-          requestId: logRequestId(attrs),
-          attributes: attrs,
-        })
-      }
-    }
-  }
-  return logs
+export function normaliseLogs(request: Json, context = defaultContext()): Omit<ViewerLog, 'seq'>[] {
+  return [...logsOf(request, context)]
 }
 
 /** The data points of an `ExportMetricsServiceRequest`. */
-export function normaliseMetrics(request: Json): ViewerMetricPoint[] {
-  const points: ViewerMetricPoint[] = []
-  for (const resourceMetrics of list(request.resourceMetrics)) {
-    const service = serviceOf(resourceMetrics)
-    for (const scopeMetrics of list(resourceMetrics.scopeMetrics)) {
-      for (const metric of list(scopeMetrics.metrics)) {
+export function normaliseMetrics(request: Json, context = defaultContext()): ViewerMetricPoint[] {
+  return [...metricPointsOf(request, context)]
+}
+
+/** The spans of an `ExportTraceServiceRequest`, one at a time. */
+export function* spansOf(request: Json, { limits, counters }: NormaliseContext): Generator<ViewerSpan> {
+  for (const resourceSpans of objects(request.resourceSpans)) {
+    const service = serviceOf(resourceSpans, limits, counters)
+    for (const scopeSpans of objects(resourceSpans.scopeSpans)) {
+      for (const raw of items(scopeSpans.spans)) {
+        const span = isObject(raw) ? spanOf(raw, service, limits, counters) : undefined
+        if (span === undefined) counters.spansRejected++
+        else yield span
+      }
+    }
+  }
+}
+
+function spanOf(
+  raw: Json,
+  service: string,
+  limits: NormaliseLimits,
+  counters: NormaliseCounters,
+): ViewerSpan | undefined {
+  const traceId = id(raw.traceId, 32)
+  const spanId = id(raw.spanId, 16)
+  const startMs = nanosToMs(raw.startTimeUnixNano)
+  if (traceId === '' || spanId === '' || !isUsableTime(startMs)) return undefined
+  let endMs = nanosToMs(raw.endTimeUnixNano)
+  if (!isUsableTime(endMs) || endMs < startMs) {
+    counters.spansClamped++
+    endMs = startMs
+  }
+  const status = isObject(raw.status) ? raw.status : {}
+  const span: ViewerSpan = {
+    traceId,
+    spanId,
+    parentSpanId: id(raw.parentSpanId, 16),
+    name: stringField(raw.name, limits, counters),
+    kind: num(raw.kind),
+    service,
+    startMs,
+    durationMs: endMs - startMs,
+    statusCode: num(status.code),
+    statusMessage: stringField(status.message, limits, counters),
+    attributes: attributesOf(raw.attributes, limits, counters),
+    events: [],
+    route: '',
+    httpStatus: 0,
+    requestId: '',
+  }
+  let seen = 0
+  for (const event of items(raw.events)) {
+    seen++
+    if (!isObject(event)) continue
+    if (span.events.length >= limits.maxEvents) {
+      counters.eventsDropped += Math.max(1, itemCount(raw.events) - seen + 1)
+      break
+    }
+    const timeMs = nanosToMs(event.timeUnixNano)
+    span.events.push({
+      timeMs: isUsableTime(timeMs) ? timeMs : startMs,
+      name: stringField(event.name, limits, counters),
+      attributes: attributesOf(event.attributes, limits, counters),
+    })
+  }
+  deriveSpanFields(span)
+  return span
+}
+
+/** The log records of an `ExportLogsServiceRequest`, one at a time. */
+export function* logsOf(request: Json, { limits, counters }: NormaliseContext): Generator<Omit<ViewerLog, 'seq'>> {
+  for (const resourceLogs of objects(request.resourceLogs)) {
+    const service = serviceOf(resourceLogs, limits, counters)
+    for (const scopeLogs of objects(resourceLogs.scopeLogs)) {
+      for (const raw of items(scopeLogs.logRecords)) {
+        if (!isObject(raw)) {
+          counters.recordsRejected++
+          continue
+        }
+        const attributes = attributesOf(raw.attributes, limits, counters)
+        const severityNumber = num(raw.severityNumber)
+        const body = anyValue(raw.body, limits, counters)
+        yield {
+          timeMs: firstUsableTime(raw.timeUnixNano, raw.observedTimeUnixNano),
+          severityNumber,
+          level: levelOf(severityNumber, typeof raw.severityText === 'string' ? raw.severityText.slice(0, 16) : ''),
+          body: body === null ? '' : String(body),
+          service,
+          traceId: id(raw.traceId, 32),
+          spanId: id(raw.spanId, 16),
+          requestId: logRequestId(attributes),
+          attributes,
+        }
+      }
+    }
+  }
+}
+
+/** The data points of an `ExportMetricsServiceRequest`, one at a time. */
+export function* metricPointsOf(request: Json, { limits, counters }: NormaliseContext): Generator<ViewerMetricPoint> {
+  for (const resourceMetrics of objects(request.resourceMetrics)) {
+    const service = serviceOf(resourceMetrics, limits, counters)
+    for (const scopeMetrics of objects(resourceMetrics.scopeMetrics)) {
+      for (const metric of items(scopeMetrics.metrics)) {
+        if (!isObject(metric)) {
+          counters.recordsRejected++
+          continue
+        }
         for (const type of ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary']) {
-          const data = metric[type] as Json | undefined
-          if (data === undefined || data === null) continue
+          const data = metric[type]
+          if (!isObject(data)) continue
           const histogram = type !== 'gauge' && type !== 'sum'
-          for (const point of list(data.dataPoints)) {
-            points.push({
-              name: str(metric.name),
+          for (const point of objects(data.dataPoints)) {
+            const timeMs = nanosToMs(point.timeUnixNano)
+            yield {
+              name: stringField(metric.name, limits, counters),
               service,
               type,
-              unit: str(metric.unit),
-              timeMs: toMs(point.timeUnixNano),
+              unit: stringField(metric.unit, limits, counters),
+              timeMs: isUsableTime(timeMs) ? timeMs : 0,
               value: histogram ? num(point.sum) : num(point.asDouble ?? point.asInt),
               count: histogram ? num(point.count) : 1,
-              attributes: attributes(point.attributes),
-            })
+              attributes: attributesOf(point.attributes, limits, counters),
+            }
           }
         }
       }
     }
   }
-  return points
 }
 
-function serviceOf(resourceEntry: Json): string {
-  const resource = (resourceEntry.resource ?? {}) as Json
-  const name = attributes(resource.attributes)['service.name']
-  return typeof name === 'string' && name !== '' ? name : UNKNOWN_SERVICE
+/** The resource's `service.name`, found without building its other attributes (they are not kept). */
+function serviceOf(resourceEntry: Json, limits: ValueLimits, counters: NormaliseCounters): string {
+  const resource = isObject(resourceEntry.resource) ? resourceEntry.resource : {}
+  for (const kv of objects(resource.attributes)) {
+    if (kv.key !== 'service.name' || !isObject(kv.value)) continue
+    const name = stringField(kv.value.stringValue, limits, counters)
+    if (name !== '') return name
+  }
+  return UNKNOWN_SERVICE
 }
 
-function list(value: unknown): Json[] {
-  return Array.isArray(value) ? (value.filter((item) => item !== null && typeof item === 'object') as Json[]) : []
-}
-
-function str(value: unknown): string {
-  if (typeof value !== 'string') return ''
-  return value.length > MAX_STRING_LENGTH ? `${value.slice(0, MAX_STRING_LENGTH)}…` : value
+function* objects(value: unknown): Generator<Json> {
+  for (const item of items(value)) if (isObject(item)) yield item
 }
 
 function num(value: unknown): number {
@@ -138,48 +201,22 @@ function num(value: unknown): number {
   return Number.isFinite(n) ? n : 0
 }
 
-/** Nanoseconds (a number, or a decimal string as OTLP/JSON writes 64-bit integers) to milliseconds. */
-function toMs(value: unknown): number {
-  if (typeof value === 'number') return value / 1e6
-  if (typeof value !== 'string' || value === '') return 0
-  // Split so the division keeps microseconds: a nanosecond count does not fit a double exactly.
-  const cut = value.length - 6
-  if (cut <= 0) return num(value) / 1e6
-  return num(value.slice(0, cut)) + num(value.slice(cut)) / 1e6
+/** A log record's time, else its observed time, else now. */
+function firstUsableTime(...candidates: unknown[]): number {
+  for (const candidate of candidates) {
+    const ms = nanosToMs(candidate)
+    if (isUsableTime(ms)) return ms
+  }
+  return Date.now()
 }
 
 /** Ids: hex in OTLP/JSON (and from the protobuf decoder); some older emitters send base64. */
 function id(value: unknown, hexLength: number): string {
-  if (typeof value !== 'string' || value === '') return ''
+  if (typeof value !== 'string' || value === '' || value.length > hexLength) return ''
   if (value.length === hexLength && /^[0-9a-fA-F]+$/.test(value)) return value.toLowerCase()
   if (BASE64_ID.test(value)) {
     const hex = Buffer.from(value, 'base64').toString('hex')
     if (hex.length === hexLength) return hex
   }
   return ''
-}
-
-function attributes(value: unknown): Attributes {
-  const out: Attributes = {}
-  for (const kv of list(value)) {
-    if (typeof kv.key === 'string') out[kv.key] = anyValue(kv.value)
-  }
-  return out
-}
-
-function anyValue(value: unknown): AttributeValue {
-  if (value === null || typeof value !== 'object') return null
-  const v = value as Json
-  if (v.stringValue !== undefined) return str(v.stringValue)
-  if (v.boolValue !== undefined) return v.boolValue === true
-  if (v.intValue !== undefined) return num(v.intValue)
-  if (v.doubleValue !== undefined) return num(v.doubleValue)
-  if (v.bytesValue !== undefined) return str(v.bytesValue)
-  if (v.arrayValue !== undefined) return JSON.stringify(list((v.arrayValue as Json).values).map(anyValue))
-  if (v.kvlistValue !== undefined) return JSON.stringify(attributes((v.kvlistValue as Json).values))
-  return null
-}
-
-function text(value: AttributeValue): string {
-  return value === null ? '' : String(value)
 }

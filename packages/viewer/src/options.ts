@@ -1,10 +1,11 @@
 /**
  * @module viewer/options
  * The viewer's options, validated once: port, host, token and store limits, from the arguments
- * or the environment (`SIGHTLINE_VIEWER_PORT`, `_HOST`, `_TOKEN`, `_MAX_TRACES`, `_MAX_LOGS`, `_MAX_METRIC_POINTS`).
+ * or the environment (`SIGHTLINE_VIEWER_PORT`, `_HOST`, `_TOKEN`, `_MAX_TRACES`, `_MAX_LOGS`, `_MAX_METRIC_POINTS`,
+ * `_MAX_BYTES`).
  */
 import { SightlineOptionError } from 'sightline'
-import { DEFAULT_LIMITS, type StoreLimits } from './store.js'
+import { DEFAULT_LIMITS, type StoreLimits } from './limits.js'
 
 export const DEFAULT_VIEWER_PORT = 9400
 export const DEFAULT_VIEWER_HOST = '127.0.0.1'
@@ -54,6 +55,7 @@ export function resolveViewerOptions(options: ViewerOptions = {}, env = process.
     ['maxTraces', env.SIGHTLINE_VIEWER_MAX_TRACES],
     ['maxLogs', env.SIGHTLINE_VIEWER_MAX_LOGS],
     ['maxMetricPoints', env.SIGHTLINE_VIEWER_MAX_METRIC_POINTS],
+    ['maxBytes', env.SIGHTLINE_VIEWER_MAX_BYTES],
   ]
   for (const [name, value] of fromEnv) if (value) limits[name] = Number(value)
   Object.assign(limits, options.limits)

@@ -11,6 +11,8 @@ import { ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemet
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { AggregationType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { newNormaliseCounters } from './counters.js'
+import { DEFAULT_LIMITS } from './limits.js'
 import { normaliseMetrics, normaliseTraces } from './normalise.js'
 import { decode, METRICS_REQUEST, TRACES_REQUEST } from './protobuf.js'
 
@@ -135,5 +137,42 @@ describe('viewer protobuf decoder', () => {
       ['exponentialHistogram', 400, 2, { kind: 'json' }],
     )
     assert.ok((byName.get('jobs_total')?.timeMs ?? 0) > Date.now() - 60_000)
+  })
+
+  test('a span that does not decode is refused alone; the spans around it are kept', () => {
+    const length = (n: number): number[] => (n < 128 ? [n] : [(n & 0x7f) | 0x80, n >> 7])
+    const field = (number: number, bytes: number[]): number[] => [(number << 3) | 2, ...length(bytes.length), ...bytes]
+    const fixed64 = (number: number, value: bigint): number[] => {
+      const out = Buffer.alloc(8)
+      out.writeBigUInt64LE(value)
+      return [(number << 3) | 1, ...out]
+    }
+    const now = BigInt(Date.now()) * 1_000_000n
+    const span = (id: number, extra: number[] = []): number[] =>
+      field(2, [
+        ...field(
+          1,
+          Array.from({ length: 16 }, () => id),
+        ),
+        ...field(
+          2,
+          Array.from({ length: 8 }, () => id),
+        ),
+        ...fixed64(7, now),
+        ...fixed64(8, now),
+        ...extra,
+      ])
+    // The status of span 2 holds a tag and no value: a truncated message inside valid framing.
+    const scope = field(2, [...span(1), ...span(2, field(15, [0x18])), ...span(3)])
+    const counters = newNormaliseCounters()
+    const spans = normaliseTraces(decode(Buffer.from(field(1, scope)), TRACES_REQUEST), {
+      limits: DEFAULT_LIMITS,
+      counters,
+    })
+    assert.deepEqual(
+      spans.map((s) => s.spanId),
+      ['01'.repeat(8), '03'.repeat(8)],
+    )
+    assert.equal(counters.spansRejected, 1)
   })
 })

@@ -4,6 +4,12 @@
  * encoding into the same object shape OTLP/JSON has (camelCase fields, hex ids), so one normaliser
  * serves both. Written here because the OpenTelemetry packages no longer ship a decoder for requests
  * (only writers), and a dependency for ~150 lines was not worth it.
+ *
+ * Repeated messages (resource and scope lists, spans, log records, attributes, events, the elements
+ * of arrays and maps) are decoded lazily, one element at a time as they are iterated: the receiver
+ * can then decode and store a 16 MB request in slices between which the event loop serves the UI,
+ * and what the limits drop (attributes past the cap, nesting past the depth) is never decoded.
+ * An element that does not decode is iterated as `undefined`, so it costs that element only.
  */
 
 type FieldType =
@@ -87,6 +93,42 @@ const METRIC: Schema = {
   9: ['histogram', { 1: ['dataPoints', distributionPoint(9), true] }],
   10: ['exponentialHistogram', { 1: ['dataPoints', distributionPoint(1), true] }],
   11: ['summary', { 1: ['dataPoints', distributionPoint(7), true] }],
+}
+
+/** Ids longer than this many bytes are no OTLP id; they are not turned into hex at all. */
+const MAX_ID_BYTES = 32
+
+/**
+ * A repeated message field, as the byte ranges of its elements: each is decoded when iterated.
+ * @example for (const span of lazy) if (span !== undefined) use(span)
+ */
+export class LazyMessages implements Iterable<Record<string, unknown> | undefined> {
+  private readonly bounds: number[] = []
+
+  constructor(
+    private readonly buf: Buffer,
+    private readonly schema: Schema,
+  ) {}
+
+  get length(): number {
+    return this.bounds.length / 2
+  }
+
+  add(start: number, end: number): void {
+    this.bounds.push(start, end)
+  }
+
+  *[Symbol.iterator](): Iterator<Record<string, unknown> | undefined> {
+    for (let i = 0; i < this.bounds.length; i += 2) {
+      let message: Record<string, unknown> | undefined
+      try {
+        message = readMessage(new Reader(this.buf, this.bounds[i]!, this.bounds[i + 1]!), this.schema)
+      } catch {
+        message = undefined
+      }
+      yield message
+    }
+  }
 }
 
 /** `ExportTraceServiceRequest` */
@@ -188,7 +230,15 @@ function readMessage(reader: Reader, schema: Schema): Record<string, unknown> {
       continue
     }
     const [name, type, repeated] = spec
-    if (repeated) {
+    if (repeated && typeof type === 'object') {
+      if (wire !== 2) throw new RangeError(`unexpected wire type ${wire}`)
+      const length = reader.varint()
+      reader.need(length)
+      let list = out[name] as LazyMessages | undefined
+      if (list === undefined) out[name] = list = new LazyMessages(reader.buf, type)
+      list.add(reader.pos, reader.pos + length)
+      reader.pos += length
+    } else if (repeated) {
       const list = (out[name] as unknown[] | undefined) ?? []
       list.push(readValue(reader, wire, type))
       out[name] = list
@@ -232,6 +282,7 @@ function readValue(reader: Reader, wire: number, type: FieldType): unknown {
   if (type === 'string') return reader.buf.toString('utf8', start, start + length)
   if (type === 'base64') return reader.buf.toString('base64', start, start + length)
   if (type === 'hex') {
+    if (length > MAX_ID_BYTES) return ''
     let hex = ''
     for (let i = start; i < start + length; i++) hex += HEX[reader.buf[i]!]
     return hex

@@ -1,7 +1,8 @@
 /**
  * @module viewer/ring
  * A fixed-capacity ring buffer: pushing past capacity overwrites (and hands back) the oldest item,
- * so memory never grows past what was configured.
+ * so memory never grows past what was configured; the oldest can also be taken out early (the
+ * store's byte budget).
  */
 
 /**
@@ -33,6 +34,21 @@ export class Ring<T> {
     this.items[this.head] = item
     this.head = (this.head + 1) % this.capacity
     return evicted
+  }
+
+  /** The oldest item, left in place. */
+  oldest(): T | undefined {
+    return this.length === 0 ? undefined : this.items[this.head]
+  }
+
+  /** Removes and returns the oldest item. */
+  shift(): T | undefined {
+    if (this.length === 0) return undefined
+    const item = this.items[this.head]
+    this.items[this.head] = undefined
+    this.head = (this.head + 1) % this.capacity
+    this.length--
+    return item
   }
 
   /** Newest first, stopping early when `visit` returns false. */

@@ -10,9 +10,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { handleApi } from './api.js'
 import { decodeComponent } from './decode.js'
+import { Ingest } from './ingest.js'
 import { type ResolvedViewerOptions, resolveViewerOptions, type ViewerOptions } from './options.js'
 import { CONTENT_SECURITY_POLICY, SHELL_HTML, STYLESHEET } from './page.js'
 import { OTLP_PATHS, receive } from './receiver.js'
+import { LimitReporter } from './report.js'
 import { Store } from './store.js'
 
 const TOKEN_COOKIE = 'sightline_viewer_token'
@@ -47,10 +49,14 @@ export class Viewer {
   readonly server: Server
   private readonly assets = loadAssets()
   private readonly token: Buffer | undefined
+  private readonly reporter: LimitReporter
+  private readonly ingest: Ingest
 
   constructor(options: ViewerOptions = {}) {
     this.options = resolveViewerOptions(options)
     this.store = new Store(this.options.limits)
+    this.reporter = new LimitReporter(this.store.counters)
+    this.ingest = new Ingest(this.store, () => this.reporter.check())
     this.token = this.options.token === undefined ? undefined : Buffer.from(this.options.token)
     this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.handle(req, res))
   }
@@ -74,6 +80,7 @@ export class Viewer {
   }
 
   async close(): Promise<void> {
+    this.reporter.close()
     this.server.closeAllConnections()
     await new Promise((resolve) => this.server.close(resolve))
   }
@@ -115,7 +122,7 @@ export class Viewer {
     const signal = OTLP_PATHS[url.pathname as keyof typeof OTLP_PATHS]
     if (signal !== undefined) {
       if (req.method !== 'POST') return send(res, 405, 'text/plain', 'POST only')
-      void receive(signal, req, res, this.store)
+      void receive(signal, req, res, this.ingest, (error) => this.reportFailure(error))
       return true
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'GET only')

@@ -2,9 +2,17 @@
  * @module viewer/stats
  * Golden signals per service and route, computed from server spans as they arrive: request rate,
  * error ratio and latency percentiles over the last 15 minutes, in 10-second buckets for the charts.
- * Bounded: a fixed number of buckets per route, a sample cap per bucket, a cap on routes.
+ * Bounded: a fixed number of buckets per route, a sample cap per bucket, and caps on services,
+ * on routes per service and on routes overall. Past the service cap the least recently seen
+ * service is evicted (one entry per distinct `service.name` once took 2.9 GB for 120,000 names).
+ * Past a route cap, the least recently seen route is evicted if it has been idle for the whole
+ * window (it holds nothing the page shows); otherwise the new route is counted under
+ * `(other routes)`, so a burst of distinct span names cannot push out the routes in use and the
+ * service's totals stay right.
  */
 import { KNOWN_METHODS, OTHER_METHOD, UNMATCHED_ROUTE } from 'sightline/names'
+import type { StoreCounters } from './counters.js'
+import type { StoreLimits } from './limits.js'
 import { SPAN_KIND_SERVER, STATUS_ERROR, type ViewerSpan } from './model.js'
 
 /** Span names that are a method alone: a server span without a route is named so (semantic conventions). */
@@ -21,6 +29,13 @@ function routeOf(span: ViewerSpan): string {
 
 export const BUCKET_MS = 10_000
 export const WINDOW_BUCKETS = 90
+const WINDOW_MS = BUCKET_MS * WINDOW_BUCKETS
+/**
+ * How far past now a span may start and still be counted. A span dated later would claim a
+ * bucket slot ahead of the clock, and every current span landing in that slot would then be
+ * taken for one older than the window and ignored: one span could blind a route for 15 minutes.
+ */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000
 /** Durations kept per bucket for percentiles; past it, reservoir sampling keeps a fair sample. */
 const SAMPLES_PER_BUCKET = 256
 const OTHER_ROUTE = '(other routes)'
@@ -36,7 +51,18 @@ interface RouteStats {
   service: string
   route: string
   buckets: Bucket[]
+  lastSeenMs: number
 }
+
+interface ServiceEntry {
+  /** Routes, least recently seen first (re-inserted on every span). */
+  routes: Map<string, RouteStats>
+  /** Where routes past a cap are counted; outside the caps, at most one per service. */
+  other: RouteStats | undefined
+}
+
+type StatsLimits = Pick<StoreLimits, 'maxServices' | 'maxRoutes' | 'maxRoutesPerService'>
+type StatsCounters = Pick<StoreCounters, 'futureSpans' | 'servicesEvicted' | 'routesEvicted'>
 
 export interface RouteSummary {
   service: string
@@ -62,19 +88,30 @@ export interface ServiceSummary {
 
 /**
  * @example
- * const stats = new ServiceStats(500); stats.record(span); stats.summary(Date.now())
+ * const stats = new ServiceStats(DEFAULT_LIMITS, newStoreCounters()); stats.record(span, Date.now())
  */
 export class ServiceStats {
-  private readonly routes = new Map<string, RouteStats>()
-  /** Every service seen, so the page lists one that only sent client spans too. */
-  private readonly services = new Set<string>()
+  /** Services, least recently seen first (re-inserted on every span): the first is the next to evict. */
+  private readonly services = new Map<string, ServiceEntry>()
+  /** Every kept route of every service, least recently seen first, with its service: for the overall cap. */
+  private readonly allRoutes = new Map<RouteStats, ServiceEntry>()
 
-  constructor(private readonly maxRoutes: number) {}
+  constructor(
+    private readonly limits: StatsLimits,
+    private readonly counters: StatsCounters,
+  ) {}
 
-  record(span: ViewerSpan): void {
-    if (this.services.size < this.maxRoutes) this.services.add(span.service)
+  record(span: ViewerSpan, nowMs: number): void {
+    // Every service is listed, one that only sent client spans too.
+    const service = this.touchService(span.service)
     if (span.kind !== SPAN_KIND_SERVER) return
-    const stats = this.routeStats(span.service, routeOf(span))
+    // The normaliser refuses such spans; spans added from code may still carry one.
+    if (!Number.isFinite(span.startMs) || span.startMs < 0) return
+    if (span.startMs > nowMs + MAX_CLOCK_SKEW_MS) {
+      this.counters.futureSpans++
+      return
+    }
+    const stats = this.routeStats(service, span.service, routeOf(span), nowMs)
     const index = Math.floor(span.startMs / BUCKET_MS)
     const bucket = stats.buckets[index % WINDOW_BUCKETS]!
     if (bucket.index !== index) {
@@ -93,45 +130,93 @@ export class ServiceStats {
     }
   }
 
+  /** How many services and routes are tracked (the `(other routes)` entries included). */
+  get size(): { services: number; routes: number } {
+    let others = 0
+    for (const entry of this.services.values()) if (entry.other !== undefined) others++
+    return { services: this.services.size, routes: this.allRoutes.size + others }
+  }
+
   summary(nowMs: number): ServiceSummary[] {
     const last = Math.floor(nowMs / BUCKET_MS)
     const first = last - WINDOW_BUCKETS + 1
-    const byService = new Map<string, ServiceSummary>()
-    for (const service of this.services) byService.set(service, emptyService(service))
-    for (const stats of this.routes.values()) {
-      const route = summariseRoute(stats, first, last)
-      const service = byService.get(stats.service) ?? emptyService(stats.service)
-      byService.set(stats.service, service)
-      service.routes.push(route)
-      service.count += route.count
-      service.errorRatio += route.errorRatio * route.count
-    }
-    const windowSeconds = (WINDOW_BUCKETS * BUCKET_MS) / 1000
-    for (const service of byService.values()) {
+    const windowSeconds = WINDOW_MS / 1000
+    const out: ServiceSummary[] = []
+    for (const [name, entry] of this.services) {
+      const service = emptyService(name)
+      const routes = entry.other === undefined ? [...entry.routes.values()] : [...entry.routes.values(), entry.other]
+      for (const stats of routes) {
+        const route = summariseRoute(stats, first, last)
+        service.routes.push(route)
+        service.count += route.count
+        service.errorRatio += route.errorRatio * route.count
+      }
       service.rate = service.count / windowSeconds
       service.errorRatio = service.count === 0 ? 0 : service.errorRatio / service.count
       service.routes.sort((a, b) => b.count - a.count || a.route.localeCompare(b.route))
+      out.push(service)
     }
-    return [...byService.values()].sort((a, b) => a.service.localeCompare(b.service))
+    return out.sort((a, b) => a.service.localeCompare(b.service))
   }
 
-  private routeStats(service: string, route: string): RouteStats {
-    let key = `${service}\u0000${route}`
-    let stats = this.routes.get(key)
-    if (stats !== undefined) return stats
-    if (this.routes.size >= this.maxRoutes) {
-      route = OTHER_ROUTE
-      key = `${service}\u0000${route}`
-      stats = this.routes.get(key)
-      if (stats !== undefined) return stats
+  private touchService(name: string): ServiceEntry {
+    let entry = this.services.get(name)
+    if (entry !== undefined) {
+      this.services.delete(name)
+      this.services.set(name, entry)
+      return entry
     }
-    stats = {
-      service,
-      route,
-      buckets: Array.from({ length: WINDOW_BUCKETS }, () => ({ index: -1, count: 0, errors: 0, durations: [] })),
+    entry = { routes: new Map(), other: undefined }
+    this.services.set(name, entry)
+    if (this.services.size > this.limits.maxServices) this.evictOldestService()
+    return entry
+  }
+
+  private evictOldestService(): void {
+    const [name, entry] = this.services.entries().next().value as [string, ServiceEntry]
+    for (const stats of entry.routes.values()) this.allRoutes.delete(stats)
+    this.services.delete(name)
+    this.counters.servicesEvicted++
+  }
+
+  private routeStats(entry: ServiceEntry, service: string, route: string, nowMs: number): RouteStats {
+    let stats = entry.routes.get(route)
+    if (stats !== undefined) {
+      entry.routes.delete(route)
+      entry.routes.set(route, stats)
+      this.allRoutes.delete(stats)
+      this.allRoutes.set(stats, entry)
+      stats.lastSeenMs = nowMs
+      return stats
     }
-    this.routes.set(key, stats)
+    const full =
+      (entry.routes.size >= this.limits.maxRoutesPerService &&
+        !this.evictIfIdle(entry.routes.values().next().value as RouteStats, nowMs)) ||
+      (this.allRoutes.size >= this.limits.maxRoutes &&
+        !this.evictIfIdle(this.allRoutes.keys().next().value as RouteStats, nowMs))
+    if (full) return (entry.other ??= newRoute(service, OTHER_ROUTE, nowMs))
+    stats = newRoute(service, route, nowMs)
+    entry.routes.set(route, stats)
+    this.allRoutes.set(stats, entry)
     return stats
+  }
+
+  /** Evicts a route that has seen nothing for the whole window; false (and kept) when it is still in use. */
+  private evictIfIdle(stats: RouteStats, nowMs: number): boolean {
+    if (nowMs - stats.lastSeenMs < WINDOW_MS) return false
+    this.allRoutes.get(stats)?.routes.delete(stats.route)
+    this.allRoutes.delete(stats)
+    this.counters.routesEvicted++
+    return true
+  }
+}
+
+function newRoute(service: string, route: string, nowMs: number): RouteStats {
+  return {
+    service,
+    route,
+    lastSeenMs: nowMs,
+    buckets: Array.from({ length: WINDOW_BUCKETS }, () => ({ index: -1, count: 0, errors: 0, durations: [] })),
   }
 }
 

@@ -1,13 +1,18 @@
 /**
  * @module viewer/store.test
  * The store stays within its limits: push three times the limit of traces, logs and metric points
- * and the sizes, the indexes and the heap stay where the limit puts them.
+ * and the sizes, the indexes and the heap stay where the limit puts them. And within its byte
+ * budget: counts alone let 40 requests of 15 MB hold 808 MB (no cap on attributes, events or key
+ * length, and an 8 KB cut of a long string kept the whole string alive).
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import { newNormaliseCounters } from './counters.js'
+import { DEFAULT_LIMITS } from './limits.js'
 import type { ViewerLog, ViewerSpan } from './model.js'
+import { normaliseTraces } from './normalise.js'
 import { Store } from './store.js'
 
 setFlagsFromString('--expose-gc')
@@ -131,5 +136,100 @@ describe('viewer store bounds', () => {
 
   it('validates limits once, at construction', () => {
     assert.throws(() => new Store({ maxTraces: 0 }), TypeError)
+  })
+
+  it('stays within its byte budget, evicting the oldest of spans and log records, and counts it', () => {
+    const maxBytes = 8 * 1024 * 1024
+    const store = new Store({ maxBytes, maxTraces: 100_000, maxLogs: 100_000 })
+    const before = heapAfterGc()
+    store.addLogs([log(-1)])
+    for (let i = 0; i < 4000; i++) {
+      const big = span(i)
+      for (let j = 0; j < 8; j++) big.attributes[`blob.${j}`] = `${i}:${j}:${'z'.repeat(1000)}`
+      store.addSpans([big])
+    }
+    const held = heapAfterGc() - before
+    assert.ok(store.size.bytes <= maxBytes, `${store.size.bytes} bytes counted`)
+    assert.ok(store.size.bytes > maxBytes * 0.9)
+    assert.ok(held < maxBytes * 1.25, `heap grew ${held} bytes for a budget of ${maxBytes}`)
+    assert.equal(store.size.logs, 0, 'the log record arrived first, so went first')
+    assert.ok(store.counters.evictedForBytes > 3000)
+    assert.equal(store.size.traces + store.counters.tracesEvicted, 4000)
+    assert.ok(store.trace(span(3999).traceId), 'the newest trace is kept')
+    assert.equal(store.trace(span(0).traceId), undefined)
+  })
+
+  it('caps attributes, events, keys and values per span, and counts what it cut', () => {
+    const counters = newNormaliseCounters()
+    const now = `${Date.now()}000000`
+    const attributes: { key: string; value: Record<string, unknown> }[] = [
+      { key: 'long.value', value: { stringValue: 'v'.repeat(100_000) } },
+      { key: 'x'.repeat(10_000), value: { intValue: 1 } },
+      ...Array.from({ length: 1000 }, (_, i) => ({ key: `k${i}`, value: { intValue: i } })),
+    ]
+    const events = Array.from({ length: 1000 }, (_, i) => ({ timeUnixNano: now, name: `e${i}`, attributes }))
+    const [big] = normaliseTraces(
+      {
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: 'a'.repeat(32),
+                    spanId: 'b'.repeat(16),
+                    startTimeUnixNano: now,
+                    endTimeUnixNano: now,
+                    attributes,
+                    events,
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+      { limits: DEFAULT_LIMITS, counters },
+    )
+    assert.equal(Object.keys(big!.attributes).length, DEFAULT_LIMITS.maxAttributes)
+    assert.equal(big!.events.length, DEFAULT_LIMITS.maxEvents)
+    assert.equal(Object.keys(big!.events[0]!.attributes).length, DEFAULT_LIMITS.maxAttributes)
+    assert.equal((big!.attributes['long.value'] as string).length, DEFAULT_LIMITS.maxValueLength + 1)
+    assert.ok(Object.keys(big!.attributes).includes(`${'x'.repeat(DEFAULT_LIMITS.maxKeyLength)}…`))
+    // 1,002 attributes on the span and on each of the 128 events kept: 874 dropped from each.
+    assert.equal(counters.attributesDropped, 129 * (1002 - DEFAULT_LIMITS.maxAttributes))
+    assert.equal(counters.eventsDropped, 1000 - DEFAULT_LIMITS.maxEvents)
+    assert.equal(counters.keysTruncated, 129)
+    assert.equal(counters.valuesTruncated, 129)
+  })
+
+  it('keeps only the cut of a long value, not the whole original string', () => {
+    const store = new Store({})
+    const before = heapAfterGc()
+    for (let i = 0; i < 20; i++) {
+      const now = `${Date.now()}000000`
+      const value = `${i}${'q'.repeat(1024 * 1024)}`
+      const spans = normaliseTraces({
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: (i + 1).toString(16).padStart(32, '0'),
+                    spanId: 'b'.repeat(16),
+                    startTimeUnixNano: now,
+                    attributes: [{ key: 'big', value: { stringValue: value } }],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      })
+      store.addSpans(spans)
+    }
+    const held = heapAfterGc() - before
+    assert.ok(held < 5 * 1024 * 1024, `20 cut values of 1 MB held ${held} bytes`)
   })
 })

@@ -1,33 +1,19 @@
 /**
  * @module viewer/store
  * The viewer's memory: bounded traces (oldest evicted first), a ring of log records and a ring of
- * metric points, with indexes by trace id, request id, service and route. Nothing here grows past
- * the configured limits, however much is sent.
+ * metric points, with indexes by trace id, request id, service and route. Bounded by counts and by
+ * an estimate of the bytes held: past the byte budget the oldest trace, log record or metric point
+ * (whichever arrived first) is evicted, so a few huge requests cannot take the memory that
+ * thousands of ordinary ones are allowed. Nothing here grows past the configured limits.
  */
+import { newStoreCounters, type StoreCounters } from './counters.js'
+import { DEFAULT_LIMITS, invalidLimit, type StoreLimits } from './limits.js'
 import { STATUS_ERROR, type ViewerLog, type ViewerMetricPoint, type ViewerSpan } from './model.js'
 import { Ring } from './ring.js'
+import { logBytes, metricPointBytes, spanBytes, TRACE_BYTES } from './size.js'
 import { ServiceStats } from './stats.js'
 
-export interface StoreLimits {
-  /** Traces kept; the oldest is evicted past it. Default 10,000. */
-  maxTraces: number
-  /** Spans kept per trace; later ones are counted and dropped. Default 1,000. */
-  maxSpansPerTrace: number
-  /** Log records kept. Default 10,000. */
-  maxLogs: number
-  /** Metric points kept. Default 10,000. */
-  maxMetricPoints: number
-  /** Service/route pairs with golden signals. Default 500. */
-  maxRoutes: number
-}
-
-export const DEFAULT_LIMITS: StoreLimits = {
-  maxTraces: 10_000,
-  maxSpansPerTrace: 1_000,
-  maxLogs: 10_000,
-  maxMetricPoints: 10_000,
-  maxRoutes: 500,
-}
+export { DEFAULT_LIMITS, type StoreLimits } from './limits.js'
 
 /** One trace as the store keeps it. */
 export interface StoredTrace {
@@ -39,6 +25,10 @@ export interface StoredTrace {
   routes: Set<string>
   requestIds: Set<string>
   error: boolean
+  /** Arrival order, shared with log records and metric points: what the byte budget evicts first. */
+  arrival: number
+  /** Estimated bytes held by the trace and its spans. */
+  bytes: number
 }
 
 export interface TraceSummary {
@@ -93,28 +83,31 @@ export class Store {
   private readonly logsByTrace = new Map<string, ViewerLog[]>()
   private readonly logsByRequest = new Map<string, ViewerLog[]>()
   private readonly metrics: Ring<ViewerMetricPoint>
-  private logSeq = 0
-  /** Counts of what was received and what the limits dropped. */
-  readonly counters = { spans: 0, logs: 0, metricPoints: 0, spansDropped: 0, tracesEvicted: 0 }
+  /** The arrival of each kept metric point, in step with `metrics`. */
+  private readonly metricArrivals: Ring<number>
+  private arrival = 0
+  private bytes = 0
+  /** Counts of what was received and what the limits cut, dropped, rejected and evicted. */
+  readonly counters: StoreCounters = newStoreCounters()
 
   constructor(limits: Partial<StoreLimits> = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...limits }
-    for (const [name, value] of Object.entries(this.limits)) {
-      if (!Number.isInteger(value) || value < 1) throw new TypeError(`viewer limit ${name} must be a positive integer`)
-    }
-    this.stats = new ServiceStats(this.limits.maxRoutes)
+    const invalid = invalidLimit(this.limits as unknown as Record<string, unknown>)
+    if (invalid !== undefined) throw new TypeError(`viewer limit ${invalid} must be a positive integer`)
+    this.stats = new ServiceStats(this.limits, this.counters)
     this.logs = new Ring(this.limits.maxLogs)
     this.metrics = new Ring(this.limits.maxMetricPoints)
+    this.metricArrivals = new Ring(this.limits.maxMetricPoints)
   }
 
-  get size(): { traces: number; logs: number; metricPoints: number } {
-    return { traces: this.traceMap.size, logs: this.logs.size, metricPoints: this.metrics.size }
+  get size(): { traces: number; logs: number; metricPoints: number; bytes: number } {
+    return { traces: this.traceMap.size, logs: this.logs.size, metricPoints: this.metrics.size, bytes: this.bytes }
   }
 
-  addSpans(spans: readonly ViewerSpan[]): void {
+  addSpans(spans: readonly ViewerSpan[], nowMs = Date.now()): void {
     for (const span of spans) {
       this.counters.spans++
-      this.stats.record(span)
+      this.stats.record(span, nowMs)
       let trace = this.traceMap.get(span.traceId)
       if (trace === undefined) {
         trace = {
@@ -126,8 +119,11 @@ export class Store {
           routes: new Set(),
           requestIds: new Set(),
           error: false,
+          arrival: ++this.arrival,
+          bytes: TRACE_BYTES,
         }
         this.traceMap.set(span.traceId, trace)
+        this.bytes += TRACE_BYTES
         if (this.traceMap.size > this.limits.maxTraces) this.evictOldestTrace()
       }
       if (trace.spans.length >= this.limits.maxSpansPerTrace) {
@@ -135,6 +131,9 @@ export class Store {
         continue
       }
       trace.spans.push(span)
+      const bytes = spanBytes(span)
+      trace.bytes += bytes
+      this.bytes += bytes
       trace.startMs = Math.min(trace.startMs, span.startMs)
       trace.endMs = Math.max(trace.endMs, span.startMs + span.durationMs)
       trace.services.add(span.service)
@@ -146,6 +145,7 @@ export class Store {
         if (ids === undefined) this.byRequestId.set(span.requestId, (ids = new Set()))
         ids.add(span.traceId)
       }
+      this.enforceByteBudget()
     }
   }
 
@@ -153,21 +153,24 @@ export class Store {
     for (const input of logs) {
       this.counters.logs++
       const log = input as ViewerLog
-      log.seq = ++this.logSeq
+      log.seq = ++this.arrival
+      this.bytes += logBytes(log)
       const evicted = this.logs.push(log)
-      if (evicted !== undefined) {
-        unindex(this.logsByTrace, evicted.traceId, evicted)
-        unindex(this.logsByRequest, evicted.requestId, evicted)
-      }
+      if (evicted !== undefined) this.forgetLog(evicted)
       index(this.logsByTrace, log.traceId, log)
       index(this.logsByRequest, log.requestId, log)
+      this.enforceByteBudget()
     }
   }
 
   addMetricPoints(points: readonly ViewerMetricPoint[]): void {
     for (const point of points) {
       this.counters.metricPoints++
-      this.metrics.push(point)
+      this.bytes += metricPointBytes(point)
+      const evicted = this.metrics.push(point)
+      this.metricArrivals.push(++this.arrival)
+      if (evicted !== undefined) this.forgetMetricPoint(evicted)
+      this.enforceByteBudget()
     }
   }
 
@@ -275,15 +278,46 @@ export class Store {
     return found.sort((a, b) => a.startMs - b.startMs)
   }
 
+  /** Evicts the oldest kept item, whatever its kind, until the estimate is back under the budget. */
+  private enforceByteBudget(): void {
+    while (this.bytes > this.limits.maxBytes) {
+      const trace = (this.traceMap.values().next().value as StoredTrace | undefined)?.arrival ?? Infinity
+      const log = this.logs.oldest()?.seq ?? Infinity
+      const metric = this.metricArrivals.oldest() ?? Infinity
+      if (trace === Infinity && log === Infinity && metric === Infinity) return
+      this.counters.evictedForBytes++
+      if (trace < log && trace < metric) this.evictOldestTrace()
+      else if (log < metric) this.forgetLog(this.logs.shift()!)
+      else {
+        this.metricArrivals.shift()
+        this.forgetMetricPoint(this.metrics.shift()!)
+      }
+    }
+  }
+
   private evictOldestTrace(): void {
     const oldest = this.traceMap.values().next().value as StoredTrace
     this.traceMap.delete(oldest.traceId)
+    this.bytes -= oldest.bytes
     this.counters.tracesEvicted++
     for (const requestId of oldest.requestIds) {
       const ids = this.byRequestId.get(requestId)
       ids?.delete(oldest.traceId)
       if (ids?.size === 0) this.byRequestId.delete(requestId)
     }
+  }
+
+  /** Accounts for a log record that left the ring, and takes it out of the indexes. */
+  private forgetLog(log: ViewerLog): void {
+    this.bytes -= logBytes(log)
+    this.counters.logsEvicted++
+    unindex(this.logsByTrace, log.traceId, log)
+    unindex(this.logsByRequest, log.requestId, log)
+  }
+
+  private forgetMetricPoint(point: ViewerMetricPoint): void {
+    this.bytes -= metricPointBytes(point)
+    this.counters.metricPointsEvicted++
   }
 }
 

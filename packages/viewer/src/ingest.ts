@@ -1,0 +1,61 @@
+/**
+ * @module viewer/ingest
+ * Puts OTLP requests into the store without holding up the event loop: records are normalised
+ * and stored in slices of a few milliseconds, each followed by `setImmediate`, so the API and the
+ * pages are answered between two slices (one 16 MB request used to block the viewer for seconds).
+ * Requests are taken one at a time, so at most one decoded request is in memory at once.
+ */
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import { logsOf, metricPointsOf, type NormaliseContext, spansOf } from './normalise.js'
+import { decodeRequest, type Signal } from './otlp-request.js'
+import type { Store } from './store.js'
+
+/** How long one slice may run before the event loop gets a turn. */
+const SLICE_MS = 8
+
+/**
+ * @example
+ * const ingest = new Ingest(store); await ingest.run('traces', 'application/json', body)
+ */
+export class Ingest {
+  private tail: Promise<unknown> = Promise.resolve()
+
+  /** `afterEach` runs once a request is stored (the viewer's limits report). */
+  constructor(
+    private readonly store: Store,
+    private readonly afterEach: () => void = () => {},
+  ) {}
+
+  /** Decodes and stores one body after those before it; rejects with an `HttpError` when it is not OTLP. */
+  run(signal: Signal, contentType: string, body: Buffer): Promise<void> {
+    const done = this.tail.then(() => this.process(signal, contentType, body))
+    this.tail = done.catch(() => undefined)
+    return done
+  }
+
+  private async process(signal: Signal, contentType: string, body: Buffer): Promise<void> {
+    const request = decodeRequest(signal, contentType, body)
+    const context: NormaliseContext = { limits: this.store.limits, counters: this.store.counters }
+    try {
+      if (signal === 'traces') await inSlices(spansOf(request, context), (spans) => this.store.addSpans(spans))
+      else if (signal === 'logs') await inSlices(logsOf(request, context), (logs) => this.store.addLogs(logs))
+      else await inSlices(metricPointsOf(request, context), (points) => this.store.addMetricPoints(points))
+    } finally {
+      this.afterEach()
+    }
+  }
+}
+
+async function inSlices<T>(records: Iterable<T>, store: (slice: T[]) => void): Promise<void> {
+  let slice: T[] = []
+  let started = performance.now()
+  for (const record of records) {
+    slice.push(record)
+    if (performance.now() - started < SLICE_MS) continue
+    store(slice)
+    slice = []
+    await nextTurn()
+    started = performance.now()
+  }
+  store(slice)
+}
