@@ -136,6 +136,51 @@ test('Redis gone: reads are served from Postgres, cache errors counted, readines
   )
 })
 
+/** Reads until the cache's circuit is closed (it may still be open from the outage before). */
+async function circuitCloses(timeoutMs: number): Promise<boolean> {
+  return until(async () => {
+    await fetch(`${api.url}/api/patients/${patientId}`)
+    const samples = parseMetrics(await (await fetch(`${api.url}/metrics`)).text())
+    return sampleValue(samples, 'cache_circuit_open', { cache_system: 'redis' }) === 0
+  }, timeoutMs)
+}
+
+test('Redis black-holed: the circuit opens after five timeouts, reads stop paying the timeout, few lines; then it closes', async () => {
+  assert.ok(await circuitCloses(15000), 'the circuit closes after the reset outage')
+  const linesBefore = api.logs.lines.length
+  redisProxy.set('blackhole')
+  const times: number[] = []
+  for (let i = 0; i < 40; i++) {
+    const read = await timed(() => fetch(`${api.url}/api/patients/${patientId}`).then((r) => r.status))
+    assert.equal(read.value, 200)
+    times.push(read.ms)
+  }
+  const sorted = [...times].sort((a, b) => a - b)
+  const p50 = sorted[20] as number
+  // Each call waits out the 300 ms command timeout until the circuit opens; then microseconds.
+  assert.ok(p50 < 50, `p50 ${p50.toFixed(1)} ms (times: ${times.map((t) => t.toFixed(0)).join(' ')})`)
+  const samples = parseMetrics(await (await fetch(`${api.url}/metrics`)).text())
+  assert.equal(sampleValue(samples, 'cache_circuit_open', { cache_system: 'redis' }), 1)
+  const fastFailed = samples
+    .filter(
+      (s) =>
+        s.name === 'cache_operation_duration_seconds_count' && s.labels.error_type === 'SIGHTLINE_ERR_CIRCUIT_OPEN',
+    )
+    .reduce((sum, s) => sum + s.value, 0)
+  assert.ok(fastFailed >= 30, `${fastFailed} calls failed fast`)
+  const during = api.logs.lines.slice(linesBefore).filter((l) => l.level !== 'info')
+  const messages = during.map((l) => String(l.msg))
+  assert.equal(messages.filter((m) => m === 'cache circuit open: calls fail fast').length, 1, messages.join('\n'))
+  // The repository's own warnings: at most one a minute (the issue saw 27,500 in 35 s).
+  assert.ok(messages.filter((m) => m.startsWith('cache ')).length <= 4, messages.join('\n'))
+  const opened = during.find((l) => l.msg === 'cache circuit open: calls fail fast')
+  assert.equal(opened?.request_id, undefined, "the circuit is no request's")
+  redisProxy.set('pass')
+  // One call probes once the circuit has been open 5 s; it closes on the probe's success.
+  assert.ok(await circuitCloses(15000), 'the circuit closes once Redis answers')
+  assert.ok(api.logs.lines.some((l) => l.msg === 'cache circuit closed: the cache answers again'))
+})
+
 test('no uncaught exception or unhandled rejection anywhere', () => {
   assert.deepEqual(uncaught, [])
 })

@@ -1,9 +1,12 @@
 /**
  * @module doctor-api/storage/repository
  * Every query doctor-api runs, in one place; patient reads go through the cache. A cache failure
- * never fails a read: the database answers instead.
+ * never fails a read: the database answers instead. While the cache's circuit is open (it stopped
+ * answering: sightline/cache fails its calls fast), a failed call is not logged — Sightline logged
+ * the circuit opening — and other cache failures are logged at most once a minute.
  */
 import type { Logger } from 'pino'
+import { ERROR_CODES } from 'sightline'
 import { HttpError } from '../errors.js'
 import type { Cache } from './cache.js'
 import type { Database } from './database.js'
@@ -38,15 +41,32 @@ const DATA_EXCEPTION_CLASS = '22'
 const PATIENT_COLUMNS = "id, name, email, to_char(date_of_birth, 'YYYY-MM-DD') AS date_of_birth, created_at"
 const APPOINTMENT_COLUMNS = 'id, patient_id, doctor, starts_at, created_at'
 
+/** A cache failure is logged at most this often; cache_operation_duration_seconds counts every one. */
+const CACHE_FAILURE_LOG_INTERVAL_MS = 60_000
+
 export class Repository {
   private readonly db: Database
   private readonly cache: Cache
   private readonly logger: Logger
+  private cacheFailureLoggedAt = Number.NEGATIVE_INFINITY
+  private cacheFailuresUntold = 0
 
   constructor(db: Database, cache: Cache, logger: Logger) {
     this.db = db
     this.cache = cache
     this.logger = logger
+  }
+
+  private cacheFailed(error: unknown, msg: string): void {
+    if ((error as { code?: unknown }).code === ERROR_CODES.SIGHTLINE_ERR_CIRCUIT_OPEN) return
+    const now = Date.now()
+    if (now - this.cacheFailureLoggedAt < CACHE_FAILURE_LOG_INTERVAL_MS) {
+      this.cacheFailuresUntold++
+      return
+    }
+    this.logger.warn({ err: error, untold: this.cacheFailuresUntold }, msg)
+    this.cacheFailureLoggedAt = now
+    this.cacheFailuresUntold = 0
   }
 
   /**
@@ -81,12 +101,12 @@ export class Repository {
       const cached = await this.cache.get(key)
       if (cached !== undefined) return JSON.parse(cached) as Patient
     } catch (error) {
-      this.logger.warn({ err: error, patient_id: id }, 'cache read failed, reading from the database')
+      this.cacheFailed(error, 'cache read failed, reading from the database')
     }
     const [row] = await this.query<Patient>(`SELECT ${PATIENT_COLUMNS} FROM patients WHERE id = $1`, [id])
     if (row !== undefined) {
       this.cache.set(key, JSON.stringify(row), PATIENT_TTL_SECONDS).catch((error: unknown) => {
-        this.logger.warn({ err: error, patient_id: id }, 'cache write failed')
+        this.cacheFailed(error, 'cache write failed')
       })
     }
     return row

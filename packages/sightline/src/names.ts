@@ -35,6 +35,10 @@ export {
   METRIC_VERSION,
 } from './core/metrics/runtime.js'
 export { LABEL_ERROR_TYPE } from './core/pipeline/refused.js'
-export { METRIC_CACHE_DURATION, METRIC_CACHE_REQUESTS } from './instrumentations/cache/cache.js'
+export {
+  METRIC_CACHE_CIRCUIT_OPEN,
+  METRIC_CACHE_DURATION,
+  METRIC_CACHE_REQUESTS,
+} from './instrumentations/cache/cache.js'
 export { METRIC_POOL_COUNT, METRIC_POOL_MAX, METRIC_POOL_PENDING } from './instrumentations/pg/pool.js'
 export { METRIC_DB_DURATION } from './instrumentations/pg/query.js'

@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   SIGHTLINE_ERR_INTERNAL: 'SIGHTLINE_ERR_INTERNAL',
   /** An optional peer dependency a chosen feature needs is not installed (the message names it). */
   SIGHTLINE_ERR_MISSING_PEER: 'SIGHTLINE_ERR_MISSING_PEER',
+  /** A cache call refused without trying: the cache failed repeatedly and its circuit is open. */
+  SIGHTLINE_ERR_CIRCUIT_OPEN: 'SIGHTLINE_ERR_CIRCUIT_OPEN',
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES

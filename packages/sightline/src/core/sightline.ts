@@ -267,8 +267,12 @@ export class Sightline {
     this.internal('warn', fields, 'sightline internal error')
   }
 
-  /** A line of Sightline's own, outside any request's context. Never throws. */
-  private internal(level: 'info' | 'warn', fields: object, msg: string): void {
+  /**
+   * A line of Sightline's own (an exporter's outage, a cache circuit opening), outside any
+   * request's context. Never throws.
+   * @internal
+   */
+  internal(level: 'info' | 'warn', fields: object, msg: string): void {
     try {
       this.withoutContext(() => this.logger[level](fields, msg))
     } catch {
