@@ -38,6 +38,8 @@ export interface StoreCounters extends NormaliseCounters {
   futureSpans: number
   servicesEvicted: number
   routesEvicted: number
+  /** OTLP requests refused with a 503 because too many bytes were waiting to be stored. */
+  requestsRefused: number
 }
 
 export function newNormaliseCounters(): NormaliseCounters {
@@ -65,6 +67,7 @@ export function newStoreCounters(): StoreCounters {
     futureSpans: 0,
     servicesEvicted: 0,
     routesEvicted: 0,
+    requestsRefused: 0,
     ...newNormaliseCounters(),
   }
 }

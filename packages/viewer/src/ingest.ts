@@ -3,15 +3,19 @@
  * Puts OTLP requests into the store without holding up the event loop: records are normalised
  * and stored in slices of a few milliseconds, each followed by `setImmediate`, so the API and the
  * pages are answered between two slices (one 16 MB request used to block the viewer for seconds).
- * Requests are taken one at a time, so at most one decoded request is in memory at once.
+ * Requests are taken one at a time, so at most one decoded request is in memory at once, and the
+ * bodies waiting their turn are bounded by bytes: past `maxWaitingBytes` a request is refused with
+ * a 503 and `Retry-After`, which OTLP exporters retry, rather than held.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { logsOf, metricPointsOf, type NormaliseContext, spansOf } from './normalise.js'
-import { decodeRequest, type Signal } from './otlp-request.js'
+import { decodeRequest, HttpError, type Signal } from './otlp-request.js'
 import type { Store } from './store.js'
 
 /** How long one slice may run before the event loop gets a turn. */
 const SLICE_MS = 8
+/** Bytes of request bodies that may wait for their turn (four of the largest accepted). */
+export const MAX_WAITING_BYTES = 64 * 1024 * 1024
 
 /**
  * @example
@@ -19,18 +23,31 @@ const SLICE_MS = 8
  */
 export class Ingest {
   private tail: Promise<unknown> = Promise.resolve()
+  private waitingBytes = 0
 
   /** `afterEach` runs once a request is stored (the viewer's limits report). */
   constructor(
     private readonly store: Store,
     private readonly afterEach: () => void = () => {},
+    private readonly maxWaitingBytes = MAX_WAITING_BYTES,
   ) {}
 
-  /** Decodes and stores one body after those before it; rejects with an `HttpError` when it is not OTLP. */
+  /**
+   * Decodes and stores one body after those before it; rejects with an `HttpError` when it is not
+   * OTLP, or (503) when too many bytes already wait.
+   */
   run(signal: Signal, contentType: string, body: Buffer): Promise<void> {
+    if (this.waitingBytes > 0 && this.waitingBytes + body.length > this.maxWaitingBytes) {
+      this.store.counters.requestsRefused++
+      return Promise.reject(new HttpError(503, 'the viewer is busy storing earlier requests: retry later'))
+    }
+    this.waitingBytes += body.length
     const done = this.tail.then(() => this.process(signal, contentType, body))
-    this.tail = done.catch(() => undefined)
-    return done
+    const settled = done.finally(() => {
+      this.waitingBytes -= body.length
+    })
+    this.tail = settled.catch(() => undefined)
+    return settled
   }
 
   private async process(signal: Signal, contentType: string, body: Buffer): Promise<void> {

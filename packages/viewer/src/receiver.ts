@@ -53,7 +53,10 @@ export async function receive(
     const status = error instanceof HttpError ? error.status : 500
     const message = error instanceof HttpError ? error.message : 'internal error'
     if (res.headersSent) return void res.destroy()
-    res.writeHead(status, { 'content-type': 'application/json' })
+    // OTLP exporters retry a 503, after Retry-After when it is given.
+    const headers: Record<string, string> = { 'content-type': 'application/json' }
+    if (status === 503) headers['retry-after'] = '1'
+    res.writeHead(status, headers)
     res.end(JSON.stringify({ code: status, message }))
   }
 }

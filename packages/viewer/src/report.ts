@@ -21,6 +21,7 @@ const LOSSES = [
   'futureSpans',
   'servicesEvicted',
   'routesEvicted',
+  'requestsRefused',
 ] as const satisfies readonly (keyof StoreCounters)[]
 
 export const REPORT_INTERVAL_MS = 60_000
