@@ -74,9 +74,19 @@ export async function startApp(adapter: AdapterName, options: SightlineOptions =
       res.json({ slow: true })
     })
     app.use(sightlineExpressErrors())
-    app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-      res.status(500).json({ error: error.message })
-    })
+    // As an Express app should: a client error Express marks (a malformed escape in a route
+    // parameter is a 400) keeps its status; anything else is a 500.
+    app.use(
+      (
+        error: Error & { status?: number },
+        _req: express.Request,
+        res: express.Response,
+        _next: express.NextFunction,
+      ) => {
+        const status = error.status !== undefined && error.status >= 400 && error.status < 500 ? error.status : 500
+        res.status(status).json({ error: status === 500 ? error.message : 'bad request' })
+      },
+    )
     server = createServer(app)
     sightline.manage(server)
     await listen(server)
