@@ -8,6 +8,7 @@ import { HTTP_DURATION_BUCKETS } from './constants.js'
 import { SightlineOptionError } from './errors.js'
 import type { ShutdownOptions } from './lifecycle/shutdown.js'
 import type { LogExporter } from './logging/logger.js'
+import { ATTR_SERVICE_NAME } from './semconv.js'
 
 export interface SightlineOptions {
   /**
@@ -149,7 +150,7 @@ export function resolveOptions(options: SightlineOptions = {}, env: NodeJS.Proce
 function serviceNameOfResourceAttributes(attributes: string | undefined): string | undefined {
   for (const pair of attributes?.split(',') ?? []) {
     const equals = pair.indexOf('=')
-    if (equals === -1 || pair.slice(0, equals).trim() !== 'service.name') continue
+    if (equals === -1 || pair.slice(0, equals).trim() !== ATTR_SERVICE_NAME) continue
     try {
       return decodeURIComponent(pair.slice(equals + 1).trim()) || undefined
     } catch {

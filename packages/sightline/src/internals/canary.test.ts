@@ -14,6 +14,7 @@ import { describe, test } from 'node:test'
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
 import { ENTER_ENDS_WITH_CALLBACK } from '../core/pipeline/context.js'
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '../vendor/otlp-http.js'
+import { replaceResponseHead, responseHead } from './node.js'
 import { sdkTracerParts } from './otel-sdk.js'
 
 const NODE_MAJOR = Number(process.versions.node.split('.')[0])
@@ -30,15 +31,19 @@ describe(`internals canaries on Node ${process.versions.node}`, () => {
     let seen: unknown
     const server = createServer((_req, res: ServerResponse) => {
       res.writeHead(200, { 'content-type': 'text/plain' })
-      const head = (res as ServerResponse & { _header: unknown })._header
+      const head = responseHead(res)
       seen = { type: typeof head, endsWithBlankLine: String(head).endsWith('\r\n\r\n'), sent: res.socket?.bytesWritten }
+      // A line put into the head goes out with it.
+      if (head !== null) replaceResponseHead(res, `${head.slice(0, -2)}x-canary: 1\r\n\r\n`)
       res.end('ok')
     })
     server.listen(0, '127.0.0.1')
     await once(server, 'listening')
     const { port } = server.address() as AddressInfo
-    await (await fetch(`http://127.0.0.1:${port}/`)).text()
+    const response = await fetch(`http://127.0.0.1:${port}/`)
+    await response.text()
     server.close()
+    assert.equal(response.headers.get('x-canary'), '1', 'a line added to the unsent head is sent')
     assert.deepEqual(
       seen,
       { type: 'string', endsWithBlankLine: true, sent: 0 },

@@ -4,6 +4,7 @@
  * `ExportLogsServiceRequest`: `msg` becomes the body, `level` the severity, `trace_id`/`span_id` the
  * record's trace context (so a viewer or backend links the line to its span), the rest attributes.
  */
+import { ATTR_SERVICE_NAME } from '../core/semconv.js'
 
 /** OTLP severity numbers of pino's levels (the first number of each OTLP range). */
 const SEVERITY: Record<string, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 }
@@ -84,7 +85,7 @@ export function encodeLogLines(
     records++
   }
   const resourceLogs = [...byService].map(([service, logRecords]) => ({
-    resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+    resource: { attributes: [{ key: ATTR_SERVICE_NAME, value: { stringValue: service } }] },
     scopeLogs: [{ scope: { name: 'sightline' }, logRecords }],
   }))
   return { body: { resourceLogs }, records, skipped }

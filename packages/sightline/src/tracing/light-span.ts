@@ -26,6 +26,7 @@ import {
 import type { InstrumentationScope } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, Span, SpanLimits, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base'
+import { ATTR_EXCEPTION_MESSAGE, ATTR_EXCEPTION_STACKTRACE, ATTR_EXCEPTION_TYPE } from '../core/semconv.js'
 import { sdkTracerParts } from '../internals/otel-sdk.js'
 import { isAttributeValue, isTimeInput, sanitizeAttributes, timeInputToHrTime } from '../vendor/otel-sdk.js'
 import { emptyArray, hrTimeBetween, hrTimeOf, pairOf, Status } from './span-values.js'
@@ -231,14 +232,14 @@ export class LightSpan implements Span, ReadableSpan {
   recordException(exception: Exception, time?: TimeInput): void {
     const attributes: Attributes = {}
     if (typeof exception === 'string') {
-      attributes['exception.message'] = exception
+      attributes[ATTR_EXCEPTION_MESSAGE] = exception
     } else if (exception !== undefined && exception !== null) {
       const type = exception.code ?? exception.name
-      if (type !== undefined && type !== '') attributes['exception.type'] = String(type)
-      if (exception.message) attributes['exception.message'] = exception.message
-      if (exception.stack) attributes['exception.stacktrace'] = exception.stack
+      if (type !== undefined && type !== '') attributes[ATTR_EXCEPTION_TYPE] = String(type)
+      if (exception.message) attributes[ATTR_EXCEPTION_MESSAGE] = exception.message
+      if (exception.stack) attributes[ATTR_EXCEPTION_STACKTRACE] = exception.stack
     }
-    if (attributes['exception.type'] !== undefined || attributes['exception.message'] !== undefined) {
+    if (attributes[ATTR_EXCEPTION_TYPE] !== undefined || attributes[ATTR_EXCEPTION_MESSAGE] !== undefined) {
       this.addEvent(EXCEPTION_EVENT, attributes, time)
     }
   }

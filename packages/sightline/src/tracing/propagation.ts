@@ -24,6 +24,14 @@ import {
 import { HEADER_REQUEST_ID } from '../core/constants.js'
 import { storage } from '../core/pipeline/context.js'
 import { METHOD_NAMES, methodIndex } from '../core/pipeline/routes.js'
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+} from '../core/semconv.js'
 import { isTracingSuppressed } from '../vendor/otel-sdk.js'
 import { randomSpanId } from './ids.js'
 import { activeContext, activeInstance } from './instance.js'
@@ -50,10 +58,10 @@ const ClientSpanAttributes = plainConstructor<
     url: string,
   ) => Attributes
 >(function (this: Attributes, method: string, host: string, port: number, url: string) {
-  this['http.request.method'] = method
-  this['server.address'] = host
-  this['server.port'] = port
-  this['url.full'] = url
+  this[ATTR_HTTP_REQUEST_METHOD] = method
+  this[ATTR_SERVER_ADDRESS] = host
+  this[ATTR_SERVER_PORT] = port
+  this[ATTR_URL_FULL] = url
 })
 
 /** Headers to add for a call made from the active context, and the client span when sampled. */
@@ -100,13 +108,13 @@ function prepare(method: string, url: URL, hasTraceparent: boolean): { headers: 
 
 function endSpan(span: Span, status: number | undefined, error?: unknown): void {
   if (status !== undefined) {
-    span.setAttribute('http.response.status_code', status)
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
     if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
   }
   if (error !== undefined) {
     span.recordException(error instanceof Error ? error : String(error))
     span.setStatus({ code: SpanStatusCode.ERROR })
-    span.setAttribute('error.type', error instanceof Error ? error.name : 'error')
+    span.setAttribute(ATTR_ERROR_TYPE, error instanceof Error ? error.name : 'error')
   }
   span.end()
 }

@@ -20,6 +20,14 @@ import type {
 import { importPeer } from '../core/errors.js'
 import type { Counter } from '../core/metrics/counter.js'
 import {
+  ATTR_HOST_NAME,
+  ATTR_PROCESS_PID,
+  ATTR_PROCESS_RUNTIME_NAME,
+  ATTR_PROCESS_RUNTIME_VERSION,
+  ATTR_SERVICE_NAME,
+  ATTR_SERVICE_VERSION,
+} from '../core/semconv.js'
+import {
   AlwaysOffSampler,
   AlwaysOnSampler,
   BatchSpanProcessor,
@@ -93,13 +101,13 @@ export function buildSampler(options: ResolvedTracingOptions): Sampler {
 
 export function buildResource(options: ResolvedTracingOptions, fallbackService: string): Resource {
   const attributes: Record<string, string | number> = {
-    'service.name': options.serviceName ?? fallbackService,
-    'host.name': hostname(),
-    'process.pid': process.pid,
-    'process.runtime.name': 'nodejs',
-    'process.runtime.version': process.versions.node,
+    [ATTR_SERVICE_NAME]: options.serviceName ?? fallbackService,
+    [ATTR_HOST_NAME]: hostname(),
+    [ATTR_PROCESS_PID]: process.pid,
+    [ATTR_PROCESS_RUNTIME_NAME]: 'nodejs',
+    [ATTR_PROCESS_RUNTIME_VERSION]: process.versions.node,
   }
-  if (options.serviceVersion !== undefined) attributes['service.version'] = options.serviceVersion
+  if (options.serviceVersion !== undefined) attributes[ATTR_SERVICE_VERSION] = options.serviceVersion
   if (options.environment !== undefined) attributes['deployment.environment.name'] = options.environment
   // OTEL_RESOURCE_ATTRIBUTES adds to what Sightline sets and wins over it (a later merge wins),
   // except for the service name: Sightline's, which already read OTEL_SERVICE_NAME and the
@@ -108,7 +116,7 @@ export function buildResource(options: ResolvedTracingOptions, fallbackService: 
   return defaultResource()
     .merge(resourceFromAttributes(attributes))
     .merge(fromEnv)
-    .merge(resourceFromAttributes({ 'service.name': attributes['service.name'] as string }))
+    .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: attributes[ATTR_SERVICE_NAME] as string }))
 }
 
 export async function buildExporter(options: ResolvedTracingOptions): Promise<SpanExporter | undefined> {

@@ -24,6 +24,20 @@ import { serializeError } from '../core/logging/access-log.js'
 import type { RequestContext } from '../core/pipeline/context.js'
 import type { TracingHooks } from '../core/pipeline/pipeline.js'
 import { METHOD_NAMES, methodIndex, type RouteState } from '../core/pipeline/routes.js'
+import {
+  ATTR_CLIENT_ADDRESS,
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_PATH,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+} from '../core/semconv.js'
 import { SamplingDecision } from '../vendor/otel-sdk.js'
 import { RemoteParent } from './context-manager.js'
 import { type HandoverIdGenerator, randomSpanId, randomTraceId } from './ids.js'
@@ -47,10 +61,10 @@ const ServerSpanAttributes = plainConstructor<
     protocolVersion: string,
   ) => Attributes
 >(function (this: Attributes, method: string, path: string, scheme: string, protocolVersion: string) {
-  this['http.request.method'] = method
-  this['url.path'] = path
-  this['url.scheme'] = scheme
-  this['network.protocol.version'] = protocolVersion
+  this[ATTR_HTTP_REQUEST_METHOD] = method
+  this[ATTR_URL_PATH] = path
+  this[ATTR_URL_SCHEME] = scheme
+  this[ATTR_NETWORK_PROTOCOL_VERSION] = protocolVersion
 })
 
 export class ServerSpans implements TracingHooks {
@@ -139,26 +153,26 @@ export class ServerSpans implements TracingHooks {
     )
     let count = 4
     if (methodName === OTHER_METHOD) {
-      attributes['http.request.method_original'] = method
+      attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = method
       count++
     }
     const host = headers.host
     if (host !== undefined) {
       if (host !== this.lastHost) this.parseHost(host)
-      attributes['server.address'] = this.lastAddress
+      attributes[ATTR_SERVER_ADDRESS] = this.lastAddress
       count++
       if (this.lastPort > 0) {
-        attributes['server.port'] = this.lastPort
+        attributes[ATTR_SERVER_PORT] = this.lastPort
         count++
       }
     }
     const userAgent = headers['user-agent']
     if (userAgent !== undefined) {
-      attributes['user_agent.original'] = userAgent
+      attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent
       count++
     }
     if (remote !== undefined) {
-      attributes['client.address'] = remote
+      attributes[ATTR_CLIENT_ADDRESS] = remote
       count++
     }
     let span: Span
@@ -235,9 +249,9 @@ export class ServerSpans implements TracingHooks {
   ): void {
     const span = context.span as Span | undefined
     if (span === undefined) return
-    span.setAttribute('http.response.status_code', status)
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
     if (route !== undefined) {
-      span.setAttribute('http.route', route.template)
+      span.setAttribute(ATTR_HTTP_ROUTE, route.template)
       span.updateName(route.spanName(method))
     }
     if (context.error !== undefined) {
@@ -251,9 +265,9 @@ export class ServerSpans implements TracingHooks {
     }
     if (status >= 500) {
       span.setStatus({ code: SpanStatusCode.ERROR })
-      span.setAttribute('error.type', context.error instanceof Error ? context.error.name : String(status))
+      span.setAttribute(ATTR_ERROR_TYPE, context.error instanceof Error ? context.error.name : String(status))
     } else if (aborted) {
-      span.setAttribute('error.type', 'aborted')
+      span.setAttribute(ATTR_ERROR_TYPE, 'aborted')
     }
     if (span instanceof LightSpan) span.endAt(endTime)
     else span.end()

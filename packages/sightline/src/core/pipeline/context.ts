@@ -3,8 +3,9 @@
  * The per-request context, carried through the async flow by one AsyncLocalStorage
  * (one store entered per request, nothing nested: see docs/performance.md for what it costs).
  */
-import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks'
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import { enterWithEndsWithCallback } from '../../internals/node.js'
 import type { RouteState } from './routes.js'
 
 /** What Sightline knows about the request in flight. */
@@ -90,14 +91,7 @@ function notDraining(): boolean {
  * the store outlives the callback (the connection's parser would carry it into the next request),
  * so `run` stays.
  */
-export const ENTER_ENDS_WITH_CALLBACK = ((): boolean => {
-  const probe = new AsyncResource('sightline.probe')
-  const marker = {} as RequestContext
-  probe.runInAsyncScope(() => storage.enterWith(marker))
-  const kept = probe.runInAsyncScope(() => storage.getStore())
-  probe.emitDestroy()
-  return kept !== marker
-})()
+export const ENTER_ENDS_WITH_CALLBACK = enterWithEndsWithCallback(storage, {} as RequestContext)
 
 /** The request id of the request in flight, or `undefined` outside a request. */
 export function requestId(): string | undefined {

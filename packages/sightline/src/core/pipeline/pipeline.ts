@@ -13,6 +13,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 // Imported, not the global: `globalThis.performance` (and `Buffer`, `process`) is an accessor in
 // Node, and each read calls its getter (~300 instructions under callgrind); a binding is a load.
 import { performance } from 'node:perf_hooks'
+import { replaceResponseHead, responseHead } from '../../internals/node.js'
 import { http } from '../builtins.js'
 import { HEADER_CONTENT_LENGTH, HEADER_REQUEST_ID, STATUS_CLIENT_CLOSED } from '../constants.js'
 import type { AccessLog } from '../logging/access-log.js'
@@ -87,13 +88,10 @@ const CRLF = '\r\n'
 /** How every head Node builds ends: its last line's CRLF, then the blank line. */
 const HEAD_END = CRLF + CRLF
 
-/** A response as `writeHead` leaves it: `_header` holds the whole head, not yet sent. */
-type WrittenResponse = TrackedResponse & { _header: string | null }
-
 /**
  * `writeHead` of a tracked response: adds `X-Request-ID` as the headers are written rather than
- * at request start, by appending its line to the head Node has just built (`_header`, sent with
- * the first body chunk). Any header Node is given goes through its checks again (name and value
+ * at request start, by appending its line to the head Node has just built (internals/node: sent
+ * with the first body chunk). Any header Node is given goes through its checks again (name and value
  * regexes, lower-casing, a copy of the framework's object to add it to, or its slow path for a
  * `setHeader` before `writeHead(status, headers)`: ~1,300 instructions a response under
  * callgrind); the id needs none of them, being checked when accepted or made by Sightline
@@ -101,7 +99,7 @@ type WrittenResponse = TrackedResponse & { _header: string | null }
  * `content-length` for the access line: headers passed this way never reach `getHeader`.
  * Shared (`this` is the response): no closure per request.
  */
-function writeHeadWithRequestId(this: WrittenResponse, _statusCode: number, reason?: unknown, headers?: unknown) {
+function writeHeadWithRequestId(this: TrackedResponse, _statusCode: number, reason?: unknown, headers?: unknown) {
   const context = this[kContext]
   // A response written once the drain began closes its connection (Node then writes
   // `Connection: close` and ends the socket after it), whenever its request began: a client told
@@ -109,8 +107,8 @@ function writeHeadWithRequestId(this: WrittenResponse, _statusCode: number, reas
   if (context?.isDraining() === true) this.shouldKeepAlive = false
   // biome-ignore lint/complexity/noArguments: the native method distinguishes its overloads by arity.
   const result = responsePrototype.writeHead.apply(this, arguments as unknown as [number, unknown?, unknown?])
-  const head = this._header
-  if (context === undefined || typeof head !== 'string') return result
+  const head = responseHead(this)
+  if (context === undefined || head === null) return result
   const given = typeof reason === 'string' ? headers : reason
   let setByApp = false
   if (Array.isArray(given)) {
@@ -121,7 +119,7 @@ function writeHeadWithRequestId(this: WrittenResponse, _statusCode: number, reas
     setByApp = object[HEADER_REQUEST_ID] !== undefined || object[HEADER_REQUEST_ID_CANONICAL] !== undefined
   }
   if (!setByApp && !this.hasHeader(HEADER_REQUEST_ID)) {
-    this._header = head.slice(0, -CRLF.length) + REQUEST_ID_LINE + context.requestId + HEAD_END
+    replaceResponseHead(this, head.slice(0, -CRLF.length) + REQUEST_ID_LINE + context.requestId + HEAD_END)
   }
   return result
 }

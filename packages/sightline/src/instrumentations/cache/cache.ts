@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks'
 import { type Attributes, type Span, SpanStatusCode } from '@opentelemetry/api'
 import { getSightline } from '../../core/default.js'
+import { ATTR_DB_OPERATION_NAME, ATTR_DB_SYSTEM_NAME } from '../../core/semconv.js'
 import type { Sightline } from '../../core/sightline.js'
 import { activeContext } from '../../tracing/instance.js'
 import { recordingActiveSpan, startClientSpan } from '../../tracing/recording.js'
@@ -27,8 +28,8 @@ const CacheSpanAttributes = plainConstructor<new (system: string, operation: str
   system: string,
   operation: string,
 ) {
-  this['db.system.name'] = system
-  this['db.operation.name'] = operation
+  this[ATTR_DB_SYSTEM_NAME] = system
+  this[ATTR_DB_OPERATION_NAME] = operation
 })
 
 export interface CacheLike {

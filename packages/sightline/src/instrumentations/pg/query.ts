@@ -8,6 +8,15 @@ import { performance } from 'node:perf_hooks'
 import { type Attributes, type Span, SpanStatusCode } from '@opentelemetry/api'
 import type { HistogramChild } from '../../core/metrics/histogram.js'
 import { storage } from '../../core/pipeline/context.js'
+import {
+  ATTR_DB_COLLECTION_NAME,
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_QUERY_TEXT,
+  ATTR_DB_SYSTEM_NAME,
+  ATTR_ERROR_TYPE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+} from '../../core/semconv.js'
 import type { Sightline } from '../../core/sightline.js'
 import { activeContext } from '../../tracing/instance.js'
 import { recordingActiveSpan, startClientSpan } from '../../tracing/recording.js'
@@ -21,9 +30,9 @@ const TRACER = 'sightline-pg'
 /** A query span's first attributes, built without a literal (tracing/span-values says why). */
 const QuerySpanAttributes = plainConstructor<new (system: string, operation: string, text: string) => Attributes>(
   function (this: Attributes, system: string, operation: string, text: string) {
-    this['db.system.name'] = system
-    this['db.operation.name'] = operation
-    this['db.query.text'] = text
+    this[ATTR_DB_SYSTEM_NAME] = system
+    this[ATTR_DB_OPERATION_NAME] = operation
+    this[ATTR_DB_QUERY_TEXT] = text
   },
 )
 
@@ -64,9 +73,9 @@ export class QueryRecorder {
       const parent = recordingActiveSpan()
       if (parent !== undefined) {
         const attributes = new QuerySpanAttributes(this.meta.system, statement.operation, statement.text)
-        if (statement.collection !== undefined) attributes['db.collection.name'] = statement.collection
-        if (this.meta.host !== undefined) attributes['server.address'] = this.meta.host
-        if (this.meta.port !== undefined) attributes['server.port'] = this.meta.port
+        if (statement.collection !== undefined) attributes[ATTR_DB_COLLECTION_NAME] = statement.collection
+        if (this.meta.host !== undefined) attributes[ATTR_SERVER_ADDRESS] = this.meta.host
+        if (this.meta.port !== undefined) attributes[ATTR_SERVER_PORT] = this.meta.port
         const name =
           statement.collection === undefined ? statement.operation : `${statement.operation} ${statement.collection}`
         span = startClientSpan(TRACER, name, attributes, parent, activeContext())
@@ -87,7 +96,7 @@ export class QueryRecorder {
         series.observe(seconds)
         if (span !== undefined) {
           if (error !== undefined) {
-            span.setAttribute('error.type', errorType)
+            span.setAttribute(ATTR_ERROR_TYPE, errorType)
             span.setStatus({ code: SpanStatusCode.ERROR, message: errorType })
           }
           span.end()
