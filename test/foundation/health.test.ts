@@ -162,7 +162,7 @@ describe('exposition passes promtool', () => {
 describe('options are validated once, with named errors', () => {
   test('bad options throw a TypeError naming the option and the value', () => {
     assert.throws(() => createSightline({ logLevel: 'loud' }), /option "logLevel" must be one of .* received "loud"/)
-    assert.throws(() => createSightline({ opsPort: 70000 }), /option "opsPort" must be a port number/)
+    assert.throws(() => createSightline({ opsPort: 70000 }), /option "opsPort" must be an integer between 0 and 65535/)
     assert.throws(() => createSightline({ metricsPath: 'metrics' }), /must be a path starting with/)
     assert.throws(
       () => createSightline({ accessLog: 'yes' as unknown as boolean }),

@@ -22,10 +22,14 @@ describe('get-or-create', () => {
 
   test('names and labels are checked against Prometheus rules', () => {
     const registry = new Registry()
-    assert.throws(() => registry.gauge({ name: 'bad-name', help: 'x' }), /invalid metric name/)
-    assert.throws(() => registry.gauge({ name: 'ok', help: 'x', labelNames: ['le'] }), /invalid label name/)
-    assert.throws(() => registry.counter({ name: 'no_suffix', help: 'x' }), /must end in _total/)
-    assert.throws(() => registry.histogram({ name: 'h', help: 'x', buckets: [1, 0.5] }), /ascending/)
+    const name = (message: RegExp) => ({ code: 'SIGHTLINE_ERR_METRIC_NAME', message })
+    const config = (message: RegExp) => ({ code: 'SIGHTLINE_ERR_METRIC_CONFIG', message })
+    assert.throws(() => registry.gauge({ name: 'bad-name', help: 'x' }), name(/invalid metric name/))
+    assert.throws(() => registry.gauge({ name: 'ok', help: 'x', labelNames: ['le'] }), name(/invalid label name/))
+    assert.throws(() => registry.counter({ name: 'no_suffix', help: 'x' }), name(/must end in _total/))
+    // Not a name problem: a code of its own.
+    assert.throws(() => registry.histogram({ name: 'h', help: 'x', buckets: [1, 0.5] }), config(/ascending/))
+    assert.throws(() => registry.gauge({ name: 'no_help', help: '' }), config(/needs a help text/))
   })
 })
 

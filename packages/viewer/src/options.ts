@@ -5,6 +5,7 @@
  * `_MAX_BYTES`).
  */
 import { SightlineOptionError } from 'sightline'
+import { readInteger } from 'sightline/options'
 import { DEFAULT_LIMITS, type StoreLimits } from './limits.js'
 
 export const DEFAULT_VIEWER_PORT = 9400
@@ -33,10 +34,7 @@ export interface ResolvedViewerOptions {
  * @example resolveViewerOptions({ port: 0 })
  */
 export function resolveViewerOptions(options: ViewerOptions = {}, env = process.env): ResolvedViewerOptions {
-  const port = options.port ?? (env.SIGHTLINE_VIEWER_PORT ? Number(env.SIGHTLINE_VIEWER_PORT) : DEFAULT_VIEWER_PORT)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new SightlineOptionError('port', 'an integer between 0 and 65535', options.port ?? env.SIGHTLINE_VIEWER_PORT)
-  }
+  const port = readInteger('port', options.port, env.SIGHTLINE_VIEWER_PORT, DEFAULT_VIEWER_PORT, { max: 65535 })
   const host = options.host ?? (env.SIGHTLINE_VIEWER_HOST || DEFAULT_VIEWER_HOST)
   if (typeof host !== 'string' || host === '') throw new SightlineOptionError('host', 'a host name or address', host)
   const token = options.token ?? (env.SIGHTLINE_VIEWER_TOKEN || undefined)
@@ -57,11 +55,10 @@ export function resolveViewerOptions(options: ViewerOptions = {}, env = process.
     ['maxMetricPoints', env.SIGHTLINE_VIEWER_MAX_METRIC_POINTS],
     ['maxBytes', env.SIGHTLINE_VIEWER_MAX_BYTES],
   ]
-  for (const [name, value] of fromEnv) if (value) limits[name] = Number(value)
-  Object.assign(limits, options.limits)
-  for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isInteger(value) || value < 1)
-      throw new SightlineOptionError(`limits.${name}`, 'a positive integer', value)
+  for (const [name, value] of fromEnv)
+    limits[name] = readInteger(`limits.${name}`, undefined, value, limits[name], { min: 1 })
+  for (const [name, value] of Object.entries(options.limits ?? {}) as [keyof StoreLimits, unknown][]) {
+    limits[name] = readInteger(`limits.${name}`, value, undefined, limits[name], { min: 1 })
   }
   return { port, host, token, limits }
 }

@@ -5,7 +5,10 @@
 
 export const ERROR_CODES = {
   SIGHTLINE_ERR_INVALID_OPTION: 'SIGHTLINE_ERR_INVALID_OPTION',
+  /** A metric or label name Prometheus would refuse (or a counter not ending in `_total`). */
   SIGHTLINE_ERR_METRIC_NAME: 'SIGHTLINE_ERR_METRIC_NAME',
+  /** A metric's configuration other than its names: no help text, buckets not finite and ascending. */
+  SIGHTLINE_ERR_METRIC_CONFIG: 'SIGHTLINE_ERR_METRIC_CONFIG',
   SIGHTLINE_ERR_METRIC_CONFLICT: 'SIGHTLINE_ERR_METRIC_CONFLICT',
   SIGHTLINE_ERR_LABELS: 'SIGHTLINE_ERR_LABELS',
   SIGHTLINE_ERR_CHECK_EXISTS: 'SIGHTLINE_ERR_CHECK_EXISTS',

@@ -8,6 +8,14 @@ import { HTTP_DURATION_BUCKETS } from './constants.js'
 import { SightlineOptionError } from './errors.js'
 import type { ShutdownOptions } from './lifecycle/shutdown.js'
 import type { LogExporter } from './logging/logger.js'
+import {
+  readBoolean,
+  readInteger,
+  readOptionalInteger,
+  readPath,
+  readString,
+  readStringList,
+} from './option-readers.js'
 import { ATTR_SERVICE_NAME } from './semconv.js'
 
 export interface SightlineOptions {
@@ -98,21 +106,18 @@ export function resolveOptions(options: SightlineOptions = {}, env: NodeJS.Proce
   const logLevel = options.logLevel ?? (env.LOG_LEVEL || undefined)?.toLowerCase() ?? 'info'
   if (!LEVELS.has(logLevel)) throw new SightlineOptionError('logLevel', `one of ${[...LEVELS].join(', ')}`, logLevel)
   const shutdown: ShutdownOptions = {
-    delayMs: int('shutdown.delayMs', options.shutdown?.delayMs, env.SIGHTLINE_SHUTDOWN_DELAY_MS, 5000),
-    timeoutMs: int('shutdown.timeoutMs', options.shutdown?.timeoutMs, env.SIGHTLINE_SHUTDOWN_TIMEOUT_MS, 20000),
+    delayMs: readInteger('shutdown.delayMs', options.shutdown?.delayMs, env.SIGHTLINE_SHUTDOWN_DELAY_MS, 5000),
+    timeoutMs: readInteger('shutdown.timeoutMs', options.shutdown?.timeoutMs, env.SIGHTLINE_SHUTDOWN_TIMEOUT_MS, 20000),
     signals: options.shutdown?.signals ?? true,
     exit: options.shutdown?.exit ?? false,
   }
-  const opsPortRaw = options.opsPort ?? (env.SIGHTLINE_OPS_PORT ? Number(env.SIGHTLINE_OPS_PORT) : undefined)
-  if (opsPortRaw !== undefined && !(Number.isInteger(opsPortRaw) && opsPortRaw >= 0 && opsPortRaw < 65536)) {
-    throw new SightlineOptionError('opsPort', 'a port number', options.opsPort ?? env.SIGHTLINE_OPS_PORT)
-  }
+  const opsPortRaw = readOptionalInteger('opsPort', options.opsPort, env.SIGHTLINE_OPS_PORT, { max: 65535 })
   const buckets = options.httpBuckets ?? HTTP_DURATION_BUCKETS
   if (!Array.isArray(buckets) || buckets.some((b) => typeof b !== 'number')) {
     throw new SightlineOptionError('httpBuckets', 'an array of numbers', buckets)
   }
   return {
-    service: str(
+    service: readString(
       'service',
       options.service ||
         env.SIGHTLINE_SERVICE_NAME ||
@@ -124,21 +129,26 @@ export function resolveOptions(options: SightlineOptions = {}, env: NodeJS.Proce
     logFormat,
     logDestination: options.logDestination,
     logExporter: options.logExporter,
-    redact: list('redact', options.redact),
-    logQuery: bool('logQuery', options.logQuery, env.SIGHTLINE_LOG_QUERY, false),
-    accessLog: bool('accessLog', options.accessLog, env.SIGHTLINE_ACCESS_LOG, true),
-    metrics: bool('metrics', options.metrics, env.SIGHTLINE_METRICS, true),
-    runtimeMetrics: bool('runtimeMetrics', options.runtimeMetrics, env.SIGHTLINE_RUNTIME_METRICS, true),
-    maxSeriesPerMetric: int('maxSeriesPerMetric', options.maxSeriesPerMetric, env.SIGHTLINE_MAX_SERIES, 2000),
+    redact: readStringList('redact', options.redact),
+    logQuery: readBoolean('logQuery', options.logQuery, env.SIGHTLINE_LOG_QUERY, false),
+    accessLog: readBoolean('accessLog', options.accessLog, env.SIGHTLINE_ACCESS_LOG, true),
+    metrics: readBoolean('metrics', options.metrics, env.SIGHTLINE_METRICS, true),
+    runtimeMetrics: readBoolean('runtimeMetrics', options.runtimeMetrics, env.SIGHTLINE_RUNTIME_METRICS, true),
+    maxSeriesPerMetric: readInteger('maxSeriesPerMetric', options.maxSeriesPerMetric, env.SIGHTLINE_MAX_SERIES, 2000),
     httpBuckets: buckets,
-    metricsPath: path('metricsPath', options.metricsPath, '/metrics'),
-    healthPath: path('healthPath', options.healthPath, '/healthz'),
-    readyPath: path('readyPath', options.readyPath, '/readyz'),
+    metricsPath: readPath('metricsPath', options.metricsPath, '/metrics'),
+    healthPath: readPath('healthPath', options.healthPath, '/healthz'),
+    readyPath: readPath('readyPath', options.readyPath, '/readyz'),
     metricsToken: options.metricsToken ?? (env.SIGHTLINE_METRICS_TOKEN || undefined),
     opsPort: opsPortRaw,
-    opsHost: str('opsHost', options.opsHost ?? env.SIGHTLINE_OPS_HOST, '0.0.0.0'),
-    readyCacheMs: int('readyCacheMs', options.readyCacheMs, env.SIGHTLINE_READY_CACHE_MS, 1000),
-    exposeCheckErrors: bool('exposeCheckErrors', options.exposeCheckErrors, env.SIGHTLINE_EXPOSE_CHECK_ERRORS, false),
+    opsHost: readString('opsHost', options.opsHost ?? env.SIGHTLINE_OPS_HOST, '0.0.0.0'),
+    readyCacheMs: readInteger('readyCacheMs', options.readyCacheMs, env.SIGHTLINE_READY_CACHE_MS, 1000),
+    exposeCheckErrors: readBoolean(
+      'exposeCheckErrors',
+      options.exposeCheckErrors,
+      env.SIGHTLINE_EXPOSE_CHECK_ERRORS,
+      false,
+    ),
     shutdown,
   }
 }
@@ -158,45 +168,4 @@ function serviceNameOfResourceAttributes(attributes: string | undefined): string
     }
   }
   return undefined
-}
-
-function str(name: string, value: unknown, fallback: string): string {
-  if (value === undefined || value === '') return fallback
-  if (typeof value !== 'string') throw new SightlineOptionError(name, 'a string', value)
-  return value
-}
-
-function path(name: string, value: unknown, fallback: string): string {
-  const out = str(name, value, fallback)
-  if (!out.startsWith('/')) throw new SightlineOptionError(name, 'a path starting with "/"', value)
-  return out
-}
-
-function list(name: string, value: unknown): readonly string[] {
-  if (value === undefined) return []
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
-    throw new SightlineOptionError(name, 'an array of strings', value)
-  }
-  return value
-}
-
-function bool(name: string, value: unknown, envValue: string | undefined, fallback: boolean): boolean {
-  if (value !== undefined) {
-    if (typeof value !== 'boolean') throw new SightlineOptionError(name, 'a boolean', value)
-    return value
-  }
-  if (envValue === undefined || envValue === '') return fallback
-  const lower = envValue.toLowerCase()
-  if (lower === 'true' || lower === '1' || lower === 'yes') return true
-  if (lower === 'false' || lower === '0' || lower === 'no') return false
-  throw new SightlineOptionError(name, 'true or false', envValue)
-}
-
-function int(name: string, value: unknown, envValue: string | undefined, fallback: number): number {
-  const raw = value ?? (envValue === undefined || envValue === '' ? undefined : Number(envValue))
-  if (raw === undefined) return fallback
-  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 0) {
-    throw new SightlineOptionError(name, 'a non-negative integer', value ?? envValue)
-  }
-  return raw
 }

@@ -10,6 +10,7 @@ import { request as httpsRequest } from 'node:https'
 import { context } from '@opentelemetry/api'
 import type { DestinationStream } from 'pino'
 import { http } from '../core/builtins.js'
+import { SightlineOptionError } from '../core/errors.js'
 import { Outage, type OutageFields } from '../core/logging/outage.js'
 import { storage } from '../core/pipeline/context.js'
 import { suppressTracing } from '../vendor/otel-sdk.js'
@@ -74,10 +75,10 @@ export class OtlpLogTee implements DestinationStream {
     try {
       url = new URL(options.endpoint)
     } catch {
-      throw new TypeError(`log export endpoint must be a URL, received ${JSON.stringify(options.endpoint)}`)
+      throw new SightlineOptionError('endpoint', 'an http(s) URL', options.endpoint)
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new TypeError(`log export endpoint must be http(s), received ${JSON.stringify(options.endpoint)}`)
+      throw new SightlineOptionError('endpoint', 'an http(s) URL', options.endpoint)
     }
     this.inner = inner
     this.url = url

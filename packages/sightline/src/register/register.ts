@@ -19,6 +19,7 @@ import { addRouteHooks } from '../adapters/fastify/fastify.js'
 import { compileRoutes } from '../adapters/http/route-matcher.js'
 import { http } from '../core/builtins.js'
 import { createSightline } from '../core/default.js'
+import { readInteger } from '../core/option-readers.js'
 import type { Sightline } from '../core/sightline.js'
 import { setupTracing } from '../tracing/setup.js'
 
@@ -33,7 +34,7 @@ export async function register(env: NodeJS.ProcessEnv = process.env): Promise<Si
   if (existing !== undefined) return existing
   // Created before createServer is replaced, so the ops server is not instrumented as app traffic.
   const sightline = createSightline({
-    opsPort: env.SIGHTLINE_OPS_PORT ? Number(env.SIGHTLINE_OPS_PORT) : DEFAULT_OPS_PORT,
+    opsPort: readInteger('SIGHTLINE_OPS_PORT', undefined, env.SIGHTLINE_OPS_PORT, DEFAULT_OPS_PORT, { max: 65535 }),
     shutdown: { exit: true },
   })
   global[kRegistered] = sightline

@@ -4,6 +4,7 @@
  * https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/
  */
 import { SightlineOptionError } from '../core/errors.js'
+import { readBoolean, readInteger } from '../core/option-readers.js'
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc'
 export type TracesExporter = 'otlp' | 'console' | 'none'
@@ -118,12 +119,7 @@ export function resolveTracingOptions(options: TracingOptions = {}, env = proces
   if (!EXPORTERS.has(exporter)) throw new SightlineOptionError('exporter', 'otlp, console or none', exporter)
   const exportThread = (options.exportThread ?? env.SIGHTLINE_EXPORT_THREAD ?? 'worker') as ExportThread
   if (!EXPORT_THREADS.has(exportThread)) throw new SightlineOptionError('exportThread', 'worker or main', exportThread)
-  const globalEnv = env.SIGHTLINE_TRACING_GLOBAL?.toLowerCase()
-  if (globalEnv !== undefined && globalEnv !== 'true' && globalEnv !== 'false') {
-    throw new SightlineOptionError('SIGHTLINE_TRACING_GLOBAL', 'true or false', env.SIGHTLINE_TRACING_GLOBAL)
-  }
-  const global = options.global ?? globalEnv === 'true'
-  if (typeof global !== 'boolean') throw new SightlineOptionError('global', 'a boolean', global)
+  const global = readBoolean('global', options.global, env.SIGHTLINE_TRACING_GLOBAL, false)
   return {
     disabled: env.OTEL_SDK_DISABLED?.toLowerCase() === 'true',
     // The environment's service name is read once, by Sightline's own `service` (the fallback in
@@ -140,15 +136,20 @@ export function resolveTracingOptions(options: TracingOptions = {}, env = proces
     global,
     propagators: resolvePropagators(options.propagators, env.OTEL_PROPAGATORS),
     batch: {
-      maxQueueSize: num('maxQueueSize', options.maxQueueSize, env.OTEL_BSP_MAX_QUEUE_SIZE, 2048),
-      scheduledDelayMillis: num(
+      maxQueueSize: readPositive('maxQueueSize', options.maxQueueSize, env.OTEL_BSP_MAX_QUEUE_SIZE, 2048),
+      scheduledDelayMillis: readPositive(
         'scheduledDelayMillis',
         options.scheduledDelayMillis,
         env.OTEL_BSP_SCHEDULE_DELAY,
         5000,
       ),
-      exportTimeoutMillis: num('exportTimeoutMillis', options.exportTimeoutMillis, env.OTEL_BSP_EXPORT_TIMEOUT, 30000),
-      maxExportBatchSize: num(
+      exportTimeoutMillis: readPositive(
+        'exportTimeoutMillis',
+        options.exportTimeoutMillis,
+        env.OTEL_BSP_EXPORT_TIMEOUT,
+        30000,
+      ),
+      maxExportBatchSize: readPositive(
         'maxExportBatchSize',
         options.maxExportBatchSize,
         env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
@@ -190,8 +191,6 @@ function traceEndpoint(env: NodeJS.ProcessEnv, protocol: OtlpProtocol): string |
   return protocol === 'grpc' ? base : `${base.replace(/\/+$/, '')}/v1/traces`
 }
 
-function num(name: string, value: number | undefined, envValue: string | undefined, fallback: number): number {
-  const out = value ?? (envValue ? Number(envValue) : fallback)
-  if (!Number.isInteger(out) || out <= 0) throw new SightlineOptionError(name, 'a positive integer', value ?? envValue)
-  return out
+function readPositive(name: string, value: number | undefined, envValue: string | undefined, fallback: number): number {
+  return readInteger(name, value, envValue, fallback, { min: 1 })
 }

@@ -4,11 +4,12 @@
  * no router to ask. Templates are compiled once; a path no template matches is `unmatched`.
  */
 import type { IncomingMessage } from 'node:http'
+import { SightlineOptionError } from '../../core/errors.js'
 
 export function compileRoutes(templates: readonly string[]): (req: IncomingMessage) => string | undefined {
   const compiled = templates.map((template) => {
     if (typeof template !== 'string' || !template.startsWith('/')) {
-      throw new TypeError(`route templates must start with "/", received ${JSON.stringify(template)}`)
+      throw new SightlineOptionError('routes', 'route templates starting with "/"', template)
     }
     const pattern = template
       .replace(/\/+$/, '')

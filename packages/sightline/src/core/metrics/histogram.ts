@@ -111,7 +111,10 @@ export class Histogram extends Metric<HistogramChild> {
     for (let i = 0; i < bounds.length; i++) {
       const bound = bounds[i] as number
       if (!Number.isFinite(bound) || (i > 0 && bound <= (bounds[i - 1] as number))) {
-        throw new SightlineError('SIGHTLINE_ERR_METRIC_NAME', `buckets of ${config.name} must be finite and ascending`)
+        throw new SightlineError(
+          'SIGHTLINE_ERR_METRIC_CONFIG',
+          `buckets of ${config.name} must be finite and ascending`,
+        )
       }
     }
     this.bounds = bounds

@@ -35,7 +35,7 @@ export abstract class Metric<Child> {
   constructor(config: MetricConfig, maxSeries: number, onDropped: OnSeriesDropped) {
     assertMetricName(config.name)
     if (typeof config.help !== 'string' || config.help.length === 0) {
-      throw new SightlineError('SIGHTLINE_ERR_METRIC_NAME', `metric ${config.name} needs a help text`)
+      throw new SightlineError('SIGHTLINE_ERR_METRIC_CONFIG', `metric ${config.name} needs a help text`)
     }
     const labelNames = config.labelNames ?? []
     assertLabelNames(config.name, labelNames)
