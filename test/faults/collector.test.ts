@@ -13,7 +13,7 @@ import { test } from 'node:test'
 import { Viewer } from '@sightline/viewer'
 import { createSightline } from 'sightline'
 import { setupTracing } from 'sightline/tracing'
-import { FaultProxy, type FaultMode } from '../helpers/fault-proxy.js'
+import { type FaultMode, FaultProxy } from '../helpers/fault-proxy.js'
 import { LogCapture } from '../helpers/logs.js'
 import { parseMetrics, sampleValue } from '../helpers/metrics.js'
 

@@ -7,8 +7,8 @@
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { parseMetrics } from '../helpers/metrics.js'
 import { ADAPTERS, rawRequest, startApp } from '../foundation/apps.js'
+import { parseMetrics } from '../helpers/metrics.js'
 
 const MARK = 'HOSTILE7'
 const long = (n: number) => 'a'.repeat(n)
