@@ -5,7 +5,7 @@
  * what the tests set: ids, name, kind, times and attributes (string or int values).
  */
 
-function varint(value: number): Buffer {
+export function varint(value: number): Buffer {
   const bytes: number[] = []
   while (value > 0x7f) {
     bytes.push((value % 0x80) | 0x80)
@@ -16,12 +16,12 @@ function varint(value: number): Buffer {
 }
 
 /** A length-delimited field. */
-function message(field: number, ...parts: Buffer[]): Buffer {
+export function message(field: number, ...parts: Buffer[]): Buffer {
   const body = Buffer.concat(parts)
   return Buffer.concat([varint(field * 8 + 2), varint(body.length), body])
 }
 
-function fixed64(field: number, value: bigint): Buffer {
+export function fixed64(field: number, value: bigint): Buffer {
   const out = Buffer.alloc(9)
   out[0] = field * 8 + 1
   out.writeBigUInt64LE(value, 1)

@@ -56,9 +56,36 @@ export async function receive(
     // OTLP exporters retry a 503, after Retry-After when it is given.
     const headers: Record<string, string> = { 'content-type': 'application/json' }
     if (status === 503) headers['retry-after'] = '1'
+    discardRest(req)
     res.writeHead(status, headers)
     res.end(JSON.stringify({ code: status, message }))
   }
+}
+
+/**
+ * After a refusal mid-body (413 on the declared length or past the cap), how much more of the body
+ * is read and dropped, and for how long, so that a client still sending (as exporters do: the whole
+ * body, then the answer) can read the answer; then the connection is closed. Node itself reads a
+ * refused body to its end to keep the connection alive: the gigabyte a request declared, or a
+ * chunked body that never ends. Closing at once instead would lose the answer to a write error.
+ */
+const LINGER_BYTES = MAX_BODY_BYTES
+const LINGER_MS = 10_000
+
+function discardRest(req: IncomingMessage): void {
+  if (req.complete) return
+  let discarded = 0
+  const close = () => req.socket?.destroy()
+  const timer = setTimeout(close, LINGER_MS).unref()
+  const done = () => clearTimeout(timer)
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length
+    if (discarded > LINGER_BYTES) close()
+  })
+  req.once('end', done)
+  req.once('close', done)
+  // Reading now, before the answer is written, also keeps Node from dumping the body itself.
+  req.resume()
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -67,7 +94,11 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
     throw new HttpError(415, `unsupported content-encoding ${encoding}`)
   const declared = Number(req.headers['content-length'] ?? 0)
   if (declared > MAX_BODY_BYTES) throw new HttpError(413, 'body too large')
-  const source: AsyncIterable<Buffer> = encoding === 'gzip' ? req.pipe(createGunzip()) : req
+  // Not destroyed when the cap stops the loop: a destroyed request lets go of its connection
+  // without closing it, and the rest of the body was then neither read nor refused until Node's
+  // request timeout; kept, `discardRest` reads a bounded part of it, then closes.
+  const source: AsyncIterable<Buffer> =
+    encoding === 'gzip' ? req.pipe(createGunzip()) : req.iterator({ destroyOnReturn: false })
   const chunks: Buffer[] = []
   let size = 0
   try {

@@ -77,9 +77,20 @@ export function attributesOf(value: unknown, limits: ValueLimits, counters: Norm
     }
     const key = keyOf(kv.key, limits, counters)
     if (!Object.hasOwn(out, key)) kept++
-    out[key] = anyValue(kv.value, limits, counters)
+    setOwn(out, key, anyValue(kv.value, limits, counters))
   }
   return out
+}
+
+/**
+ * `out[key] = value` for any key: assigning to `__proto__` would set the object's prototype (to
+ * null) or be ignored (a string), so an attribute called `__proto__` silently vanished from the
+ * API and the pages. Defined as an own property it is stored and serialised as a plain key.
+ */
+function setOwn(out: Attributes, key: string, value: AttributeValue): void {
+  if (key === '__proto__')
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+  else out[key] = value
 }
 
 function keyOf(key: string, limits: ValueLimits, counters: NormaliseCounters): string {
