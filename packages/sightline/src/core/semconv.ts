@@ -31,6 +31,7 @@ export const ATTR_SERVER_PORT = 'server.port'
 export const ATTR_ERROR_TYPE = 'error.type'
 
 // Exceptions
+export const EVENT_EXCEPTION = 'exception'
 export const ATTR_EXCEPTION_TYPE = 'exception.type'
 export const ATTR_EXCEPTION_MESSAGE = 'exception.message'
 export const ATTR_EXCEPTION_STACKTRACE = 'exception.stacktrace'
@@ -40,6 +41,7 @@ export const ATTR_DB_SYSTEM_NAME = 'db.system.name'
 export const ATTR_DB_OPERATION_NAME = 'db.operation.name'
 export const ATTR_DB_QUERY_TEXT = 'db.query.text'
 export const ATTR_DB_COLLECTION_NAME = 'db.collection.name'
+export const ATTR_DB_RESPONSE_STATUS_CODE = 'db.response.status_code'
 export const ATTR_DB_CLIENT_CONNECTION_STATE = 'db.client.connection.state'
 export const ATTR_DB_CLIENT_CONNECTION_POOL_NAME = 'db.client.connection.pool.name'
 

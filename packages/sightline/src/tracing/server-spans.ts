@@ -20,13 +20,17 @@ import {
 import type { InstrumentationScope } from '@opentelemetry/core'
 import type { SamplingResult } from '@opentelemetry/sdk-trace-base'
 import { OTHER_METHOD } from '../core/constants.js'
-import { serializeError } from '../core/logging/access-log.js'
+import { serializeError, sqlStateOf } from '../core/logging/access-log.js'
 import type { RequestContext } from '../core/pipeline/context.js'
 import type { TracingHooks } from '../core/pipeline/pipeline.js'
 import { METHOD_NAMES, methodIndex, type RouteState } from '../core/pipeline/routes.js'
 import {
   ATTR_CLIENT_ADDRESS,
+  ATTR_DB_RESPONSE_STATUS_CODE,
   ATTR_ERROR_TYPE,
+  ATTR_EXCEPTION_MESSAGE,
+  ATTR_EXCEPTION_STACKTRACE,
+  ATTR_EXCEPTION_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
@@ -37,6 +41,7 @@ import {
   ATTR_URL_PATH,
   ATTR_URL_SCHEME,
   ATTR_USER_AGENT_ORIGINAL,
+  EVENT_EXCEPTION,
 } from '../core/semconv.js'
 import { SamplingDecision } from '../vendor/otel-sdk.js'
 import { RemoteParent } from './context-manager.js'
@@ -65,6 +70,16 @@ const ServerSpanAttributes = plainConstructor<
   this[ATTR_URL_PATH] = path
   this[ATTR_URL_SCHEME] = scheme
   this[ATTR_NETWORK_PROTOCOL_VERSION] = protocolVersion
+})
+
+/** An exception event's attributes, built without a literal (tracing/span-values says why). */
+const ExceptionAttributes = plainConstructor<new (type: string, message: string) => Attributes>(function (
+  this: Attributes,
+  type: string,
+  message: string,
+) {
+  this[ATTR_EXCEPTION_TYPE] = type
+  this[ATTR_EXCEPTION_MESSAGE] = message
 })
 
 export class ServerSpans implements TracingHooks {
@@ -254,18 +269,21 @@ export class ServerSpans implements TracingHooks {
       span.setAttribute(ATTR_HTTP_ROUTE, route.template)
       span.updateName(route.spanName(method))
     }
+    let errorType: string | undefined
     if (context.error !== undefined) {
-      // Type, message and stack only: an error object can carry request data.
+      // What the access line records (type, a message with no request data, a database's SQLSTATE),
+      // as the event's attributes: `recordException` would take a `code` for the type.
       const error = serializeError(context.error, status)
-      span.recordException({
-        name: String(error.type),
-        message: String(error.message),
-        stack: error.stack as string | undefined,
-      })
+      errorType = String(error.type)
+      const attributes: Attributes = new ExceptionAttributes(errorType, String(error.message))
+      if (error.stack !== undefined) attributes[ATTR_EXCEPTION_STACKTRACE] = error.stack as string
+      const sqlState = sqlStateOf(context.error)
+      if (sqlState !== undefined) attributes[ATTR_DB_RESPONSE_STATUS_CODE] = sqlState
+      span.addEvent(EVENT_EXCEPTION, attributes)
     }
     if (status >= 500) {
       span.setStatus({ code: SpanStatusCode.ERROR })
-      span.setAttribute(ATTR_ERROR_TYPE, context.error instanceof Error ? context.error.name : String(status))
+      span.setAttribute(ATTR_ERROR_TYPE, errorType ?? String(status))
     } else if (aborted) {
       span.setAttribute(ATTR_ERROR_TYPE, 'aborted')
     }

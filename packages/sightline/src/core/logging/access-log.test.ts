@@ -18,13 +18,36 @@ test('an ordinary error keeps type, message, code and stack', () => {
   assert.equal(typeof out.stack, 'string')
 })
 
-test('a database error keeps only its type and SQLSTATE, never the message that may quote a value', () => {
+test('a database error keeps its type and SQLSTATE, never the message that may quote a value', () => {
   const error = Object.assign(new Error('date/time field value out of range: "1815-12-10"'), {
     name: 'DatabaseError',
     code: '22008',
     severity: 'ERROR',
   })
-  assert.deepEqual(serializeError(error), { type: 'DatabaseError', code: '22008' })
+  assert.deepEqual(serializeError(error), {
+    type: 'DatabaseError',
+    message: 'database error SQLSTATE 22008',
+    code: '22008',
+  })
+})
+
+test("pg's server errors, all named `error`, are typed by their class; the schema names they give are kept", () => {
+  class DatabaseError extends Error {}
+  const error = Object.assign(
+    new DatabaseError('duplicate key value violates unique constraint "patients_email_key"'),
+    {
+      name: 'error',
+      code: '23505',
+      severity: 'ERROR',
+      table: 'patients',
+      constraint: 'patients_email_key',
+      detail: 'Key (email)=(ada@example.com) already exists.',
+    },
+  )
+  const out = serializeError(error, 500)
+  assert.equal(out.type, 'DatabaseError')
+  assert.equal(out.message, 'database error SQLSTATE 23505 table patients constraint patients_email_key')
+  assert.equal(JSON.stringify(out).includes('ada@example.com'), false)
 })
 
 type Destination = 'a stream' | "Sightline's line writer"

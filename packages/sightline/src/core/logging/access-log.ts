@@ -167,7 +167,6 @@ export class AccessLog {
   }
 }
 
-/** Type, message, code and stack of an error: what a reader needs, nothing the error happens to carry. */
 /** What stands for the message of an error made from the request body, which may quote it. */
 export const BODY_PARSE_MESSAGE = 'the request body could not be parsed'
 
@@ -182,26 +181,64 @@ function isBodyParseError(error: Error): boolean {
 }
 
 /**
+ * The SQLSTATE of a database's error (pg's and PGlite's carry a `severity` and a `code`), else
+ * undefined: other errors with a `code` (ECONNRESET) are not the database's answer.
+ */
+export function sqlStateOf(error: unknown): string | undefined {
+  const fields = error as { code?: unknown; severity?: unknown }
+  return error instanceof Error && typeof fields.severity === 'string' && typeof fields.code === 'string'
+    ? fields.code
+    : undefined
+}
+
+/**
+ * The error's type: its `name`, or its class when the name says nothing (pg names every
+ * server error `error`; a subclass that sets no name is `Error`).
+ */
+export function errorTypeName(error: Error): string {
+  const name = error.name
+  if (name !== '' && name !== 'error' && name !== 'Error') return name
+  const constructorName = (error.constructor as { name?: unknown } | undefined)?.name
+  return typeof constructorName === 'string' && constructorName !== '' ? constructorName : name || 'Error'
+}
+
+/** Longest identifier (table, column, constraint) quoted in a database error's message. */
+const MAX_IDENTIFIER = 64
+
+/**
+ * What stands for a database error's message, which often repeats the value it refused (`invalid
+ * input syntax for type integer: "…"`): its SQLSTATE and the schema names it gave (table, column,
+ * constraint), which are the schema's, never a request's.
+ */
+function databaseMessage(error: Error, code: string): string {
+  const fields = error as { table?: unknown; column?: unknown; constraint?: unknown }
+  let message = `database error SQLSTATE ${code}`
+  if (typeof fields.table === 'string') message += ` table ${fields.table.slice(0, MAX_IDENTIFIER)}`
+  if (typeof fields.column === 'string') message += ` column ${fields.column.slice(0, MAX_IDENTIFIER)}`
+  if (typeof fields.constraint === 'string') message += ` constraint ${fields.constraint.slice(0, MAX_IDENTIFIER)}`
+  return message
+}
+
+/**
  * An error as lines and spans record it: type, message, code, and the stack for server errors
  * only (`status` ≥ 500, or unknown). Never request data: a body-parse error's message is replaced,
- * a database error keeps only its SQLSTATE.
+ * and so is a database error's (by its SQLSTATE, and the names of what it refused).
  */
 export function serializeError(error: unknown, status?: number): Record<string, unknown> {
-  // A database error's message often repeats the value it refused (a date of birth, an email):
-  // keep only its type and SQLSTATE, as the spans do.
-  const fields = error as { code?: unknown; severity?: unknown }
-  if (error instanceof Error && typeof fields.severity === 'string' && typeof fields.code === 'string') {
-    return { type: error.name, code: fields.code }
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error) }
+  const sqlState = sqlStateOf(error)
+  // Its stack is pg's parser, the same for every query: it says nothing about where it was run.
+  if (sqlState !== undefined)
+    return { type: errorTypeName(error), message: databaseMessage(error, sqlState), code: sqlState }
+  const bodyParse = isBodyParseError(error)
+  const out: Record<string, unknown> = {
+    type: errorTypeName(error),
+    message: bodyParse ? BODY_PARSE_MESSAGE : error.message,
   }
-  if (error instanceof Error) {
-    const bodyParse = isBodyParseError(error)
-    const out: Record<string, unknown> = { type: error.name, message: bodyParse ? BODY_PARSE_MESSAGE : error.message }
-    const code = (error as { code?: unknown }).code
-    if (typeof code === 'string' || typeof code === 'number') out.code = code
-    // A client error's stack says where the framework refused the request, every time: it only
-    // makes a 404 line a kilobyte long.
-    if (error.stack !== undefined && !bodyParse && !(status !== undefined && status < 500)) out.stack = error.stack
-    return out
-  }
-  return { type: typeof error, message: String(error) }
+  const code = (error as { code?: unknown }).code
+  if (typeof code === 'string' || typeof code === 'number') out.code = code
+  // A client error's stack says where the framework refused the request, every time: it only
+  // makes a 404 line a kilobyte long.
+  if (error.stack !== undefined && !bodyParse && !(status !== undefined && status < 500)) out.stack = error.stack
+  return out
 }

@@ -6,12 +6,14 @@
  */
 import { performance } from 'node:perf_hooks'
 import { type Attributes, type Span, SpanStatusCode } from '@opentelemetry/api'
+import { sqlStateOf } from '../../core/logging/access-log.js'
 import type { HistogramChild } from '../../core/metrics/histogram.js'
 import { storage } from '../../core/pipeline/context.js'
 import {
   ATTR_DB_COLLECTION_NAME,
   ATTR_DB_OPERATION_NAME,
   ATTR_DB_QUERY_TEXT,
+  ATTR_DB_RESPONSE_STATUS_CODE,
   ATTR_DB_SYSTEM_NAME,
   ATTR_ERROR_TYPE,
   ATTR_SERVER_ADDRESS,
@@ -96,6 +98,8 @@ export class QueryRecorder {
         series.observe(seconds)
         if (span !== undefined) {
           if (error !== undefined) {
+            const sqlState = sqlStateOf(error)
+            if (sqlState !== undefined) span.setAttribute(ATTR_DB_RESPONSE_STATUS_CODE, sqlState)
             span.setAttribute(ATTR_ERROR_TYPE, errorType)
             span.setStatus({ code: SpanStatusCode.ERROR, message: errorType })
           }
