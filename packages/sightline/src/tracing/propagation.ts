@@ -2,7 +2,8 @@
  * @module tracing/propagation
  * Outgoing calls carry `traceparent` (and `tracestate`, `baggage`: whatever the instance's
  * propagators write) and the request's `X-Request-ID`, sampled or not; when the caller's span is
- * sampled, each call gets a client span. Seen through `diagnostics_channel` (undici/fetch and
+ * sampled, each call gets a client span, which ends when the response's body is in (or the call
+ * fails), not at its headers. Seen through `diagnostics_channel` (undici/fetch and
  * `node:http`), so nothing is monkey-patched and ESM works the same as CommonJS.
  *
  * `node:http`: 'http.client.request.start' is published once the request's headers are written
@@ -106,11 +107,13 @@ function prepare(method: string, url: URL, hasTraceparent: boolean): { headers: 
   return { headers, span }
 }
 
-function endSpan(span: Span, status: number | undefined, error?: unknown): void {
-  if (status !== undefined) {
-    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
-    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
-  }
+/** The response's status, set when its headers arrive; the span ends once the body is in. */
+function setResponseStatus(span: Span, status: number): void {
+  span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status)
+  if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
+}
+
+function endSpan(span: Span, error?: unknown): void {
   if (error !== undefined) {
     span.recordException(error instanceof Error ? error : String(error))
     span.setStatus({ code: SpanStatusCode.ERROR })
@@ -148,12 +151,22 @@ const onUndiciCreate = (message: unknown): void => {
   }
 }
 
+// The call is not over at its response's headers: its body may take longer than they did. The span
+// ends at 'trailers', which undici publishes once the body is fully received (as OpenTelemetry's
+// undici instrumentation does), or at 'error', published as well when the body is aborted or
+// cancelled midway.
 const onUndiciHeaders = (message: unknown): void => {
   const { request, response } = message as { request: object; response: { statusCode: number } }
   const span = undiciSpans.get(request)
+  if (span !== undefined) setResponseStatus(span, response.statusCode)
+}
+
+const onUndiciTrailers = (message: unknown): void => {
+  const request = (message as { request: object }).request
+  const span = undiciSpans.get(request)
   if (span === undefined) return
   undiciSpans.delete(request)
-  endSpan(span, response.statusCode)
+  endSpan(span)
 }
 
 const onUndiciError = (message: unknown): void => {
@@ -161,7 +174,7 @@ const onUndiciError = (message: unknown): void => {
   const span = undiciSpans.get(request)
   if (span === undefined) return
   undiciSpans.delete(request)
-  endSpan(span, undefined, error)
+  endSpan(span, error)
 }
 
 const onHttpClientStart = (message: unknown): void => {
@@ -173,16 +186,21 @@ const onHttpClientStart = (message: unknown): void => {
     const { headers, span } = prepare(request.method, url, request.hasHeader('traceparent'))
     for (const [name, value] of Object.entries(headers)) if (!request.hasHeader(name)) request.setHeader(name, value)
     if (span === undefined) return
+    // Ended once the response's body is in ('end'), or when the call fails before or during it.
     let ended = false
-    request.once('response', (response: IncomingMessage) => {
-      ended = true
-      endSpan(span, response.statusCode)
-    })
-    request.once('error', (error) => {
+    const end = (error?: unknown) => {
       if (ended) return
       ended = true
-      endSpan(span, undefined, error)
+      endSpan(span, error)
+    }
+    request.once('response', (response: IncomingMessage) => {
+      setResponseStatus(span, response.statusCode ?? 0)
+      response.once('end', () => end())
+      response.once('close', () => {
+        if (!response.complete) end(new Error('the response was aborted before its body was received'))
+      })
     })
+    request.once('error', end)
   } catch {
     // Best effort, as above.
   }
@@ -203,6 +221,7 @@ export function installPropagation(): () => void {
     if (--installs > 0) return
     diagnosticsChannel.unsubscribe('undici:request:create', onUndiciCreate)
     diagnosticsChannel.unsubscribe('undici:request:headers', onUndiciHeaders)
+    diagnosticsChannel.unsubscribe('undici:request:trailers', onUndiciTrailers)
     diagnosticsChannel.unsubscribe('undici:request:error', onUndiciError)
     diagnosticsChannel.unsubscribe('http.client.request.created', onHttpClientStart)
     diagnosticsChannel.unsubscribe('http.client.request.start', onHttpClientStart)
@@ -210,6 +229,7 @@ export function installPropagation(): () => void {
   if (installs++ > 0) return release
   diagnosticsChannel.subscribe('undici:request:create', onUndiciCreate)
   diagnosticsChannel.subscribe('undici:request:headers', onUndiciHeaders)
+  diagnosticsChannel.subscribe('undici:request:trailers', onUndiciTrailers)
   diagnosticsChannel.subscribe('undici:request:error', onUndiciError)
   diagnosticsChannel.subscribe('http.client.request.created', onHttpClientStart)
   diagnosticsChannel.subscribe('http.client.request.start', onHttpClientStart)
