@@ -5,10 +5,10 @@
  * and a slow-query log line. Telemetry failures never reach the query.
  */
 import { performance } from 'node:perf_hooks'
-import { type Attributes, type Span, SpanStatusCode } from '@opentelemetry/api'
+import { type Attributes, type Context, type Span, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api'
 import { sqlStateOf } from '../../core/logging/access-log.js'
 import type { HistogramChild } from '../../core/metrics/histogram.js'
-import { storage } from '../../core/pipeline/context.js'
+import { type RequestContext, storage } from '../../core/pipeline/context.js'
 import {
   ATTR_DB_COLLECTION_NAME,
   ATTR_DB_OPERATION_NAME,
@@ -20,7 +20,7 @@ import {
   ATTR_SERVER_PORT,
 } from '../../core/semconv.js'
 import type { Sightline } from '../../core/sightline.js'
-import { activeContext } from '../../tracing/instance.js'
+import { activeContext, activeInstance } from '../../tracing/instance.js'
 import { recordingActiveSpan, startClientSpan } from '../../tracing/recording.js'
 import { plainConstructor } from '../../tracing/span-values.js'
 import { parseStatement, type Statement } from './sql.js'
@@ -68,8 +68,13 @@ export class QueryRecorder {
     let statement: Statement
     let span: Span | undefined
     const started = performance.now()
-    // pg settles queries from its socket's async context, not the caller's: keep the caller's request.
+    // pg settles a query from its socket's async context, which is that of whoever opened the
+    // connection (the pooled connection's first request, and its manual span if one was active),
+    // not the caller's: keep the caller's request and manual span for the slow-query line.
+    // Store reads, nothing allocated.
     const request = storage.getStore()
+    const instance = activeInstance()
+    const explicit = instance?.contextManager.explicit()
     try {
       statement = parseStatement(typeof text === 'string' ? text : String((text as { text?: unknown })?.text ?? ''))
       const parent = recordingActiveSpan()
@@ -80,7 +85,7 @@ export class QueryRecorder {
         if (this.meta.port !== undefined) attributes[ATTR_SERVER_PORT] = this.meta.port
         const name =
           statement.collection === undefined ? statement.operation : `${statement.operation} ${statement.collection}`
-        span = startClientSpan(TRACER, name, attributes, parent, activeContext())
+        span = startClientSpan(TRACER, name, attributes, parent, activeContext(instance))
       }
     } catch (error) {
       this.sightline.report(error, 'pg.start')
@@ -106,22 +111,52 @@ export class QueryRecorder {
           span.end()
         }
         if (seconds * 1000 >= this.meta.slowQueryMs) {
+          // The caller's ids, given as the line's own fields: they win over what the logger would
+          // find in the socket's context (a key set to undefined is left out of the line).
           const fields = {
+            ...callerLogFields(request, explicit),
             db_operation: statement.operation,
             db_collection: statement.collection,
             duration_ms: Math.round(seconds * 1000),
             query: statement.text,
             error_type: errorType || undefined,
           }
-          const log = () => this.sightline.logger.warn(fields, 'slow query')
-          if (request === undefined || storage.getStore() === request) log()
-          else storage.run(request, log)
+          this.sightline.logger.warn(fields, 'slow query')
         }
       } catch (failure) {
         this.sightline.report(failure, 'pg.end')
       }
     }
   }
+}
+
+/** No request and no span: every correlation field left out of the line. */
+const NO_CALLER: Readonly<Record<string, string | undefined>> = Object.freeze({
+  request_id: undefined,
+  trace_id: undefined,
+  span_id: undefined,
+  trace_flags: undefined,
+})
+
+/**
+ * The log fields of the query's caller: its manual span when one was active (as the logger gives
+ * them), else its request's, else none. Every key present, so none is taken from elsewhere.
+ */
+function callerLogFields(
+  request: RequestContext | undefined,
+  explicit: Context | undefined,
+): Readonly<Record<string, string | undefined>> {
+  const span = explicit === undefined ? undefined : trace.getSpanContext(explicit)
+  if (span !== undefined) {
+    return {
+      request_id: request?.requestId,
+      trace_id: span.traceId,
+      span_id: span.spanId,
+      trace_flags: (span.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED ? '01' : '00',
+    }
+  }
+  if (request === undefined) return NO_CALLER
+  return { ...NO_CALLER, ...(request.logFields ?? request.buildLogFields()) }
 }
 
 /** SQLSTATE when Postgres gave one (a bounded set), else the error's class name. Never the message. */
