@@ -3,8 +3,10 @@
 // A soak: doctor-api as `npm start` runs it (PGlite, in-memory cache, spans and log lines exported
 // over OTLP to a viewer) under steady wrk load for SOAK_SECONDS, sampled every SOAK_INTERVAL
 // seconds from its own /metrics: RSS, V8 heap, event-loop delay p99, throughput, and what the
-// exporters dropped. It ends with the growth of RSS and heap over the second half of the run
-// (after warm-up), in MB per minute — a leak shows as a slope that does not flatten.
+// exporters dropped. It ends with the floors of RSS and heap (their lowest samples, between
+// collections) in the second quarter of the run and in the last: heap in use saw-tooths with the
+// collector, so a slope through every sample says more about when a collection landed than about
+// a leak; a leak raises the floor.
 //
 // Usage: npm run build && node bench/soak.mjs
 // Env: SOAK_SECONDS (600), SOAK_INTERVAL (10), SOAK_CONNECTIONS (16), SOAK_RATIO (sampling, 0.1),
@@ -56,6 +58,8 @@ const api = spawn(process.execPath, [MAIN], {
   },
   stdio: ['ignore', 'ignore', 'inherit'],
 })
+// Taken at spawn: a process that already exited emits 'exit' no more.
+const apiExited = new Promise((resolve) => api.once('exit', resolve))
 const base = `http://127.0.0.1:${port}`
 for (let i = 0; ; i++) {
   try {
@@ -74,6 +78,7 @@ const { id } = await created.json()
 const wrk = spawn('wrk', ['-t', '1', '-c', String(CONNECTIONS), '-d', `${SECONDS}s`, `${base}/api/patients/${id}`], {
   stdio: ['ignore', 'pipe', 'inherit'],
 })
+const wrkExited = new Promise((resolve) => wrk.once('exit', resolve))
 let wrkOutput = ''
 wrk.stdout.on('data', (chunk) => {
   wrkOutput += chunk
@@ -109,29 +114,23 @@ while (Date.now() - started < SECONDS * 1000) {
     ).padStart(19)}`,
   )
 }
-await new Promise((resolve) => wrk.once('exit', resolve))
+await wrkExited
 api.kill('SIGTERM')
-await new Promise((resolve) => api.once('exit', resolve))
+await apiExited
 await viewer.close()
 
-/** Least-squares slope of `key` over the second half of the rows, per minute. */
-function slope(key) {
-  const half = rows.slice(Math.floor(rows.length / 2))
-  if (half.length < 2) return Number.NaN
-  const xs = half.map((r) => r.t / 60)
-  const ys = half.map((r) => r[key])
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length
-  const num = xs.reduce((sum, x, i) => sum + (x - mx) * ((ys[i] ?? 0) - my), 0)
-  const den = xs.reduce((sum, x) => sum + (x - mx) ** 2, 0)
-  return num / den
+/** The lowest `key` in the rows from `from` to `to` (fractions of the run): the level between collections. */
+function floor(key, from, to) {
+  const part = rows.slice(Math.floor(rows.length * from), Math.max(Math.ceil(rows.length * to), 1))
+  return Math.min(...part.map((r) => r[key]))
 }
 const requests = /(\d+) requests in/.exec(wrkOutput)?.[1]
 const errors = /Non-2xx or 3xx responses: (\d+)/.exec(wrkOutput)?.[1] ?? '0'
 const socketErrors = /Socket errors: (.*)/.exec(wrkOutput)?.[1] ?? 'none'
 const summary = [
   `${requests} requests in ${SECONDS} s (${CONNECTIONS} connections, sampling ${RATIO}); non-2xx: ${errors}; socket errors: ${socketErrors}`,
-  `second half: RSS ${slope('rssMb').toFixed(2)} MB/min, heap ${slope('heapMb').toFixed(2)} MB/min; ` +
+  `floors, second quarter → last quarter: RSS ${floor('rssMb', 0.25, 0.5).toFixed(1)} → ${floor('rssMb', 0.75, 1).toFixed(1)} MB, ` +
+    `heap ${floor('heapMb', 0.25, 0.5).toFixed(1)} → ${floor('heapMb', 0.75, 1).toFixed(1)} MB; ` +
     `peak RSS ${Math.max(...rows.map((r) => r.rssMb)).toFixed(1)} MB, peak loop p99 ${Math.max(...rows.map((r) => r.loopP99Ms)).toFixed(1)} ms`,
 ]
 console.log(summary.join('\n'))
