@@ -7,7 +7,9 @@
  * How: every server made by `http.createServer`/`https.createServer` is instrumented as it is
  * created (the module export is replaced and ESM named imports re-synced); Fastify instances are
  * seen through its `fastify.initialization` diagnostics channel, so route templates come from
- * Fastify's router; Express routes are read from `req.route` when the response ends.
+ * Fastify's router; Express routes are read from `req.route` when the response ends. Clients
+ * Sightline does not trace itself are traced by OpenTelemetry's instrumentations, named in
+ * `OTEL_NODE_ENABLED_INSTRUMENTATIONS` (tracing/instrumentations).
  */
 import diagnosticsChannel from 'node:diagnostics_channel'
 import type { IncomingMessage, Server } from 'node:http'
@@ -39,6 +41,8 @@ export async function register(env: NodeJS.ProcessEnv = process.env): Promise<Si
   })
   global[kRegistered] = sightline
   // The launcher is the process's tracer: OpenTelemetry's API, and any instrumentation using it, gets it.
+  // The instrumentations OTEL_NODE_ENABLED_INSTRUMENTATIONS names are enabled here, with the ESM
+  // loader hook, and awaited (index.ts awaits this): the app's first import is already patched.
   await setupTracing(sightline, { global: true })
 
   const templates = env.SIGHTLINE_ROUTES?.split(',')

@@ -5,6 +5,11 @@
  */
 import { SightlineOptionError } from '../core/errors.js'
 import { readBoolean, readInteger } from '../core/option-readers.js'
+import {
+  type OpenTelemetryInstrumentation,
+  readInstrumentationPackages,
+  readInstrumentations,
+} from './instrumentations.js'
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc'
 export type TracesExporter = 'otlp' | 'console' | 'none'
@@ -64,7 +69,8 @@ export interface TracingOptions {
    * propagator, for code that uses the OpenTelemetry API itself (other instrumentations,
    * `trace.getTracer`). Sightline's own spans, ids and log fields never need it: they use the
    * instance serving the request. Env `SIGHTLINE_TRACING_GLOBAL` (`true`/`false`). Default false;
-   * the zero-code launcher sets it.
+   * true with `instrumentations`, which need it (false with them is an error); the zero-code
+   * launcher sets it.
    */
   global?: boolean
   /**
@@ -73,6 +79,16 @@ export interface TracingOptions {
    * non-W3C ones need OpenTelemetry's propagator package installed (docs/tracing.md).
    */
   propagators?: readonly PropagatorName[]
+  /**
+   * OpenTelemetry instrumentations (`new IORedisInstrumentation()`, any built on
+   * `@opentelemetry/instrumentation`): each gets this tracing's tracer provider and is enabled, so
+   * its spans are children of Sightline's server span and exported, counted and correlated with
+   * Sightline's. They imply `global` (they read the API's one global context). Env
+   * `OTEL_NODE_ENABLED_INSTRUMENTATIONS`: short names (`ioredis,mysql2,amqplib`) of the installed
+   * `@opentelemetry/instrumentation-<name>` packages, loaded and constructed with their defaults.
+   * Default none (docs/tracing.md).
+   */
+  instrumentations?: readonly OpenTelemetryInstrumentation[]
 }
 
 export interface ResolvedTracingOptions {
@@ -88,6 +104,10 @@ export interface ResolvedTracingOptions {
   exportThread: ExportThread
   global: boolean
   propagators: readonly PropagatorName[]
+  /** Instrumentations given in code. */
+  instrumentations: readonly OpenTelemetryInstrumentation[]
+  /** Packages `OTEL_NODE_ENABLED_INSTRUMENTATIONS` names, when no instrumentations were given in code. */
+  instrumentationPackages: readonly string[]
   batch: { maxQueueSize: number; scheduledDelayMillis: number; exportTimeoutMillis: number; maxExportBatchSize: number }
 }
 
@@ -119,7 +139,16 @@ export function resolveTracingOptions(options: TracingOptions = {}, env = proces
   if (!EXPORTERS.has(exporter)) throw new SightlineOptionError('exporter', 'otlp, console or none', exporter)
   const exportThread = (options.exportThread ?? env.SIGHTLINE_EXPORT_THREAD ?? 'worker') as ExportThread
   if (!EXPORT_THREADS.has(exportThread)) throw new SightlineOptionError('exportThread', 'worker or main', exportThread)
-  const global = readBoolean('global', options.global, env.SIGHTLINE_TRACING_GLOBAL, false)
+  const instrumentations = readInstrumentations(options.instrumentations)
+  const instrumentationPackages =
+    options.instrumentations === undefined ? readInstrumentationPackages(env.OTEL_NODE_ENABLED_INSTRUMENTATIONS) : []
+  const instrumented = instrumentations.length > 0 || instrumentationPackages.length > 0
+  const global = readBoolean('global', options.global, env.SIGHTLINE_TRACING_GLOBAL, instrumented)
+  if (instrumented && !global) {
+    // An instrumentation finds its parent span with the API's `context.active()` and runs callbacks
+    // in `context.with()`: the API has one context manager, and it must be this tracing's.
+    throw new SightlineOptionError('global', 'true, or not set, when instrumentations are given', global)
+  }
   return {
     disabled: env.OTEL_SDK_DISABLED?.toLowerCase() === 'true',
     // The environment's service name is read once, by Sightline's own `service` (the fallback in
@@ -135,6 +164,8 @@ export function resolveTracingOptions(options: TracingOptions = {}, env = proces
     exportThread,
     global,
     propagators: resolvePropagators(options.propagators, env.OTEL_PROPAGATORS),
+    instrumentations,
+    instrumentationPackages,
     batch: {
       maxQueueSize: readPositive('maxQueueSize', options.maxQueueSize, env.OTEL_BSP_MAX_QUEUE_SIZE, 2048),
       scheduledDelayMillis: readPositive(

@@ -3,15 +3,25 @@
  * `setupTracing` (the brief's `configure_tracing`): a tracer provider with a resource, a bounded
  * batch processor and the OTLP exporter, the propagators (W3C trace context and baggage unless
  * OTEL_PROPAGATORS says otherwise), Sightline's context manager, server spans from the pipeline,
- * client spans and propagation for outgoing calls, and log correlation.
+ * client spans and propagation for outgoing calls, log correlation, and the OpenTelemetry
+ * instrumentations the application brings (tracing/instrumentations).
  */
 import { context, propagation, type Tracer, trace } from '@opentelemetry/api'
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import type { Sightline } from '../core/sightline.js'
 import { BasicTracerProvider } from '../vendor/otel-sdk.js'
 import { SightlineContextManager } from './context-manager.js'
+import { hookEsmImports } from './esm-hook.js'
 import { HandoverIdGenerator } from './ids.js'
 import { registerGlobalInstance, TracingInstance } from './instance.js'
+import {
+  enableInstrumentations,
+  hookedModules,
+  instrumentationEntry,
+  loadInstrumentationPackages,
+  type OpenTelemetryInstrumentation,
+  overlapOf,
+} from './instrumentations.js'
 import { sinkOfSdkTracer } from './light-span.js'
 import { type ResolvedTracingOptions, resolveTracingOptions, type TracingOptions } from './options.js'
 import { installPropagation } from './propagation.js'
@@ -67,6 +77,7 @@ export async function setupTracing(sightline: Sightline, options: TracingOptions
   })
   // Built first: a propagator whose package is missing fails set-up before anything is started.
   const propagator = await buildPropagator(resolved.propagators)
+  const constructors = await loadInstrumentationPackages(resolved.instrumentationPackages)
   const exporter = await buildExporter(resolved)
   const spanProcessors: SpanProcessor[] =
     exporter === undefined
@@ -111,6 +122,7 @@ export async function setupTracing(sightline: Sightline, options: TracingOptions
   const tracer = instance.tracer(TRACER_NAME)
   sightline.setTracing(new ServerSpans(tracer, sampler, ids, propagator, rootRatioOf(resolved), instance))
   const uninstall = installPropagation()
+  const disableInstrumentations = await startInstrumentations(sightline, resolved, constructors, provider)
   const tracing: Tracing = {
     enabled: true,
     options: resolved,
@@ -119,6 +131,7 @@ export async function setupTracing(sightline: Sightline, options: TracingOptions
     async shutdown() {
       sightline.setTracing(undefined)
       uninstall()
+      disableInstrumentations()
       await provider.shutdown()
       contextManager.disable()
       if (resolved.global) {
@@ -137,4 +150,47 @@ export async function setupTracing(sightline: Sightline, options: TracingOptions
     sightline.logger.info('tracing on without an exporter endpoint: spans are correlated in logs, not exported')
   }
   return tracing
+}
+
+/**
+ * The application's OpenTelemetry instrumentations, given in code or named by the environment:
+ * the ESM loader hook first (a named package's instrumentation hooks its modules as it is made),
+ * then each gets the provider and is enabled. Resolves once the loader wraps their modules, so an
+ * import that follows set-up (the application, after `--import sightline/register`) is patched.
+ */
+async function startInstrumentations(
+  sightline: Sightline,
+  resolved: ResolvedTracingOptions,
+  constructors: ReadonlyArray<() => OpenTelemetryInstrumentation>,
+  provider: BasicTracerProvider,
+): Promise<() => void> {
+  if (resolved.instrumentations.length === 0 && constructors.length === 0) return () => {}
+  const entry = instrumentationEntry(resolved.instrumentationPackages)
+  await hookEsmImports([], entry)
+  const instrumentations = [...resolved.instrumentations, ...constructors.map((construct) => construct())]
+  const disable = enableInstrumentations(instrumentations, provider)
+  const esm = await hookEsmImports(hookedModules(instrumentations), entry)
+  if (esm === 'unavailable') {
+    sightline.internal(
+      'warn',
+      {},
+      'OpenTelemetry instrumentations: @opentelemetry/instrumentation (import-in-the-middle) was not found, so ES module imports are not patched; require() is',
+    )
+  }
+  for (const instrumentation of instrumentations) {
+    const overlap = overlapOf(instrumentation)
+    if (overlap !== undefined) {
+      sightline.internal(
+        'warn',
+        { instrumentation: instrumentation.instrumentationName },
+        `Sightline makes ${overlap} itself: with this instrumentation too, those calls are traced twice`,
+      )
+    }
+  }
+  sightline.internal(
+    'info',
+    { instrumentations: instrumentations.map((i) => i.instrumentationName), esm_hook: esm },
+    'OpenTelemetry instrumentations enabled',
+  )
+  return disable
 }
