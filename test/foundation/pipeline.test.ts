@@ -197,9 +197,9 @@ for (const adapter of ADAPTERS) {
 }
 
 for (const adapter of ADAPTERS) {
-  test(`${adapter}: past the series cap, observations are refused and counted, and every request keeps its access line`, async (t) => {
+  test(`${adapter}: past the series cap, observations go to the overflow series and are counted, and every request keeps its access line`, async (t) => {
     // A cap of 1: the first route, method and status takes the duration histogram's only series,
-    // every other combination is refused, and so are other metrics' second series.
+    // every other combination goes to its overflow series, and so do other metrics' second series.
     const app = await startApp(adapter, { maxSeriesPerMetric: 1 })
     t.after(() => app.close())
     const paths = ['/users/1', '/boom', '/nowhere', '/slow?ms=1', '/users/2', '/missing/too']
@@ -211,7 +211,14 @@ for (const adapter of ADAPTERS) {
       await app.logs.waitFor((l) => l.msg === 'request completed' && l.request_id === `capped-${i}`)
     }
     const samples = parseMetrics(await (await fetch(`${app.url}/metrics`)).text())
-    assert.equal(findSamples(samples, `${DURATION}_count`).length, 1)
+    const counts = findSamples(samples, `${DURATION}_count`)
+    assert.equal(counts.length, 2, 'the one series and the overflow series')
+    // Every request is counted: the totals stay right past the cap.
+    assert.equal(
+      counts.reduce((sum, s) => sum + s.value, 0),
+      paths.length,
+    )
+    assert.ok((sampleValue(samples, `${DURATION}_count`, { otel_metric_overflow: 'true' }) ?? 0) >= 2)
     assert.ok((sampleValue(samples, 'sightline_metric_series_dropped_total', { metric: DURATION }) ?? 0) >= 2)
     assert.deepEqual(
       app.logs.lines.filter((l) => l.msg === 'sightline internal error'),

@@ -34,14 +34,47 @@ describe('get-or-create', () => {
 })
 
 describe('series cap', () => {
-  test('refuses series past the cap and counts what it refused', async () => {
+  test('past the cap, observations go to one overflow series: totals stay right, refusals counted', async () => {
     const registry = new Registry({ maxSeriesPerMetric: 3 })
     const counter = registry.counter({ name: 'paths_total', help: 'x', labelNames: ['path'] })
-    for (let i = 0; i < 10; i++) counter.inc({ path: `/p${i}` })
+    const latency = registry.histogram({ name: 'latency_seconds', help: 'x', labelNames: ['path'], buckets: [1] })
+    for (let i = 0; i < 10; i++) {
+      counter.inc({ path: `/p${i}` })
+      latency.observe({ path: `/p${i}` }, 0.5)
+    }
     assert.equal(counter.seriesCount, 3)
     const samples = parseMetrics(await registry.render(false))
-    assert.equal(findSamples(samples, 'paths_total').length, 3)
+    assert.equal(findSamples(samples, 'paths_total').length, 4)
+    // OpenTelemetry's overflow attribute, alone: sum(paths_total) is still the 10 observed.
+    assert.equal(sampleValue(samples, 'paths_total', { otel_metric_overflow: 'true' }), 7)
+    assert.equal(
+      findSamples(samples, 'paths_total').reduce((sum, s) => sum + s.value, 0),
+      10,
+    )
+    assert.equal(sampleValue(samples, 'latency_seconds_count', { otel_metric_overflow: 'true' }), 7)
     assert.equal(sampleValue(samples, 'sightline_metric_series_dropped_total', { metric: 'paths_total' }), 7)
+  })
+
+  test('a value that is not a finite number is refused and counted, never poisoning the sum', async () => {
+    const registry = new Registry()
+    const h = registry.histogram({ name: 'h_seconds', help: 'x', buckets: [1] })
+    h.observe(0.5)
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) h.observe(bad)
+    h.labels().observeWithExemplar(Number.NaN, 'a'.repeat(32))
+    const samples = parseMetrics(await registry.render(false))
+    assert.equal(sampleValue(samples, 'h_seconds_sum'), 0.5)
+    assert.equal(sampleValue(samples, 'h_seconds_count'), 1)
+    assert.equal(sampleValue(samples, 'sightline_metric_values_rejected_total', { metric: 'h_seconds' }), 4)
+  })
+
+  test('reading a series does not make it', async () => {
+    const registry = new Registry()
+    const counter = registry.counter({ name: 'reads_total', help: 'x', labelNames: ['path'] })
+    const gauge = registry.gauge({ name: 'level', help: 'x', labelNames: ['path'] })
+    assert.equal(counter.get({ path: '/never' }), 0)
+    assert.equal(gauge.get({ path: '/never' }), 0)
+    assert.equal(counter.seriesCount + gauge.seriesCount, 0)
+    assert.ok(!(await registry.render(false)).includes('/never'))
   })
 
   test('more metrics refusing series than the cap: each is counted, nothing recurses or throws', async () => {

@@ -19,7 +19,7 @@ import { Registry } from './metrics/registry.js'
 import { type RuntimeMetrics, startRuntimeMetrics } from './metrics/runtime.js'
 import { OpsHandler } from './ops/ops-handler.js'
 import { type ResolvedOptions, resolveOptions, type SightlineOptions } from './options.js'
-import { currentContext } from './pipeline/context.js'
+import { currentContext, storage } from './pipeline/context.js'
 import { Pipeline, type PipelineDeps, type RouteResolver, type TracingHooks } from './pipeline/pipeline.js'
 import { RefusedRequests } from './pipeline/refused.js'
 import { createRequestIdGenerator } from './pipeline/request-id.js'
@@ -164,6 +164,16 @@ export class Sightline {
   setTracing(hooks: TracingHooks | undefined): void {
     this.deps.tracing = hooks
     this.setSpanFields(hooks === undefined ? undefined : (request) => hooks.spanFields(request))
+    // Any histogram observed inside a sampled span (a manual one, else the request's) gets it as
+    // its bucket's exemplar, not only the HTTP one.
+    this.metrics.setExemplarSource(
+      hooks === undefined
+        ? undefined
+        : () => {
+            const request = storage.getStore()
+            return hooks.spanFields(request) ?? request?.logFields ?? request?.buildLogFields()
+          },
+    )
   }
 
   /**

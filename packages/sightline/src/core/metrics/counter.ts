@@ -20,7 +20,6 @@ export class CounterChild extends ScalarChild {
  */
 export class Counter extends Metric<CounterChild> {
   readonly type = 'counter'
-  protected readonly discard = new CounterChild('')
   private readonly family: string
 
   constructor(config: MetricConfig, maxSeries: number, onDropped: OnSeriesDropped) {
@@ -40,16 +39,14 @@ export class Counter extends Metric<CounterChild> {
     else this.resolve(labels).inc(amount)
   }
 
-  /** The current value of one series (0 when it does not exist). */
+  /** The current value of one series (0 when it does not exist; asking does not make it). */
   get(labels?: Labels): number {
-    return labels === undefined && this.labelNames.length === 0
-      ? (this.children.get('')?.value ?? 0)
-      : this.resolve(labels).value
+    return this.peek(labels)?.value ?? 0
   }
 
   render(openMetrics: boolean): string {
     const type = openMetrics ? this.family : this.name
     if (this.labelNames.length === 0 && this.children.size === 0) this.labels()
-    return `# HELP ${type} ${escapeHelp(this.help)}\n# TYPE ${type} counter\n${renderScalars(this.children.values())}`
+    return `# HELP ${type} ${escapeHelp(this.help)}\n# TYPE ${type} counter\n${renderScalars(this.series())}`
   }
 }

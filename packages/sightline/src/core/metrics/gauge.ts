@@ -29,7 +29,6 @@ export interface GaugeConfig extends MetricConfig {
  */
 export class Gauge extends Metric<GaugeChild> {
   readonly type = 'gauge'
-  protected readonly discard = new GaugeChild('')
   readonly collect: GaugeConfig['collect']
 
   constructor(config: GaugeConfig, maxSeries: number, onDropped: OnSeriesDropped) {
@@ -56,12 +55,13 @@ export class Gauge extends Metric<GaugeChild> {
     else this.resolve(labels).dec(amount)
   }
 
+  /** The current value of one series (0 when it does not exist; asking does not make it). */
   get(labels?: Labels): number {
-    return this.resolve(labels).value
+    return this.peek(labels)?.value ?? 0
   }
 
   render(_openMetrics: boolean): string {
     if (this.labelNames.length === 0 && this.children.size === 0) this.labels()
-    return `# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} gauge\n${renderScalars(this.children.values())}`
+    return `# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} gauge\n${renderScalars(this.series())}`
   }
 }

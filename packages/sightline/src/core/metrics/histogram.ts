@@ -23,6 +23,22 @@ interface Exemplar {
   timeMs: number
 }
 
+/**
+ * The trace fields (`trace_id`, `span_id`, `trace_flags`) of where an observation is made, or
+ * undefined: set by the instance's tracing, so any histogram observed inside a sampled span gets
+ * the span as its bucket's exemplar.
+ */
+export type ExemplarSource = () => Readonly<Record<string, string>> | undefined
+
+/** What a registry's histograms share: where exemplars come from, and where refused values are told. */
+export interface HistogramSinks {
+  exemplars: ExemplarSource | undefined
+  /** A value that is not a finite number was refused (it would poison `_sum`). */
+  rejected(metric: string): void
+}
+
+const NO_SINKS: HistogramSinks = { exemplars: undefined, rejected: () => {} }
+
 export class HistogramChild {
   readonly labelString: string
   readonly bounds: readonly number[]
@@ -32,14 +48,31 @@ export class HistogramChild {
   count = 0
   exemplars: (Exemplar | undefined)[] | undefined = undefined
 
-  constructor(labelString: string, bounds: readonly number[]) {
+  private readonly sinks: HistogramSinks
+  private readonly metric: string
+
+  constructor(labelString: string, bounds: readonly number[], sinks: HistogramSinks = NO_SINKS, metric = '') {
     this.labelString = labelString
     this.bounds = bounds
     this.counts = new Float64Array(bounds.length + 1)
+    this.sinks = sinks
+    this.metric = metric
   }
 
-  /** Records one value. */
+  /**
+   * Records one value; inside a sampled span, the span becomes its bucket's exemplar. A value
+   * that is not a finite number is refused and counted.
+   */
   observe(value: number): void {
+    const source = this.sinks.exemplars
+    const fields = source === undefined ? undefined : source()
+    if (fields === undefined || fields.trace_flags !== '01') this.observeOnly(value)
+    else this.observeWithExemplar(value, fields.trace_id as string, fields.span_id)
+  }
+
+  /** Records one value without looking for an exemplar (the pipeline's path: it knows its request's). */
+  observeOnly(value: number): void {
+    if (!Number.isFinite(value)) return this.sinks.rejected(this.metric)
     this.record(value)
   }
 
@@ -48,6 +81,7 @@ export class HistogramChild {
    * longer than OpenMetrics allows is dropped, never thrown (prom-client throws `RangeError`).
    */
   observeWithExemplar(value: number, traceId: string, spanId?: string): void {
+    if (!Number.isFinite(value)) return this.sinks.rejected(this.metric)
     const i = this.record(value)
     const runes = 8 + traceId.length + (spanId === undefined ? 0 : 7 + spanId.length)
     if (runes > MAX_EXEMPLAR_RUNES) return
@@ -101,12 +135,19 @@ export const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 export class Histogram extends Metric<HistogramChild> {
   readonly type = 'histogram'
   readonly bounds: readonly number[]
-  protected readonly discard: HistogramChild
   private readonly leText: string[]
   private readonly leOpenMetrics: string[]
 
-  constructor(config: HistogramConfig, maxSeries: number, onDropped: OnSeriesDropped) {
+  private readonly sinks: HistogramSinks
+
+  constructor(
+    config: HistogramConfig,
+    maxSeries: number,
+    onDropped: OnSeriesDropped,
+    sinks: HistogramSinks = NO_SINKS,
+  ) {
     super(config, maxSeries, onDropped)
+    this.sinks = sinks
     const bounds = [...(config.buckets ?? DEFAULT_BUCKETS)]
     for (let i = 0; i < bounds.length; i++) {
       const bound = bounds[i] as number
@@ -118,14 +159,13 @@ export class Histogram extends Metric<HistogramChild> {
       }
     }
     this.bounds = bounds
-    this.discard = new HistogramChild('', bounds)
     this.leText = [...bounds.map((b) => `le="${b}"`), 'le="+Inf"']
     // OpenMetrics wants canonical floats: 1 renders as 1.0.
     this.leOpenMetrics = [...bounds.map((b) => `le="${Number.isInteger(b) ? b.toFixed(1) : b}"`), 'le="+Inf"']
   }
 
   protected createChild(labelString: string): HistogramChild {
-    return new HistogramChild(labelString, this.bounds)
+    return new HistogramChild(labelString, this.bounds, this.sinks, this.name)
   }
 
   observe(labels: Labels | number, value?: number): void {
@@ -168,7 +208,7 @@ export class Histogram extends Metric<HistogramChild> {
     if (this.labelNames.length === 0 && this.children.size === 0) this.labels()
     const le = openMetrics ? this.leOpenMetrics : this.leText
     const bucket = `${this.name}_bucket`
-    for (const child of this.children.values()) {
+    for (const child of this.series()) {
       const counts = child.counts
       const exemplars = openMetrics ? child.exemplars : undefined
       let cumulative = 0

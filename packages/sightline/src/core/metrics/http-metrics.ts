@@ -14,6 +14,7 @@ import {
 import { METHOD_NAMES, type RouteState } from '../pipeline/routes.js'
 import type { GaugeChild } from './gauge.js'
 import type { Histogram } from './histogram.js'
+import { OVERFLOW_LABELS } from './metric.js'
 import type { Registry } from './registry.js'
 
 export class HttpMetrics {
@@ -38,10 +39,10 @@ export class HttpMetrics {
     let series = route.series.get(key)
     if (series === undefined) {
       series = this.duration.labels(METHOD_NAMES[method] as string, route.template, status)
-      // A series refused by the cap is not cached, so every refused observation is counted.
-      if (series.labelString !== '') route.series.set(key, series)
+      // The overflow series (the cap reached) is not cached, so every refused observation is counted.
+      if (series.labelString !== OVERFLOW_LABELS) route.series.set(key, series)
     }
-    if (traceId === undefined) series.observe(seconds)
+    if (traceId === undefined) series.observeOnly(seconds)
     else series.observeWithExemplar(seconds, traceId, spanId)
   }
 }

@@ -16,8 +16,18 @@ export interface MetricConfig {
   labelNames?: readonly string[]
 }
 
-/** Called when a new series would pass the per-metric cap; the observation is dropped. */
+/**
+ * Called when a new series would pass the per-metric cap; the observation goes to the overflow
+ * series instead.
+ */
 export type OnSeriesDropped = (metric: string) => void
+
+/**
+ * The labels of the one series a metric past its cap records into (OpenTelemetry's
+ * `otel.metric.overflow` attribute, alone): refused label sets are not lost, so sums over the
+ * metric still equal what was observed.
+ */
+export const OVERFLOW_LABELS = 'otel_metric_overflow="true"'
 
 const KEY_SEPARATOR = '\u0001'
 
@@ -29,8 +39,8 @@ export abstract class Metric<Child> {
   protected readonly children = new Map<string, Child>()
   private readonly maxSeries: number
   private readonly onDropped: OnSeriesDropped
-  /** Stands in for a series refused by the cap: it accepts everything and records nothing. */
-  protected abstract readonly discard: Child
+  /** Where observations of label sets past the cap go, made on the first one. */
+  private overflow: Child | undefined = undefined
 
   constructor(config: MetricConfig, maxSeries: number, onDropped: OnSeriesDropped) {
     assertMetricName(config.name)
@@ -60,7 +70,8 @@ export abstract class Metric<Child> {
     if (child === undefined) {
       if (this.children.size >= this.maxSeries) {
         this.onDropped(this.name)
-        return this.discard
+        this.overflow ??= this.createChild(OVERFLOW_LABELS)
+        return this.overflow
       }
       child = this.createChild(this.renderLabels(list))
       this.children.set(key, child)
@@ -77,6 +88,24 @@ export abstract class Metric<Child> {
   /** Removes every series. */
   reset(): void {
     this.children.clear()
+    this.overflow = undefined
+  }
+
+  /** Every series to render: the labelled ones, then the overflow series if there is one. */
+  protected series(): Child[] {
+    const all = [...this.children.values()]
+    if (this.overflow !== undefined) all.push(this.overflow)
+    return all
+  }
+
+  /** The existing series for `labels`, never made by asking. */
+  protected peek(labels: Labels | undefined): Child | undefined {
+    if (labels === undefined) {
+      if (this.labelNames.length !== 0) this.labelError(`needs labels ${this.labelNames.join(', ')}`)
+      return this.children.get('')
+    }
+    const list = this.valuesOf([labels])
+    return this.children.get(list.length === 1 ? String(list[0]) : list.join(KEY_SEPARATOR))
   }
 
   get seriesCount(): number {

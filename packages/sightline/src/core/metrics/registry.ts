@@ -4,11 +4,11 @@
  * reload), a hard series cap per metric, and exposition in the Prometheus text format or OpenMetrics.
  */
 import { performance } from 'node:perf_hooks'
-import { METRIC_SCRAPE_DURATION, METRIC_SERIES_DROPPED } from '../constants.js'
+import { METRIC_SCRAPE_DURATION, METRIC_SERIES_DROPPED, METRIC_VALUES_REJECTED } from '../constants.js'
 import { SightlineError } from '../errors.js'
 import { Counter } from './counter.js'
 import { Gauge, type GaugeConfig } from './gauge.js'
-import { Histogram, type HistogramConfig } from './histogram.js'
+import { type ExemplarSource, Histogram, type HistogramConfig, type HistogramSinks } from './histogram.js'
 import type { Labels, Metric, MetricConfig } from './metric.js'
 
 export const CONTENT_TYPE_TEXT = 'text/plain; version=0.0.4; charset=utf-8'
@@ -36,6 +36,8 @@ export class Registry {
   private readonly metrics = new Map<string, AnyMetric>()
   private readonly maxSeries: number
   private readonly dropped: Counter
+  private readonly rejected: Counter
+  private readonly sinks: HistogramSinks
   private readonly scrapeDuration: Gauge
   private readonly onCollectError: (error: unknown, metric: string) => void
   private readonly collectors: Array<() => void | Promise<void>> = []
@@ -55,6 +57,17 @@ export class Registry {
       'counter',
       () => new Counter(dropped, Number.POSITIVE_INFINITY, NEVER_DROPPED),
     ) as Counter
+    const rejected: MetricConfig = {
+      name: METRIC_VALUES_REJECTED,
+      help: 'Observations refused because the value was not a finite number (NaN, Infinity), by metric.',
+      labelNames: ['metric'],
+    }
+    this.rejected = this.getOrCreate(
+      rejected,
+      'counter',
+      () => new Counter(rejected, Number.POSITIVE_INFINITY, NEVER_DROPPED),
+    ) as Counter
+    this.sinks = { exemplars: undefined, rejected: (metric) => this.rejected.inc({ metric }) }
     this.scrapeDuration = this.gauge({
       name: METRIC_SCRAPE_DURATION,
       help: 'Time the previous /metrics scrape took to collect and render, in seconds.',
@@ -73,8 +86,17 @@ export class Registry {
     return this.getOrCreate(
       config,
       'histogram',
-      () => new Histogram(config, this.maxSeries, this.onDropped),
+      () => new Histogram(config, this.maxSeries, this.onDropped, this.sinks),
     ) as Histogram
+  }
+
+  /**
+   * Where histograms find the sampled span an observation is made in (its exemplar): set by the
+   * instance's tracing, undefined without it.
+   * @internal
+   */
+  setExemplarSource(source: ExemplarSource | undefined): void {
+    this.sinks.exemplars = source
   }
 
   /** The metric registered under `name`, if any. */
