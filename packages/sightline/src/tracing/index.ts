@@ -1,5 +1,6 @@
 export { requestOtelContext, SightlineContextManager } from './context-manager.js'
-export type { OtlpProtocol, SamplerName, TracesExporter, TracingOptions } from './options.js'
+export type { OpenTelemetryInstrumentation } from './instrumentations.js'
+export type { OtlpProtocol, PropagatorName, SamplerName, TracesExporter, TracingOptions } from './options.js'
 export { METRIC_SPANS_DROPPED, METRIC_SPANS_EXPORTED } from './sdk.js'
 export { setupTracing, type Tracing } from './setup.js'
 export { currentSpan, type SpanOptions, TRACER_NAME, withSpan } from './spans.js'
