@@ -133,7 +133,8 @@ export function benchEnv(config, port, receiverPort) {
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}`,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
       OTEL_METRICS_EXPORTER: 'none',
-      OTEL_LOGS_EXPORTER: 'none',
+      // Log export is on by default once an endpoint is set; configurations ask for it (`otel.logs`).
+      ...(config.otel.logs ? {} : { OTEL_LOGS_EXPORTER: 'none' }),
       OTEL_SERVICE_NAME: 'bench',
     })
   }

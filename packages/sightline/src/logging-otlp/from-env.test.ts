@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { encodeLogLines } from './encode.js'
 import { logsEndpointFromEnv, otlpLogExporterFromEnv, parseOtlpHeaders } from './from-env.js'
 
 describe('log export from the environment', () => {
@@ -33,35 +32,5 @@ describe('log export from the environment', () => {
       authorization: 'Bearer abc',
       'x-tenant': 't1',
     })
-  })
-
-  it('encodes pino lines as OTLP/JSON with trace context, severity and attributes', () => {
-    const { body, records, skipped } = encodeLogLines(
-      [
-        '{"level":"warn","time":1700000000123,"service":"api","request_id":"r1","trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203331","msg":"slow","ms":12.5,"n":3,"ok":true,"obj":{"a":1}}',
-        'not json',
-      ],
-      'fallback',
-    )
-    assert.equal(records, 1)
-    assert.equal(skipped, 1)
-    const resource = body.resourceLogs[0] as {
-      resource: { attributes: { value: { stringValue: string } }[] }
-      scopeLogs: { logRecords: Record<string, unknown>[] }[]
-    }
-    assert.equal(resource.resource.attributes[0]!.value.stringValue, 'api')
-    const record = resource.scopeLogs[0]!.logRecords[0]!
-    assert.equal(record.timeUnixNano, '1700000000123000000')
-    assert.equal(record.severityNumber, 13)
-    assert.equal(record.traceId, '0af7651916cd43dd8448eb211c80319c')
-    assert.equal(record.spanId, 'b7ad6b7169203331')
-    assert.deepEqual(record.body, { stringValue: 'slow' })
-    assert.deepEqual(record.attributes, [
-      { key: 'request_id', value: { stringValue: 'r1' } },
-      { key: 'ms', value: { doubleValue: 12.5 } },
-      { key: 'n', value: { intValue: 3 } },
-      { key: 'ok', value: { boolValue: true } },
-      { key: 'obj', value: { stringValue: '{"a":1}' } },
-    ])
   })
 })

@@ -1,20 +1,21 @@
 /**
  * @module logging-otlp/otlp-log-tee
  * A pino destination that passes every line on unchanged (stdout stays as it is) and also queues it
- * for export as OTLP/JSON logs over HTTP. The queue is bounded and what does not fit is dropped and
- * counted by reason; batches are posted off the request path, one at a time; a failing endpoint is
- * told when the outage begins, at most once a minute while it lasts and when it ends
- * (core/logging/outage), and never reaches the app.
+ * for export as OTLP/protobuf logs over HTTP. The queue is bounded by lines and by characters, and
+ * what does not fit is dropped and counted by reason; batches of lines go, one at a time, to a
+ * worker thread (logging-otlp/log-export-worker) that encodes and sends them, so the application's
+ * thread pays a queued string per line and a message per batch; a failing endpoint is told when
+ * the outage begins, at most once a minute while it lasts and when it ends (core/logging/outage),
+ * and never reaches the app.
  */
-import { request as httpsRequest } from 'node:https'
-import { context } from '@opentelemetry/api'
+import { Worker } from 'node:worker_threads'
 import type { DestinationStream } from 'pino'
-import { http } from '../core/builtins.js'
 import { SightlineOptionError } from '../core/errors.js'
 import { Outage, type OutageFields } from '../core/logging/outage.js'
 import { storage } from '../core/pipeline/context.js'
-import { suppressTracing } from '../vendor/otel-sdk.js'
-import { encodeLogLines } from './encode.js'
+import type { LogExportReply, LogExportRequest, LogWorkerConfig } from './log-export-protocol.js'
+
+const WORKER_URL = new URL('./log-export-worker.js', import.meta.url)
 
 export interface OtlpLogTeeOptions {
   /** Full URL of the OTLP/HTTP logs endpoint, e.g. `http://127.0.0.1:9400/v1/logs`. */
@@ -25,6 +26,8 @@ export interface OtlpLogTeeOptions {
   service: string
   /** Lines held at most; more are dropped and counted. Default 2048. */
   maxQueue?: number
+  /** Characters held at most (lines of a few KB fill memory long before 2048 lines); default 4 MiB. */
+  maxQueueChars?: number
   /** Lines per request. Default 512. */
   maxBatch?: number
   /** Longest a line waits before its batch is sent. Default 1000 ms. */
@@ -56,18 +59,22 @@ export interface OtlpLogTeeStats {
  */
 export class OtlpLogTee implements DestinationStream {
   private readonly inner: DestinationStream
-  private readonly url: URL
-  private readonly headers: Record<string, string>
-  private readonly service: string
+  private readonly config: LogWorkerConfig
   private readonly maxQueue: number
+  private readonly maxQueueChars: number
   private readonly maxBatch: number
-  private readonly flushMs: number
-  private readonly timeoutMs: number
   private readonly onDropped: (reason: LogDropReason, records: number) => void
   private readonly outage: Outage
   private queue: string[] = []
-  private timer: NodeJS.Timeout | undefined
-  private sending: Promise<void> | undefined
+  private queueChars = 0
+  /** One timer for the tee's lifetime, re-armed with refresh(): made here, outside every request. */
+  private readonly timer: NodeJS.Timeout
+  private timerArmed = false
+  private worker: Worker | undefined
+  private nextId = 0
+  /** The batch the worker has (one at a time): its id and lines, and who waits for its answer. */
+  private inFlight: { id: number; lines: number; settled: Promise<void>; settle: () => void } | undefined
+  private stopped = false
   readonly stats: OtlpLogTeeStats = { queued: 0, exported: 0, dropped: 0, failedBatches: 0 }
 
   constructor(inner: DestinationStream, options: OtlpLogTeeOptions) {
@@ -81,13 +88,15 @@ export class OtlpLogTee implements DestinationStream {
       throw new SightlineOptionError('endpoint', 'an http(s) URL', options.endpoint)
     }
     this.inner = inner
-    this.url = url
-    this.headers = { ...options.headers, 'content-type': 'application/json' }
-    this.service = options.service
+    this.config = {
+      url: url.href,
+      headers: { ...options.headers },
+      timeoutMs: options.timeoutMs ?? 5000,
+      service: options.service,
+    }
     this.maxQueue = options.maxQueue ?? 2048
+    this.maxQueueChars = options.maxQueueChars ?? 4 * 1024 * 1024
     this.maxBatch = options.maxBatch ?? 512
-    this.flushMs = options.flushMs ?? 1000
-    this.timeoutMs = options.timeoutMs ?? 5000
     const onError = options.onError ?? (() => undefined)
     const onRecovered = options.onRecovered ?? (() => undefined)
     this.outage = new Outage({ failing: onError, recovered: onRecovered })
@@ -102,18 +111,33 @@ export class OtlpLogTee implements DestinationStream {
               // Counting must not fail a write.
             }
           }
+    this.timer = storage.exit(() =>
+      setTimeout(() => {
+        this.timerArmed = false
+        if (this.inFlight === undefined) this.sendNext()
+      }, options.flushMs ?? 1000),
+    )
+    this.timer.unref()
+    // At start-up, not with the first batch: a Worker made while the server serves turns the
+    // property accesses its requests' emitters share megamorphic (see tracing/otlp-exporter).
+    this.startWorker()
   }
 
   write(chunk: string): void {
     this.inner.write(chunk)
-    // One write is one line for pino and the access log; split anyway, cheaply, in case of more.
-    let start = 0
-    let end = chunk.indexOf('\n')
-    while (start < chunk.length) {
-      if (end === -1) end = chunk.length
-      if (end > start) this.enqueue(chunk.slice(start, end))
-      start = end + 1
-      end = chunk.indexOf('\n', start)
+    // The line as written (one write is one line, newline included): the worker splits and parses.
+    if (this.queue.length >= this.maxQueue || this.queueChars + chunk.length > this.maxQueueChars) {
+      this.stats.dropped++
+      this.onDropped('queue_full', 1)
+      return
+    }
+    this.queue.push(chunk)
+    this.queueChars += chunk.length
+    this.stats.queued++
+    if (this.queue.length >= this.maxBatch && this.inFlight === undefined) this.sendNext()
+    else if (!this.timerArmed) {
+      this.timerArmed = true
+      this.timer.refresh()
     }
   }
 
@@ -122,99 +146,110 @@ export class OtlpLogTee implements DestinationStream {
     ;(this.inner as DestinationStream & { flushSync?: () => void }).flushSync?.()
   }
 
-  /** Sends everything queued; resolves when the requests are done (or failed). Never rejects. */
+  /** Sends everything queued; resolves when the batches are answered (sent, or failed). Never rejects. */
   async forceFlush(): Promise<void> {
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    this.timer = undefined
-    while (this.sending !== undefined || this.queue.length > 0) {
-      if (this.sending !== undefined) await this.sending
+    while (this.inFlight !== undefined || this.queue.length > 0) {
+      if (this.inFlight !== undefined) await this.inFlight.settled
       else this.sendNext()
     }
   }
 
+  /** Flushes (each batch bounded by the request timeout), then stops the worker. */
   async shutdown(): Promise<void> {
     await this.forceFlush()
-  }
-
-  private enqueue(line: string): void {
-    if (this.queue.length >= this.maxQueue) {
-      this.stats.dropped++
-      this.onDropped('queue_full', 1)
-      return
-    }
-    this.queue.push(line)
-    this.stats.queued++
-    if (this.queue.length >= this.maxBatch && this.sending === undefined) this.sendNext()
-    else if (this.timer === undefined) this.enqueueTimer()
+    this.stopped = true
+    const worker = this.worker
+    this.worker = undefined
+    await worker?.terminate()
   }
 
   private sendNext(): void {
-    const lines = this.queue.splice(0, this.maxBatch)
-    if (lines.length === 0) return
-    const { body, records } = encodeLogLines(lines, this.service)
-    if (records < lines.length) {
-      this.stats.dropped += lines.length - records
-      this.onDropped('unencodable', lines.length - records)
+    if (this.queue.length === 0) return
+    let lines: string[]
+    if (this.queue.length <= this.maxBatch) {
+      lines = this.queue
+      this.queue = []
+      this.queueChars = 0
+    } else {
+      lines = this.queue.splice(0, this.maxBatch)
+      let chars = 0
+      for (const line of this.queue) chars += line.length
+      this.queueChars = chars
     }
-    this.sending = this.post(JSON.stringify(body)).then(
-      () => {
-        this.stats.exported += records
-        this.outage.succeeded()
-      },
-      (error: Error) => {
-        this.stats.dropped += records
-        this.stats.failedBatches++
-        this.onDropped('export_failed', records)
-        this.outage.failed(error, records)
-      },
-    )
-    void this.sending.finally(() => {
-      this.sending = undefined
-      // Lines that arrived while this batch was in flight go out next.
-      if (this.queue.length >= this.maxBatch) this.sendNext()
-      else if (this.queue.length > 0 && this.timer === undefined) this.enqueueTimer()
+    if (this.stopped) {
+      this.fail(lines.length, 0, new Error('the log exporter is shut down'))
+      return
+    }
+    const id = ++this.nextId
+    let settle: () => void = () => undefined
+    const settled = new Promise<void>((resolve) => {
+      settle = resolve
+    })
+    this.inFlight = { id, lines: lines.length, settled, settle }
+    const worker = this.worker ?? this.startWorker()
+    // While a batch is in flight the worker keeps the process alive, so a flush at shutdown completes.
+    worker.ref()
+    const request: LogExportRequest = { id, lines, observedMillis: Date.now() }
+    worker.postMessage(request)
+  }
+
+  private startWorker(): Worker {
+    // Outside every request: the worker's events then run in no request's context.
+    return storage.exit(() => {
+      // execArgv: [] so that `--import sightline/register` is not run again inside the worker.
+      const worker = new Worker(WORKER_URL, { execArgv: [], workerData: this.config })
+      worker.unref()
+      worker.on('message', (reply: LogExportReply) => this.answered(reply))
+      // A worker that fails (an error at load, out of memory) fails its batch; the next batch starts another.
+      worker.on('error', (error) => this.lose(worker, error))
+      worker.on('exit', (code) => this.lose(worker, new Error(`the log export worker exited (${code})`)))
+      this.worker = worker
+      return worker
     })
   }
 
-  private enqueueTimer(): void {
-    this.timer = setTimeout(() => {
-      this.timer = undefined
-      if (this.sending === undefined) this.sendNext()
-    }, this.flushMs)
-    this.timer.unref()
+  private answered(reply: LogExportReply): void {
+    const batch = this.inFlight
+    if (batch === undefined || batch.id !== reply.id) return
+    if (reply.skipped > 0) {
+      this.stats.dropped += reply.skipped
+      this.onDropped('unencodable', reply.skipped)
+    }
+    if (reply.ok) {
+      this.stats.exported += reply.records
+      if (reply.records > 0) this.outage.succeeded()
+    } else this.fail(0, reply.records, new Error(reply.error))
+    this.done()
   }
 
-  private post(payload: string): Promise<void> {
-    const request = this.url.protocol === 'https:' ? httpsRequest : http.request
-    // Our own export must not be traced (nor logged) by instrumentations that honour suppression,
-    // nor run in the request whose line happened to start the timer: outside every request, it
-    // carries no request's ids and is seen by no request's tracing instance.
-    return storage.exit(() =>
-      context.with(
-        suppressTracing(context.active()),
-        () =>
-          new Promise<void>((resolve, reject) => {
-            const req = request(
-              this.url,
-              {
-                method: 'POST',
-                headers: { ...this.headers, 'content-length': Buffer.byteLength(payload) },
-                timeout: this.timeoutMs,
-              },
-              (res) => {
-                res.resume()
-                res.on('end', () =>
-                  res.statusCode !== undefined && res.statusCode < 300
-                    ? resolve()
-                    : reject(new Error(`log export to ${this.url.href} answered HTTP ${res.statusCode}`)),
-                )
-              },
-            )
-            req.on('timeout', () => req.destroy(new Error(`log export to ${this.url.href} timed out`)))
-            req.on('error', reject)
-            req.end(payload)
-          }),
-      ),
-    )
+  private lose(worker: Worker, error: Error): void {
+    if (this.worker !== worker) return
+    this.worker = undefined
+    const batch = this.inFlight
+    if (batch === undefined) return
+    this.fail(batch.lines, 0, error)
+    this.done()
+  }
+
+  /** Counts a failed batch: `lines` not yet encoded and `records` that were. */
+  private fail(lines: number, records: number, error: Error): void {
+    const lost = lines + records
+    this.stats.dropped += lost
+    this.stats.failedBatches++
+    this.onDropped('export_failed', lost)
+    this.outage.failed(error, lost)
+  }
+
+  private done(): void {
+    const batch = this.inFlight
+    this.inFlight = undefined
+    this.worker?.unref()
+    batch?.settle()
+    // Lines that arrived while this batch was in flight go out next.
+    if (this.queue.length >= this.maxBatch) this.sendNext()
+    else if (this.queue.length > 0 && !this.timerArmed) {
+      this.timerArmed = true
+      this.timer.refresh()
+    }
   }
 }

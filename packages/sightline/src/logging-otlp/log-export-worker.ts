@@ -1,0 +1,62 @@
+/**
+ * @module logging-otlp/log-export-worker
+ * The worker thread that turns batches of log lines into OTLP/protobuf (logging-otlp/encode-protobuf)
+ * and POSTs them to the logs endpoint: one request per batch, with a timeout, no retries (a failed
+ * batch is counted and dropped by the tee, as before).
+ *
+ * Why a thread: encoding and an HTTP client in the application's thread cost every line its
+ * encoding and every request the client's effect on Node's HTTP internals, which the server shares
+ * (see tracing/export-worker). Here the application's thread only queues a line and, per batch,
+ * posts the array of lines.
+ */
+import { request as httpRequest } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import { parentPort, workerData } from 'node:worker_threads'
+import { LogEncoder } from './encode-protobuf.js'
+import type { LogExportReply, LogExportRequest, LogWorkerConfig } from './log-export-protocol.js'
+
+const port = parentPort
+if (port === null) throw new Error('logging-otlp/log-export-worker runs as a worker thread')
+
+const config = workerData as LogWorkerConfig
+const url = new URL(config.url)
+const request = url.protocol === 'https:' ? httpsRequest : httpRequest
+const encoder = new LogEncoder()
+
+function post(bytes: Uint8Array): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        headers: { ...config.headers, 'content-type': 'application/x-protobuf', 'content-length': bytes.byteLength },
+        timeout: config.timeoutMs,
+      },
+      (res) => {
+        res.resume()
+        res.on('end', () =>
+          res.statusCode !== undefined && res.statusCode < 300
+            ? resolve()
+            : reject(new Error(`log export to ${url.href} answered HTTP ${res.statusCode}`)),
+        )
+        res.on('error', reject)
+      },
+    )
+    req.on('timeout', () => req.destroy(new Error(`log export to ${url.href} timed out`)))
+    req.on('error', reject)
+    req.end(bytes)
+  })
+}
+
+port.on('message', (batch: LogExportRequest) => {
+  const { bytes, records, skipped } = encoder.encode(batch.lines, config.service, batch.observedMillis)
+  const answer = (reply: LogExportReply) => port.postMessage(reply)
+  if (records === 0) {
+    answer({ id: batch.id, ok: true, records, skipped })
+    return
+  }
+  post(bytes).then(
+    () => answer({ id: batch.id, ok: true, records, skipped }),
+    (error: Error) => answer({ id: batch.id, ok: false, records, skipped, error: error.message }),
+  )
+})
