@@ -17,8 +17,8 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const REGISTER = `${ROOT}packages/sightline/dist/src/register/index.js`
 const TRACE_ID = '12345678901234567890123456789012'
 const PARENT_ID = '1234567890123456'
-/** Where node:http's client is seen before its headers are written (tracing/propagation). */
-const CLIENTS = Number(process.versions.node.split('.')[0]) >= 22 ? ['fetch', 'http'] : ['fetch']
+/** Both clients on every Node: node:http is seen before its headers are built (internals/node). */
+const CLIENTS = ['fetch', 'http']
 
 let callbacks: Server
 let callbackUrl: string

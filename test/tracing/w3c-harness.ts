@@ -78,13 +78,12 @@ async function runHarness(endpoint: string, strictLevel: number): Promise<Harnes
 }
 
 /** node:http's client is seen on 'http.client.request.created', which Node 20 does not publish. */
-const HTTP_CLIENT_CHANNEL = Number(process.versions.node.split('.')[0]) >= 22
 
 const APPS = [
   {
     app: 'http-service.mjs',
     client: 'http',
-    skip: HTTP_CLIENT_CHANNEL ? undefined : 'Node 20: no http.client.request.created',
+    skip: undefined,
   },
   { app: 'http-service.mjs', client: 'fetch', skip: undefined },
   { app: 'fastify-service.mjs', client: 'fetch', skip: undefined },

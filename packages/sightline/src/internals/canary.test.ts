@@ -8,13 +8,13 @@
  */
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
-import { createServer, type ServerResponse } from 'node:http'
+import { createServer, get, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, test } from 'node:test'
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
 import { ENTER_ENDS_WITH_CALLBACK } from '../core/pipeline/context.js'
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '../vendor/otlp-http.js'
-import { replaceResponseHead, responseHead } from './node.js'
+import { HAS_CLIENT_REQUEST_CREATED, onClientRequestCreated, replaceResponseHead, responseHead } from './node.js'
 import { sdkTracerParts } from './otel-sdk.js'
 
 const NODE_MAJOR = Number(process.versions.node.split('.')[0])
@@ -49,6 +49,36 @@ describe(`internals canaries on Node ${process.versions.node}`, () => {
       { type: 'string', endsWithBlankLine: true, sent: 0 },
       "Node's ServerResponse head handling changed",
     )
+  })
+
+  test('an outgoing request is told of before its headers are built, through http.get as imported (ESM)', async () => {
+    // Node 22.12+: the 'created' channel; Node 20: http.request/get wrapped, and ESM's named
+    // exports synced so an import made before the wrap sees it too.
+    assert.equal(
+      HAS_CLIENT_REQUEST_CREATED,
+      NODE_MAJOR >= 23 || (NODE_MAJOR === 22 && Number(process.versions.node.split('.')[1]) >= 12),
+    )
+    let received: unknown
+    const server = createServer((req, res) => {
+      received = req.headers['x-canary']
+      res.end('ok')
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const { port } = server.address() as AddressInfo
+    const release = onClientRequestCreated(({ request }) => request.setHeader('x-canary', 'told'))
+    try {
+      await new Promise<void>((resolve, reject) => {
+        get(`http://127.0.0.1:${port}/`, (res) => {
+          res.resume()
+          res.on('end', resolve)
+        }).on('error', reject)
+      })
+    } finally {
+      release()
+      server.close()
+    }
+    assert.equal(received, 'told', "Node's client request lifecycle changed: outgoing calls lose their traceparent")
   })
 
   test('enterWith ends with the callback that entered it exactly where async context frames are the default', () => {

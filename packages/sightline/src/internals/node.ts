@@ -7,10 +7,17 @@
  *   there (core/pipeline), which skips Node's header checks for a value Sightline already checked.
  * - `AsyncLocalStorage.enterWith` inside an async context frame (Node 24's default) ends with the
  *   callback that entered it; with async_hooks storage (Node 20, 22) it outlives the callback.
+ * - An outgoing `node:http` request can be given headers only before they are built. Node 22.12+
+ *   and 23.2+ publish 'http.client.request.created' from `ClientRequest`'s constructor; Node 20
+ *   publishes only 'http.client.request.start', once the headers are already written. There,
+ *   and only there, `http.request`/`http.get` (and https') are wrapped to tell of each request as
+ *   it is made (`onClientRequestCreated`).
  */
 import type { AsyncLocalStorage } from 'node:async_hooks'
 import { AsyncResource } from 'node:async_hooks'
-import type { ServerResponse } from 'node:http'
+import diagnosticsChannel from 'node:diagnostics_channel'
+import type { ClientRequest, ServerResponse } from 'node:http'
+import { createRequire, syncBuiltinESMExports } from 'node:module'
 
 type WithHead = ServerResponse & { _header: string | null }
 
@@ -35,4 +42,60 @@ export function enterWithEndsWithCallback<T extends object>(storage: AsyncLocalS
   const kept = probe.runInAsyncScope(() => storage.getStore())
   probe.emitDestroy()
   return kept !== marker
+}
+
+/** True where Node publishes 'http.client.request.created' (22.12+, 23.2+). */
+export const HAS_CLIENT_REQUEST_CREATED = ((): boolean => {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
+  return major > 23 || (major === 23 && minor >= 2) || (major === 22 && minor >= 12)
+})()
+
+type ClientRequestListener = (message: { request: ClientRequest }) => void
+type RequestFunction = (...args: unknown[]) => ClientRequest
+
+/**
+ * Calls `listener` with every outgoing `node:http`/`node:https` request as it is made, before its
+ * headers are built; returns the function that stops it. The channel where Node has it; on Node
+ * 20, `request` and `get` of both modules wrapped (and the ESM named exports synced), restored on
+ * release. `get` is made as Node makes it (`request` then `end()`): Node's own `get` calls its
+ * module-internal `request`, which the wrapper would not see.
+ */
+export function onClientRequestCreated(listener: ClientRequestListener): () => void {
+  if (HAS_CLIENT_REQUEST_CREATED) {
+    diagnosticsChannel.subscribe('http.client.request.created', listener as (message: unknown) => void)
+    return () => diagnosticsChannel.unsubscribe('http.client.request.created', listener as (message: unknown) => void)
+  }
+  const require = createRequire(import.meta.url)
+  const modules = [require('node:http'), require('node:https')] as Array<{
+    request: RequestFunction
+    get: RequestFunction
+  }>
+  const originals = modules.map((module) => ({ request: module.request, get: module.get }))
+  modules.forEach((module, i) => {
+    const original = (originals[i] as { request: RequestFunction }).request
+    const request: RequestFunction = function (this: unknown, ...args) {
+      const made = original.apply(this, args)
+      try {
+        listener({ request: made })
+      } catch {
+        // Telling must never fail the application's call.
+      }
+      return made
+    }
+    module.request = request
+    module.get = function (this: unknown, ...args) {
+      const made = request.apply(this, args)
+      made.end()
+      return made
+    }
+  })
+  syncBuiltinESMExports()
+  return () => {
+    modules.forEach((module, i) => {
+      const original = originals[i] as { request: RequestFunction; get: RequestFunction }
+      module.request = original.request
+      module.get = original.get
+    })
+    syncBuiltinESMExports()
+  }
 }

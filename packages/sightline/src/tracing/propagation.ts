@@ -7,10 +7,10 @@
  * `node:http`), so nothing is monkey-patched and ESM works the same as CommonJS.
  *
  * `node:http`: 'http.client.request.start' is published once the request's headers are written
- * (with `end()` called at once, as most code does, already sent), so headers are added on
- * 'http.client.request.created' (Node 22.12+ and 23.2+), published by the constructor. Node 20
- * publishes only 'start': there, propagation reaches only a request whose headers are not built
- * yet.
+ * (with `end()` called at once, as most code does, already sent), so headers are added as the
+ * request is made (internals/node: 'http.client.request.created' where Node publishes it, a
+ * wrapped `http.request`/`get` on Node 20); 'start' stays subscribed for requests made otherwise
+ * (`new ClientRequest`) whose headers are not built yet.
  */
 import diagnosticsChannel from 'node:diagnostics_channel'
 import type { ClientRequest, IncomingMessage } from 'node:http'
@@ -33,6 +33,7 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from '../core/semconv.js'
+import { onClientRequestCreated } from '../internals/node.js'
 import { isTracingSuppressed } from '../vendor/otel-sdk.js'
 import { randomSpanId } from './ids.js'
 import { activeContext, activeInstance } from './instance.js'
@@ -211,6 +212,7 @@ const onHttpClientStart = (message: unknown): void => {
  * instance in charge of the call (tracing/instance), so one subscription serves every instance.
  */
 let installs = 0
+let releaseCreated: (() => void) | undefined
 
 /** Subscribes while at least one instance is installed; returns a function that releases this one. */
 export function installPropagation(): () => void {
@@ -223,7 +225,8 @@ export function installPropagation(): () => void {
     diagnosticsChannel.unsubscribe('undici:request:headers', onUndiciHeaders)
     diagnosticsChannel.unsubscribe('undici:request:trailers', onUndiciTrailers)
     diagnosticsChannel.unsubscribe('undici:request:error', onUndiciError)
-    diagnosticsChannel.unsubscribe('http.client.request.created', onHttpClientStart)
+    releaseCreated?.()
+    releaseCreated = undefined
     diagnosticsChannel.unsubscribe('http.client.request.start', onHttpClientStart)
   }
   if (installs++ > 0) return release
@@ -231,7 +234,7 @@ export function installPropagation(): () => void {
   diagnosticsChannel.subscribe('undici:request:headers', onUndiciHeaders)
   diagnosticsChannel.subscribe('undici:request:trailers', onUndiciTrailers)
   diagnosticsChannel.subscribe('undici:request:error', onUndiciError)
-  diagnosticsChannel.subscribe('http.client.request.created', onHttpClientStart)
+  releaseCreated = onClientRequestCreated(onHttpClientStart)
   diagnosticsChannel.subscribe('http.client.request.start', onHttpClientStart)
   return release
 }
