@@ -71,7 +71,7 @@ export function onClientRequestCreated(listener: ClientRequestListener): () => v
     get: RequestFunction
   }>
   const originals = modules.map((module) => ({ request: module.request, get: module.get }))
-  modules.forEach((module, i) => {
+  const wrappers = modules.map((module, i) => {
     const original = (originals[i] as { request: RequestFunction }).request
     const request: RequestFunction = function (this: unknown, ...args) {
       const made = original.apply(this, args)
@@ -82,19 +82,23 @@ export function onClientRequestCreated(listener: ClientRequestListener): () => v
       }
       return made
     }
-    module.request = request
-    module.get = function (this: unknown, ...args) {
+    const get: RequestFunction = function (this: unknown, ...args) {
       const made = request.apply(this, args)
       made.end()
       return made
     }
+    module.request = request
+    module.get = get
+    return { request, get }
   })
   syncBuiltinESMExports()
   return () => {
     modules.forEach((module, i) => {
       const original = originals[i] as { request: RequestFunction; get: RequestFunction }
-      module.request = original.request
-      module.get = original.get
+      const wrapper = wrappers[i] as { request: RequestFunction; get: RequestFunction }
+      // Only our own wrappers are taken back: one set over them later (another instrumentation) stays.
+      if (module.request === wrapper.request) module.request = original.request
+      if (module.get === wrapper.get) module.get = original.get
     })
     syncBuiltinESMExports()
   }
