@@ -6,7 +6,7 @@
 import express, { type Express } from 'express'
 import type { Sightline } from 'sightline'
 import { sightlineExpress, sightlineExpressErrors } from 'sightline/express'
-import { withSpan } from 'sightline/tracing'
+import { currentBaggage, withSpan } from 'sightline/tracing'
 
 export function buildNotifier(sightline: Sightline): Express {
   const app = express()
@@ -20,6 +20,11 @@ export function buildNotifier(sightline: Sightline): Express {
     }
     await withSpan('deliver_email', async (span) => {
       span.setAttribute('appointment.id', appointmentId)
+      // W3C baggage set by the caller's caller travels with the trace: a tenant id chosen at the
+      // edge is on this span without doctor-api passing it on by hand (an allow-listed key, never
+      // the whole baggage: it is caller-controlled text).
+      const tenant = currentBaggage()?.getEntry('tenant')?.value
+      if (tenant !== undefined && tenant.length <= 64) span.setAttribute('app.tenant', tenant)
       // Stands in for the mail provider's API.
       await new Promise((resolve) => setTimeout(resolve, 3))
     })

@@ -79,7 +79,8 @@ test('one POST /api/appointments is one trace across doctor-api and the notifier
   const response = await post(
     '/api/appointments',
     { patient_id: patient.id, doctor: 'Dr. Watson', starts_at: '2026-12-01T09:30:00Z' },
-    { 'x-request-id': 'cross-1' },
+    // W3C baggage from the edge: doctor-api forwards it, the notifier reads it (examples/notifier).
+    { 'x-request-id': 'cross-1', baggage: 'tenant=acme, region=eu%2Dwest' },
   )
   assert.equal(response.status, 201)
 
@@ -127,6 +128,7 @@ test('one POST /api/appointments is one trace across doctor-api and the notifier
   assert.equal(remote.parentSpanId, client.spanId)
   assert.equal(email.parentSpanId, remote.spanId)
   assert.equal(processing.attributes['appointment.id'], 1)
+  assert.equal(email.attributes['app.tenant'], 'acme', 'the baggage crossed doctor-api to the notifier')
 
   // Both services' log lines for this request carry the same trace_id and request_id.
   const forRequest = (lines: JsonLine[]) => lines.filter((l) => l.request_id === 'cross-1')

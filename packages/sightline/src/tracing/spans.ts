@@ -2,8 +2,17 @@
  * @module tracing/spans
  * Manual spans (the brief's `start_as_current_span`) and the current span.
  */
-import { type Attributes, context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
-import { activeInstance, activeSpan } from './instance.js'
+import {
+  type Attributes,
+  type Baggage,
+  context,
+  propagation,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api'
+import { activeContext, activeInstance, activeSpan } from './instance.js'
 import { keepRandomFlag } from './random-flag.js'
 import { tracerFor } from './recording.js'
 
@@ -66,6 +75,16 @@ export function withSpan<T>(name: string, fn: (span: Span) => T, options: SpanOp
 /** The active span (the request's server span, or the innermost manual span), if any. */
 export function currentSpan(): Span | undefined {
   return activeSpan()
+}
+
+/**
+ * The W3C baggage of the request in flight (what its `baggage` header carried), as the tracing
+ * instance serving it sees it: unlike `propagation.getBaggage(context.active())`, this works
+ * without the instance being the process' global tracer.
+ * @example const tenant = currentBaggage()?.getEntry('tenant')?.value
+ */
+export function currentBaggage(): Baggage | undefined {
+  return propagation.getBaggage(activeContext())
 }
 
 function fail(span: Span, error: unknown): void {
