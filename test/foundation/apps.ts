@@ -1,16 +1,22 @@
 /**
  * @module test/foundation/apps
- * The same small application on each adapter, so one scenario table runs against all three:
+ * The same small application on each adapter, so one scenario table runs against all of them:
  * `GET /users/:id` (logs inside the handler, after an await), `GET /boom` (throws), `GET /slow` (waits).
  */
 import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
+import { serve } from '@hono/node-server'
+import Router from '@koa/router'
 import express from 'express'
 import Fastify from 'fastify'
+import { Hono } from 'hono'
+import Koa from 'koa'
 import { createSightline, type Sightline, type SightlineOptions } from 'sightline'
 import { sightlineExpress, sightlineExpressErrors } from 'sightline/express'
 import { sightlineFastify } from 'sightline/fastify'
+import { instrumentHonoServer, sightlineHono } from 'sightline/hono'
 import { instrumentServer } from 'sightline/http'
+import { sightlineKoa } from 'sightline/koa'
 import { LogCapture } from '../helpers/logs.js'
 import { listen } from '../helpers/server.js'
 
@@ -22,8 +28,8 @@ export interface TestApp {
   close(): Promise<void>
 }
 
-export type AdapterName = 'http' | 'fastify' | 'express'
-export const ADAPTERS: AdapterName[] = ['http', 'fastify', 'express']
+export type AdapterName = 'http' | 'fastify' | 'express' | 'hono' | 'koa'
+export const ADAPTERS: AdapterName[] = ['http', 'fastify', 'express', 'hono', 'koa']
 
 const tick = () => new Promise((resolve) => setImmediate(resolve))
 
@@ -89,6 +95,48 @@ export async function startApp(adapter: AdapterName, options: SightlineOptions =
     )
     server = createServer(app)
     sightline.manage(server)
+    await listen(server)
+    closeApp = () => new Promise((resolve) => server.close(() => resolve()))
+  } else if (adapter === 'hono') {
+    const app = new Hono()
+    app.use(sightlineHono({ sightline }))
+    app.get('/users/:id', async (c) => {
+      await tick()
+      sightline.logger.info({ user: c.req.param('id') }, 'inside handler')
+      return c.json({ id: c.req.param('id') })
+    })
+    app.get('/boom', () => {
+      throw new Error('kaboom')
+    })
+    app.get('/slow', async (c) => {
+      await new Promise((resolve) => setTimeout(resolve, slowMs(c.req.url)))
+      return c.json({ slow: true })
+    })
+    // Instrumented as serve() returns: it has begun listening, and no request can arrive before.
+    // As a Hono app would, rather than Hono's default handler, which prints the error to stderr.
+    app.onError((error, c) => c.json({ error: error.message }, 500))
+    server = instrumentHonoServer(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server, { sightline })
+    await once(server, 'listening')
+    closeApp = () => new Promise((resolve) => server.close(() => resolve()))
+  } else if (adapter === 'koa') {
+    const app = new Koa()
+    app.silent = true // Koa prints 5xx errors to stderr otherwise: /boom is expected here.
+    app.use(sightlineKoa({ sightline }))
+    const router = new Router()
+    router.get('/users/:id', async (ctx) => {
+      await tick()
+      sightline.logger.info({ user: ctx.params.id }, 'inside handler')
+      ctx.body = { id: ctx.params.id }
+    })
+    router.get('/boom', () => {
+      throw new Error('kaboom')
+    })
+    router.get('/slow', async (ctx) => {
+      await new Promise((resolve) => setTimeout(resolve, slowMs(ctx.url)))
+      ctx.body = { slow: true }
+    })
+    app.use(router.routes())
+    server = sightline.instrument(createServer(app.callback()))
     await listen(server)
     closeApp = () => new Promise((resolve) => server.close(() => resolve()))
   } else {

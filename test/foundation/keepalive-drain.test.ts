@@ -3,17 +3,23 @@
  * Graceful shutdown under keep-alive load loses no request: every response written after the drain
  * began says `Connection: close` and closes its socket, so a client never sends its next request
  * on a connection the server is about to close (that request used to get a reset or a 503). For
- * node:http, Fastify and Express, with keep-alive agents sending without pause through the drain.
+ * node:http, Fastify, Express, Hono and Koa, with keep-alive agents sending without pause through the drain.
  */
 import assert from 'node:assert/strict'
 import { Agent, createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, test } from 'node:test'
+import { serve } from '@hono/node-server'
+import Router from '@koa/router'
 import express from 'express'
 import Fastify from 'fastify'
+import { Hono } from 'hono'
+import Koa from 'koa'
 import { createSightline, type Sightline } from 'sightline'
 import { sightlineExpress } from 'sightline/express'
 import { sightlineFastify } from 'sightline/fastify'
+import { instrumentHonoServer, sightlineHono } from 'sightline/hono'
+import { sightlineKoa } from 'sightline/koa'
 import { LogCapture } from '../helpers/logs.js'
 
 const WORK_MS = 20
@@ -138,6 +144,44 @@ describe('keep-alive requests through a graceful drain', { timeout: 60_000 }, ()
       res.send('ok')
     })
     const server = sightline.manage(app.listen(0, '127.0.0.1'))
+    await new Promise((resolve) => server.once('listening', resolve))
+    const results = await loadThroughDrain(sightline, (server.address() as AddressInfo).port)
+    await sightline.close()
+    assert.deepEqual(results.failed, [], `${results.ok} ok`)
+    assert.equal(results.shedOnNewConnection, 0)
+    assert.ok(results.ok > 50 && results.closed > 0, JSON.stringify(results))
+  })
+
+  test('Hono', async () => {
+    const sightline = service('hono-drain')
+    const app = new Hono()
+    app.use(sightlineHono({ sightline }))
+    app.get('/work', async (c) => {
+      await slow()
+      return c.text('ok')
+    })
+    const server = instrumentHonoServer(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server, {
+      sightline,
+    })
+    await new Promise((resolve) => server.once('listening', resolve))
+    const results = await loadThroughDrain(sightline, (server.address() as AddressInfo).port)
+    await sightline.close()
+    assert.deepEqual(results.failed, [], `${results.ok} ok`)
+    assert.equal(results.shedOnNewConnection, 0)
+    assert.ok(results.ok > 50 && results.closed > 0, JSON.stringify(results))
+  })
+
+  test('Koa', async () => {
+    const sightline = service('koa-drain')
+    const app = new Koa()
+    app.use(sightlineKoa({ sightline }))
+    const router = new Router()
+    router.get('/work', async (ctx) => {
+      await slow()
+      ctx.body = 'ok'
+    })
+    app.use(router.routes())
+    const server = sightline.instrument(app.listen(0, '127.0.0.1'))
     await new Promise((resolve) => server.once('listening', resolve))
     const results = await loadThroughDrain(sightline, (server.address() as AddressInfo).port)
     await sightline.close()

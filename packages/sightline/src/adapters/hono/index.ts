@@ -1,0 +1,7 @@
+export {
+  type HonoContextLike,
+  type HonoSightlineOptions,
+  honoRoute,
+  instrumentHonoServer,
+  sightlineHono,
+} from './hono.js'

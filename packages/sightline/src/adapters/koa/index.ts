@@ -1,0 +1,1 @@
+export { type KoaContextLike, type KoaSightlineOptions, koaRoute, sightlineKoa } from './koa.js'
