@@ -12,6 +12,7 @@ export const CHAR_QUERY = 0x3f
 
 export const METRIC_HTTP_SERVER_DURATION = 'http_server_request_duration_seconds'
 export const METRIC_HTTP_SERVER_ACTIVE = 'http_server_active_requests'
+export const METRIC_HTTP_CLIENT_DURATION = 'http_client_request_duration_seconds'
 export const METRIC_HTTP_SERVER_REFUSED = 'sightline_http_server_refused_requests_total'
 export const METRIC_SERIES_DROPPED = 'sightline_metric_series_dropped_total'
 export const METRIC_VALUES_REJECTED = 'sightline_metric_values_rejected_total'

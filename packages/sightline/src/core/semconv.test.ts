@@ -14,6 +14,7 @@ import {
   LABEL_HTTP_METHOD,
   LABEL_HTTP_ROUTE,
   LABEL_HTTP_STATUS,
+  METRIC_HTTP_CLIENT_DURATION,
   METRIC_HTTP_SERVER_ACTIVE,
   METRIC_HTTP_SERVER_DURATION,
 } from './constants.js'
@@ -31,6 +32,7 @@ test('the Prometheus names are the conventions rendered the Prometheus way', () 
   const prometheus = (name: string, unit = '') => name.replace(/\./g, '_') + unit
   assert.equal(METRIC_HTTP_SERVER_DURATION, prometheus(ours.METRIC_HTTP_SERVER_REQUEST_DURATION, '_seconds'))
   assert.equal(METRIC_HTTP_SERVER_ACTIVE, prometheus(ours.METRIC_HTTP_SERVER_ACTIVE_REQUESTS))
+  assert.equal(METRIC_HTTP_CLIENT_DURATION, prometheus(ours.METRIC_HTTP_CLIENT_REQUEST_DURATION, '_seconds'))
   assert.equal(METRIC_DB_DURATION, prometheus(ours.METRIC_DB_CLIENT_OPERATION_DURATION, '_seconds'))
   assert.equal(METRIC_POOL_COUNT, prometheus(ours.METRIC_DB_CLIENT_CONNECTION_COUNT))
   assert.equal(METRIC_POOL_MAX, prometheus(ours.METRIC_DB_CLIENT_CONNECTION_MAX))

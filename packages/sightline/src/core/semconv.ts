@@ -48,6 +48,7 @@ export const ATTR_DB_CLIENT_CONNECTION_POOL_NAME = 'db.client.connection.pool.na
 // Metrics (OpenTelemetry names; core/constants.ts has their Prometheus renderings)
 export const METRIC_HTTP_SERVER_REQUEST_DURATION = 'http.server.request.duration'
 export const METRIC_HTTP_SERVER_ACTIVE_REQUESTS = 'http.server.active_requests'
+export const METRIC_HTTP_CLIENT_REQUEST_DURATION = 'http.client.request.duration'
 export const METRIC_DB_CLIENT_OPERATION_DURATION = 'db.client.operation.duration'
 export const METRIC_DB_CLIENT_CONNECTION_COUNT = 'db.client.connection.count'
 export const METRIC_DB_CLIENT_CONNECTION_MAX = 'db.client.connection.max'

@@ -11,6 +11,7 @@
  */
 import { type Context, context, type Span, type TextMapPropagator, type Tracer, trace } from '@opentelemetry/api'
 import { type RequestContext, storage } from '../core/pipeline/context.js'
+import type { HttpClientMetrics } from './client-metrics.js'
 import type { SightlineContextManager } from './context-manager.js'
 import type { SpanSink } from './light-span.js'
 
@@ -27,6 +28,8 @@ export class TracingInstance {
     readonly propagator: TextMapPropagator,
     /** Set when the sampler is parent-based: a sampled parent's children skip the SDK's decision. */
     readonly sink: SpanSink | undefined,
+    /** Outgoing calls' durations, on the instance's registry (undefined with metrics off). */
+    readonly clientMetrics: HttpClientMetrics | undefined = undefined,
   ) {}
 
   /** `provider.getTracer(name)`, kept: the SDK builds and looks up a key on every call. */

@@ -35,6 +35,7 @@ import {
 } from '../core/semconv.js'
 import { onClientRequestCreated } from '../internals/node.js'
 import { isTracingSuppressed } from '../vendor/otel-sdk.js'
+import type { ClientCall } from './client-metrics.js'
 import { randomSpanId } from './ids.js'
 import { activeContext, activeInstance } from './instance.js'
 import { startClientSpan } from './recording.js'
@@ -50,6 +51,9 @@ interface UndiciRequest {
 }
 
 const undiciSpans = new WeakMap<object, Span>()
+const undiciCalls = new WeakMap<object, ClientCall>()
+/** node:http requests already prepared: 'created' and then 'start' may both tell of one. */
+const preparedHttp = new WeakSet<object>()
 
 /** An outgoing call's span attributes, built without a literal (tracing/span-values says why). */
 const ClientSpanAttributes = plainConstructor<
@@ -66,15 +70,25 @@ const ClientSpanAttributes = plainConstructor<
   this[ATTR_URL_FULL] = url
 })
 
-/** Headers to add for a call made from the active context, and the client span when sampled. */
-function prepare(method: string, url: URL, hasTraceparent: boolean): { headers: Record<string, string>; span?: Span } {
+interface Prepared {
+  headers: Record<string, string>
+  span?: Span
+  /** The call timed for `http.client.request.duration`, sampled or not. */
+  call?: ClientCall
+}
+
+/** Headers to add for a call made from the active context, the client span when sampled, and its timing. */
+function prepare(method: string, url: URL, hasTraceparent: boolean): Prepared {
   const instance = activeInstance()
   const active = activeContext(instance)
   const headers: Record<string, string> = {}
+  // Suppressed: Sightline's own export (or an instrumentation's), neither traced nor counted.
   if (isTracingSuppressed(active)) return { headers }
+  const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80)
+  const call = instance?.clientMetrics?.start(METHOD_NAMES[methodIndex(method)] as string, url.hostname, port)
   const request = storage.getStore()
   if (request !== undefined) headers[HEADER_REQUEST_ID] = request.requestId
-  if (hasTraceparent) return { headers }
+  if (hasTraceparent) return { headers, call }
   const parent = trace.getSpan(active)
   let span: Span | undefined
   let carrierContext = active
@@ -83,12 +97,7 @@ function prepare(method: string, url: URL, hasTraceparent: boolean): { headers: 
     span = startClientSpan(
       TRACER_NAME,
       name,
-      new ClientSpanAttributes(
-        name,
-        url.hostname,
-        Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
-        `${url.origin}${url.pathname}`,
-      ),
+      new ClientSpanAttributes(name, url.hostname, port, `${url.origin}${url.pathname}`),
       parent,
       active,
     )
@@ -105,7 +114,7 @@ function prepare(method: string, url: URL, hasTraceparent: boolean): { headers: 
   }
   if (instance === undefined) propagation.inject(carrierContext, headers)
   else instance.propagator.inject(carrierContext, headers, defaultTextMapSetter)
-  return { headers, span }
+  return { headers, span, call }
 }
 
 /** The response's status, set when its headers arrive; the span ends once the body is in. */
@@ -140,13 +149,14 @@ function undiciHasTraceparent(headers: string | string[] | undefined): boolean {
 const onUndiciCreate = (message: unknown): void => {
   const request = (message as { request: UndiciRequest }).request
   try {
-    const { headers, span } = prepare(
+    const { headers, span, call } = prepare(
       request.method,
       new URL(request.path, request.origin),
       undiciHasTraceparent(request.headers),
     )
     for (const [name, value] of Object.entries(headers)) request.addHeader(name, value)
     if (span !== undefined) undiciSpans.set(request, span)
+    if (call !== undefined) undiciCalls.set(request, call)
   } catch {
     // Propagation is best effort: an outgoing call never fails because of it.
   }
@@ -160,10 +170,17 @@ const onUndiciHeaders = (message: unknown): void => {
   const { request, response } = message as { request: object; response: { statusCode: number } }
   const span = undiciSpans.get(request)
   if (span !== undefined) setResponseStatus(span, response.statusCode)
+  const call = undiciCalls.get(request)
+  if (call !== undefined) call.status = response.statusCode
 }
 
 const onUndiciTrailers = (message: unknown): void => {
   const request = (message as { request: object }).request
+  const call = undiciCalls.get(request)
+  if (call !== undefined) {
+    undiciCalls.delete(request)
+    call.end()
+  }
   const span = undiciSpans.get(request)
   if (span === undefined) return
   undiciSpans.delete(request)
@@ -172,6 +189,11 @@ const onUndiciTrailers = (message: unknown): void => {
 
 const onUndiciError = (message: unknown): void => {
   const { request, error } = message as { request: object; error: unknown }
+  const call = undiciCalls.get(request)
+  if (call !== undefined) {
+    undiciCalls.delete(request)
+    call.end(error)
+  }
   const span = undiciSpans.get(request)
   if (span === undefined) return
   undiciSpans.delete(request)
@@ -181,21 +203,27 @@ const onUndiciError = (message: unknown): void => {
 const onHttpClientStart = (message: unknown): void => {
   const request = (message as { request: ClientRequest }).request
   try {
-    // On 'start' after 'created', the traceparent added then makes this add nothing more.
-    if (request.headersSent) return
-    const url = new URL(request.path, `${request.protocol}//${request.host}`)
-    const { headers, span } = prepare(request.method, url, request.hasHeader('traceparent'))
+    // 'start' after 'created' tells of a request already prepared.
+    if (request.headersSent || preparedHttp.has(request)) return
+    preparedHttp.add(request)
+    // `host` has no port; the Host header Node set from the options has it (when not the default).
+    const hostHeader = request.getHeader('host')
+    const authority = typeof hostHeader === 'string' && hostHeader !== '' ? hostHeader : request.host
+    const url = new URL(request.path, `${request.protocol}//${authority}`)
+    const { headers, span, call } = prepare(request.method, url, request.hasHeader('traceparent'))
     for (const [name, value] of Object.entries(headers)) if (!request.hasHeader(name)) request.setHeader(name, value)
-    if (span === undefined) return
+    if (span === undefined && call === undefined) return
     // Ended once the response's body is in ('end'), or when the call fails before or during it.
     let ended = false
     const end = (error?: unknown) => {
       if (ended) return
       ended = true
-      endSpan(span, error)
+      if (span !== undefined) endSpan(span, error)
+      call?.end(error)
     }
     request.once('response', (response: IncomingMessage) => {
-      setResponseStatus(span, response.statusCode ?? 0)
+      if (call !== undefined) call.status = response.statusCode ?? 0
+      if (span !== undefined) setResponseStatus(span, response.statusCode ?? 0)
       response.once('end', () => end())
       response.once('close', () => {
         if (!response.complete) end(new Error('the response was aborted before its body was received'))

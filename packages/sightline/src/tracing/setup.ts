@@ -10,6 +10,7 @@ import { context, propagation, type Tracer, trace } from '@opentelemetry/api'
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import type { Sightline } from '../core/sightline.js'
 import { BasicTracerProvider } from '../vendor/otel-sdk.js'
+import { HttpClientMetrics } from './client-metrics.js'
 import { SightlineContextManager } from './context-manager.js'
 import { hookEsmImports } from './esm-hook.js'
 import { HandoverIdGenerator } from './ids.js'
@@ -106,6 +107,7 @@ export async function setupTracing(sightline: Sightline, options: TracingOptions
     contextManager,
     propagator,
     childrenFollowParent ? sinkOfSdkTracer(provider.getTracer(TRACER_NAME)) : undefined,
+    sightline.options.metrics ? new HttpClientMetrics(sightline.metrics) : undefined,
   )
   if (resolved.global) {
     // The process's tracer: code that uses OpenTelemetry's API (other instrumentations,

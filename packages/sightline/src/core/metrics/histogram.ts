@@ -72,7 +72,10 @@ export class HistogramChild {
 
   /** Records one value without looking for an exemplar (the pipeline's path: it knows its request's). */
   observeOnly(value: number): void {
-    if (!Number.isFinite(value)) return this.sinks.rejected(this.metric)
+    if (!Number.isFinite(value)) {
+      this.sinks.rejected(this.metric)
+      return
+    }
     this.record(value)
   }
 
@@ -81,7 +84,10 @@ export class HistogramChild {
    * longer than OpenMetrics allows is dropped, never thrown (prom-client throws `RangeError`).
    */
   observeWithExemplar(value: number, traceId: string, spanId?: string): void {
-    if (!Number.isFinite(value)) return this.sinks.rejected(this.metric)
+    if (!Number.isFinite(value)) {
+      this.sinks.rejected(this.metric)
+      return
+    }
     const i = this.record(value)
     const runes = 8 + traceId.length + (spanId === undefined ? 0 : 7 + spanId.length)
     if (runes > MAX_EXEMPLAR_RUNES) return

@@ -17,3 +17,4 @@ export {
   QueryRecorder,
 } from './query.js'
 export { parseStatement } from './sql.js'
+export { CLIENT_TIMEOUT } from './timeouts.js'

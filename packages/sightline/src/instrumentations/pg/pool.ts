@@ -10,6 +10,7 @@ import type { Pool, PoolClient } from 'pg'
 import { getSightline } from '../../core/default.js'
 import type { Sightline } from '../../core/sightline.js'
 import { type QueryMeta, QueryRecorder, settle } from './query.js'
+import { endedByTimer, readTimeoutOf } from './timeouts.js'
 
 export const METRIC_POOL_COUNT = 'db_client_connection_count'
 export const METRIC_POOL_MAX = 'db_client_connection_max'
@@ -96,7 +97,7 @@ export function instrumentPool<P extends Pool>(pool: P, options: PoolInstrumenta
       // Submittables (cursors, streams) report their own completion; pass them through.
       if (typeof first === 'object' && first !== null && typeof first.submit === 'function')
         return original.apply(this, args)
-      const end = recorder.start(first)
+      const end = recorder.start(first, readTimeoutOf(first, client))
       const last = args.length - 1
       if (typeof args[last] === 'function') {
         const callback = args[last] as (error: unknown, result: unknown) => void
@@ -112,9 +113,14 @@ export function instrumentPool<P extends Pool>(pool: P, options: PoolInstrumenta
   }
 
   const connect = pool.connect.bind(pool) as (callback?: Callback) => Promise<PoolClient> | undefined
+  const poolTimeouts = pool as unknown as { options: { connectionTimeoutMillis?: number } }
   const observe = (started: number, error: unknown) => {
-    wait.observe((performance.now() - started) / 1000)
-    if (error instanceof Error && /timeout/i.test(error.message)) timeouts.inc()
+    const waitedMs = performance.now() - started
+    wait.observe(waitedMs / 1000)
+    // pg-pool's two timeouts (a caller waiting on a full pool, a new connection not opened in time).
+    if (error !== undefined && endedByTimer(error, waitedMs, poolTimeouts.options.connectionTimeoutMillis)) {
+      timeouts.inc()
+    }
   }
   ;(pool as unknown as { connect: unknown }).connect = (callback?: Callback) => {
     const started = performance.now()

@@ -24,6 +24,7 @@ import { activeContext, activeInstance } from '../../tracing/instance.js'
 import { recordingActiveSpan, startClientSpan } from '../../tracing/recording.js'
 import { plainConstructor } from '../../tracing/span-values.js'
 import { parseStatement, type Statement } from './sql.js'
+import { CLIENT_TIMEOUT, endedByTimer } from './timeouts.js'
 
 export const METRIC_DB_DURATION = 'db_client_operation_duration_seconds'
 export const DB_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10]
@@ -63,8 +64,12 @@ export class QueryRecorder {
     })
   }
 
-  /** Starts timing `text`; call the result with the error (if any) when the query settles. */
-  start(text: unknown): (error?: unknown) => void {
+  /**
+   * Starts timing `text`; call the result with the error (if any) when the query settles.
+   * `readTimeoutMs`: the driver's own client-side limit on the query (pg's `query_timeout`), whose
+   * error is then labelled `timeout` (instrumentations/pg/timeouts).
+   */
+  start(text: unknown, readTimeoutMs?: number): (error?: unknown) => void {
     let statement: Statement
     let span: Span | undefined
     const started = performance.now()
@@ -93,8 +98,10 @@ export class QueryRecorder {
     }
     return (error?: unknown) => {
       try {
-        const seconds = (performance.now() - started) / 1000
-        const errorType = error === undefined ? '' : errorTypeOf(error)
+        const elapsedMs = performance.now() - started
+        const seconds = elapsedMs / 1000
+        const errorType =
+          error === undefined ? '' : endedByTimer(error, elapsedMs, readTimeoutMs) ? CLIENT_TIMEOUT : errorTypeOf(error)
         let series = statement.series.get(errorType) as HistogramChild | undefined
         if (series === undefined) {
           series = this.duration.labels(this.meta.system, statement.operation, statement.collection ?? '', errorType)
