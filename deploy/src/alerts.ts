@@ -1,8 +1,8 @@
 /**
  * @module deploy/alerts
  * The alerting rules: the brief's three (`HighErrorRate`, `HighLatency`,
- * `DatabaseConnectionsExhausted`) on Sightline's metric names, plus the golden signals' saturation
- * and availability alerts. Every alert watches a symptom a user or an operator would feel, and says
+ * `DatabaseConnectionsExhausted`) on Sightline's metric names, plus database timeouts and the
+ * golden signals' saturation and availability alerts. Every alert watches a symptom a user or an operator would feel, and says
  * what to do in its `runbook` annotation (longer version in docs/operations.md).
  */
 import * as n from './names.js'
@@ -16,12 +16,15 @@ export const RUNBOOK_BASE = 'docs/operations.md'
 
 const COUNT = `${n.METRIC_HTTP_SERVER_DURATION}_count`
 const BUCKET = `${n.METRIC_HTTP_SERVER_DURATION}_bucket`
+const DB_COUNT = `${n.METRIC_DB_OPERATION_DURATION}_count`
 
 /** Thresholds, named so the rule tests and the docs quote the same numbers. */
 export const THRESHOLDS = {
   errorRatio: 0.05,
   latencyP95Seconds: 1,
   poolUsage: 0.9,
+  /** Timed-out queries a minute, sustained for the alert's `for:`: any is a database in trouble. */
+  dbTimeoutsPerMinute: 0,
   eventLoopDelayP99Seconds: 0.5,
   eventLoopUtilization: 0.9,
   /** 90% of the 1 GiB memory limit the Kubernetes Deployment sets. */
@@ -75,6 +78,27 @@ export const ALERTS: AlertingRule[] = [
       runbook:
         'Look at pending requests and DB query time on the dashboard: slow queries hold connections longer. Find the slow operation, check Postgres for locks (pg_stat_activity). Raise the pool size only if the database has room.',
       runbook_url: runbookUrl('DatabaseConnectionsExhausted'),
+    },
+  },
+  {
+    // Both timeouts: Postgres cancelling at statement_timeout (57014) and pg giving up at its own
+    // query_timeout (`timeout`, when nothing answers): which one a stuck query gets depends on where
+    // it is stuck, and on the pool's settings (docs/data-layer.md, Timeouts).
+    alert: 'DatabaseTimeouts',
+    // `or ... * 0`: 0, not absent, for a service whose queries do not time out (as the error ratio).
+    expr:
+      `(sum by (${n.LABEL_JOB}) (rate(${DB_COUNT}{${n.LABEL_ERROR_TYPE}=~"${n.ERROR_TYPE_STATEMENT_TIMEOUT}|${n.ERROR_TYPE_CLIENT_TIMEOUT}"}[5m]))` +
+      ` or sum by (${n.LABEL_JOB}) (rate(${DB_COUNT}[5m])) * 0) * 60\n> ${THRESHOLDS.dbTimeoutsPerMinute}`,
+    for: '5m',
+    labels: { severity: 'warning' },
+    annotations: {
+      summary: '{{ $labels.job }}: database queries time out',
+      description:
+        '{{ $value | humanize }} queries a minute timed out over the last 5 minutes (error_type 57014: cancelled by Postgres; timeout: no answer from it).',
+      runbook:
+        'Split the DB operations panel by error_type. 57014: Postgres is alive but the query is too slow; find it (slow query lines, pg_stat_activity, locks) and fix the query or its index. timeout: Postgres or the network does not answer at all; check readiness, the database host and the connection between them.',
+      // The runbook is with the settings it explains.
+      runbook_url: 'docs/data-layer.md#timeouts',
     },
   },
   {

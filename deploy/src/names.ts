@@ -46,6 +46,11 @@ export {
   METRIC_POOL_PENDING as METRIC_DB_CONNECTION_PENDING,
 } from 'sightline/names'
 
+/** `error_type` of a query Postgres cancelled at its `statement_timeout` (SQLSTATE query_canceled). */
+export const ERROR_TYPE_STATEMENT_TIMEOUT = '57014'
+/** `error_type` of a query pg gave up on at its own `query_timeout` (no answer at all). */
+export { CLIENT_TIMEOUT as ERROR_TYPE_CLIENT_TIMEOUT } from 'sightline/pg'
+
 export const LABEL_DB_SYSTEM = 'db_system_name'
 export const LABEL_DB_OPERATION = 'db_operation_name'
 export const LABEL_DB_COLLECTION = 'db_collection_name'

@@ -72,6 +72,18 @@ function bucket(job: string, le: string, values: string): Series {
   return { series: labels(BUCKET, { job, ...route, [n.LABEL_HTTP_STATUS]: '200', le }), values }
 }
 
+function dbQueries(job: string, errorType: string, values: string): Series {
+  return {
+    series: labels(`${n.METRIC_DB_OPERATION_DURATION}_count`, {
+      job,
+      [n.LABEL_DB_SYSTEM]: 'postgresql',
+      [n.LABEL_DB_OPERATION]: 'SELECT',
+      [n.LABEL_ERROR_TYPE]: errorType,
+    }),
+    values,
+  }
+}
+
 function gauge(metric: string, instance: string, value: string, extra: Record<string, string> = {}): Series {
   return { series: labels(metric, { job: 'api', instance, ...extra }), values: value }
 }
@@ -191,6 +203,32 @@ export function ruleTests(): TestCase[] {
         ),
       ],
     },
+    ...[n.ERROR_TYPE_STATEMENT_TIMEOUT, n.ERROR_TYPE_CLIENT_TIMEOUT].map(
+      (errorType): TestCase => ({
+        name: `DatabaseTimeouts: 6 a minute of error_type ${errorType} fire after 5m, other errors never do`,
+        interval: '1m',
+        input_series: [
+          dbQueries('api', errorType, '0+6x20'),
+          dbQueries('api', '', '0+600x20'),
+          dbQueries('healthy', '', '0+600x20'),
+          dbQueries('healthy', '23505', '0+6x20'),
+          dbQueries('healthy', 'Error', '0+6x20'),
+        ],
+        alert_rule_test: [
+          quiet('DatabaseTimeouts', '4m'),
+          fires(
+            'DatabaseTimeouts',
+            '7m',
+            { job: 'api' },
+            {
+              summary: 'api: database queries time out',
+              description:
+                '6 queries a minute timed out over the last 5 minutes (error_type 57014: cancelled by Postgres; timeout: no answer from it).',
+            },
+          ),
+        ],
+      }),
+    ),
     {
       name: 'EventLoopDelayHigh: p99 of 800 ms fires after 5m, 100 ms never does',
       interval: '1m',

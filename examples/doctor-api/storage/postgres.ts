@@ -10,7 +10,11 @@ import type { Database } from './database.js'
 
 export interface PostgresOptions {
   max?: number
-  /** Client-side limit on one query: it holds even when the network, not Postgres, is stuck. */
+  /**
+   * Longest a query may run, on both sides: Postgres cancels it (`statement_timeout`,
+   * `error_type="57014"`) and pg gives up on it (`query_timeout`, which holds when the network, not
+   * Postgres, is stuck: `error_type="timeout"`). Equal, pg's timer usually fires first.
+   */
   queryTimeoutMs?: number
   /** Longest wait for a pooled connection. */
   connectTimeoutMs?: number
