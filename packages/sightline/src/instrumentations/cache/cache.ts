@@ -51,7 +51,7 @@ export interface CacheInstrumentationOptions {
 
 /**
  * Wraps `get`, `set` and `del` in place and returns the same object.
- * @example const cache = instrumentCache(new RedisCache(redis), { sightline, system: 'redis' })
+ * @example const cache = instrumentCache(redisCache(redis, { prefix: 'app:' }), { sightline, system: 'redis' })
  */
 export function instrumentCache<C extends CacheLike>(cache: C, options: CacheInstrumentationOptions): C {
   const sightline = options.sightline ?? getSightline()
