@@ -4,7 +4,13 @@
  * the route template is attached by a hook built once per route at registration, and errors
  * Fastify handles are kept for the access line. Register it before the routes.
  */
-import type { FastifyInstance, FastifyPluginCallback, onRequestHookHandler, RouteOptions } from 'fastify'
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyPluginCallback,
+  onRequestHookHandler,
+  RouteOptions,
+} from 'fastify'
 import { getSightline } from '../../core/default.js'
 import { drainableServer } from '../../core/lifecycle/shutdown.js'
 import { Pipeline } from '../../core/pipeline/pipeline.js'
@@ -31,7 +37,14 @@ const plugin: FastifyPluginCallback<FastifySightlineOptions> = (fastify, options
   sightline.manage({ ...server, close: () => fastify.close() })
   fastify.decorate('sightline', sightline)
 
-  addRouteHooks(fastify, pipeline)
+  // An app that gave Fastify no logger (`logger: false`, as the docs show) has a `request.log` that
+  // writes nothing (Fastify's null logger, whose `child` is itself: a real logger's is a new one,
+  // made once here): handlers written for Fastify's logger would lose their lines. Sightline's logger takes its place; it adds the request's fields
+  // itself (its mixin), so every request shares it and none builds a child. An app's own logger
+  // is left alone.
+  const logger = fastify.log.child({}) === fastify.log ? sightline.logger : undefined
+  if (logger !== undefined) fastify.log = logger as unknown as FastifyBaseLogger
+  addRouteHooks(fastify, pipeline, logger as unknown as FastifyBaseLogger | undefined)
   done()
 }
 
@@ -39,15 +52,25 @@ const plugin: FastifyPluginCallback<FastifySightlineOptions> = (fastify, options
  * Attaches each route's template to the request context (a hook built once per route at
  * registration) and keeps errors Fastify handles for the access line and span.
  */
-export function addRouteHooks(fastify: FastifyInstance, pipeline: Pipeline): void {
+export function addRouteHooks(fastify: FastifyInstance, pipeline: Pipeline, logger?: FastifyBaseLogger): void {
   fastify.addHook('onRoute', (route: RouteOptions) => {
     const state = pipeline.route(route.url)
-    // One closure per route, built here, so the request path does no lookup.
-    const attach: onRequestHookHandler = (_request, reply, next) => {
-      const context = Pipeline.contextOf(reply.raw)
-      if (context !== undefined) context.route = state
-      next()
-    }
+    // One closure per route, built here, so the request path does no lookup; the variant that
+    // also hands the request Sightline's logger (see the plugin) is chosen here, not per request.
+    const attach: onRequestHookHandler =
+      logger === undefined
+        ? (_request, reply, next) => {
+            const context = Pipeline.contextOf(reply.raw)
+            if (context !== undefined) context.route = state
+            next()
+          }
+        : (request, reply, next) => {
+            request.log = logger
+            reply.log = logger
+            const context = Pipeline.contextOf(reply.raw)
+            if (context !== undefined) context.route = state
+            next()
+          }
     const existing = route.onRequest
     route.onRequest = existing === undefined ? [attach] : [attach, ...(Array.isArray(existing) ? existing : [existing])]
   })
