@@ -142,10 +142,10 @@ test('the duration histogram counts by command and error, unknown commands as _O
 })
 
 test("a command past ioredis' commandTimeout is error_type timeout; a refused one is counted too", async () => {
-  const slow = instrumentIoredis(new Redis(REDIS_URL, { ...FAIL_FAST, commandTimeout: 50 }), { sightline })
+  const slow = instrumentIoredis(new Redis(REDIS_URL, { ...FAIL_FAST, commandTimeout: 200 }), { sightline })
   await once(slow, 'ready')
   try {
-    // BLPOP waits on the server for 1 s; the client gives up at 50 ms.
+    // BLPOP waits on the server for 1 s; the client gives up at 200 ms.
     await assert.rejects(slow.blpop(`${RUN}:empty-list`, 1), /timed out/)
   } finally {
     slow.disconnect()

@@ -2,7 +2,8 @@
  * Fastify's own `request.log` and `fastify.log` in an app that gave Fastify no logger (the
  * documented `Fastify({ logger: false })`): they write through Sightline's logger, each request's
  * line with its request_id and trace ids, so handlers written for Fastify's logger keep their
- * lines. An app's own Fastify logger is left alone.
+ * lines. `reply.log` stays Fastify's: Fastify logs a handled error's raw message through it (a
+ * database's quotes the refused value), and a second access line. An app's own logger is left alone.
  */
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
@@ -30,6 +31,9 @@ before(async () => {
     reply.log.warn('from the reply')
     return {}
   })
+  app.get('/fails', async () => {
+    throw new Error('refused value SECRET42')
+  })
   url = await app.listen({ port: 0, host: '127.0.0.1' })
   app.log.info('listening')
 })
@@ -38,7 +42,7 @@ after(async () => {
   await sightline.close()
 })
 
-test('request.log and reply.log write JSON lines with the request id', async () => {
+test("request.log writes JSON lines with the request id; reply.log and Fastify's own lines stay silent", async () => {
   const response = await fetch(`${url}/patients/7`, {
     headers: { 'x-request-id': 'fastify-log-1' },
   })
@@ -48,8 +52,18 @@ test('request.log and reply.log write JSON lines with the request id', async () 
   assert.equal(line.patient, '7')
   assert.equal(line.level, 'info')
   assert.equal(line.service, 'fastify-logs')
-  const fromReply = await logs.waitFor((l) => l.msg === 'from the reply')
-  assert.equal(fromReply.request_id, 'fastify-log-1')
+  await logs.waitFor((l) => l.msg === 'request completed' && l.request_id === 'fastify-log-1')
+  assert.equal(logs.lines.filter((l) => l.msg === 'from the reply').length, 0)
+  // One access line per request: Sightline's, not Fastify's as well.
+  assert.equal(logs.lines.filter((l) => l.request_id === 'fastify-log-1' && l.msg === 'request completed').length, 1)
+  assert.equal((await fetch(`${url}/fails`)).status, 500)
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  // The error is on Sightline's access line (a 5xx keeps its message); Fastify adds no line of its own.
+  const mentioning = logs.lines.filter((l) => JSON.stringify(l).includes('SECRET42'))
+  assert.deepEqual(
+    mentioning.map((l) => l.msg),
+    ['request completed'],
+  )
 })
 
 test('fastify.log writes through Sightline, outside any request', async () => {

@@ -65,8 +65,10 @@ export function addRouteHooks(fastify: FastifyInstance, pipeline: Pipeline, logg
             next()
           }
         : (request, reply, next) => {
+            // `request.log` only: Fastify writes its own lines through `reply.log` — a handled
+            // error with its raw message (a database's quotes the value it refused), a duplicate
+            // of the access line — and those stay with Fastify's null logger.
             request.log = logger
-            reply.log = logger
             const context = Pipeline.contextOf(reply.raw)
             if (context !== undefined) context.route = state
             next()

@@ -5,7 +5,7 @@
  * (`ECONNRESET`), else the error's class. Never the message: Redis quotes the command's arguments
  * in some replies (`ERR unknown command 'x', with args beginning with: …`).
  */
-import { CLIENT_TIMEOUT } from '../pg/timeouts.js'
+import { CLIENT_TIMEOUT, endedByTimer } from '../pg/timeouts.js'
 
 /** The label of a command ioredis gave up on at its `commandTimeout`: pg's for its own timer. */
 export { CLIENT_TIMEOUT }
@@ -36,9 +36,7 @@ export class ErrorTypes {
     if (error.name === 'ReplyError') return REPLY_PREFIX.exec(error.message)?.[1] ?? 'ReplyError'
     // ioredis' "Command timed out" is a plain Error with a message only; matching messages would
     // break with its wording. Nothing else fails a code-less command that late: its timer did.
-    if (code === undefined && this.commandTimeoutMs !== undefined && elapsedMs >= this.commandTimeoutMs) {
-      return CLIENT_TIMEOUT
-    }
+    if (endedByTimer(error, elapsedMs, this.commandTimeoutMs)) return CLIENT_TIMEOUT
     return CLASS_NAME.test(error.name) ? error.name : 'Error'
   }
 
