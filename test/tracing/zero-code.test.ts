@@ -110,6 +110,10 @@ describe('node --import sightline/register', () => {
         assert.equal(access?.route, route)
         assert.equal(access?.trace_id, span?.traceId)
         if (app.startsWith('fastify')) {
+          // Fastify's request.log (the app gave Fastify no logger) writes through Sightline's.
+          const own = await eventually(() => lines.find((l) => l.msg === 'loading user' && l.user === '42'))
+          assert.equal(own?.request_id, `zc-${app}`)
+          assert.equal(own?.trace_id, span?.traceId)
           // A request its route's hook answers never reaches the handler; it keeps its template.
           const denied = await fetch(`http://127.0.0.1:${port}/private/7`, {
             headers: { 'x-request-id': `zc-${app}-401` },

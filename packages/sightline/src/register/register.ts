@@ -17,7 +17,7 @@ import https from 'node:https'
 import { syncBuiltinESMExports } from 'node:module'
 import { expressRoute } from '../adapters/express/express.js'
 import type { FastifyInstance } from '../adapters/fastify/fastify.js'
-import { addRouteHooks } from '../adapters/fastify/fastify.js'
+import { addRouteHooks, adoptLogger } from '../adapters/fastify/fastify.js'
 import { compileRoutes } from '../adapters/http/route-matcher.js'
 import { http } from '../core/builtins.js'
 import { createSightline } from '../core/default.js'
@@ -63,7 +63,8 @@ export async function register(env: NodeJS.ProcessEnv = process.env): Promise<Si
   const pipeline = sightline.pipeline(resolveRoute)
   diagnosticsChannel.subscribe('fastify.initialization', (message) => {
     try {
-      addRouteHooks((message as { fastify: FastifyInstance }).fastify, pipeline)
+      const { fastify } = message as { fastify: FastifyInstance }
+      addRouteHooks(fastify, pipeline, adoptLogger(fastify, sightline))
     } catch (error) {
       sightline.report(error, 'register.fastify')
     }

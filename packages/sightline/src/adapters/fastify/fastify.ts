@@ -37,15 +37,24 @@ const plugin: FastifyPluginCallback<FastifySightlineOptions> = (fastify, options
   sightline.manage({ ...server, close: () => fastify.close() })
   fastify.decorate('sightline', sightline)
 
-  // An app that gave Fastify no logger (`logger: false`, as the docs show) has a `request.log` that
-  // writes nothing (Fastify's null logger, whose `child` is itself: a real logger's is a new one,
-  // made once here): handlers written for Fastify's logger would lose their lines. Sightline's logger takes its place; it adds the request's fields
-  // itself (its mixin), so every request shares it and none builds a child. An app's own logger
-  // is left alone.
-  const logger = fastify.log.child({}) === fastify.log ? sightline.logger : undefined
-  if (logger !== undefined) fastify.log = logger as unknown as FastifyBaseLogger
-  addRouteHooks(fastify, pipeline, logger as unknown as FastifyBaseLogger | undefined)
+  const logger = adoptLogger(fastify, sightline)
+  addRouteHooks(fastify, pipeline, logger)
   done()
+}
+
+/**
+ * An app that gave Fastify no logger (`logger: false`, as the docs show) has a `request.log` that
+ * writes nothing (Fastify's null logger, whose `child` is itself: a real logger's is a new one,
+ * made once here): handlers written for Fastify's logger would lose their lines. Sightline's logger
+ * takes its place as `fastify.log` and (through the route hooks) `request.log`; it adds the
+ * request's fields itself (its mixin), so every request shares it and none builds a child. An
+ * app's own logger is left alone: returns undefined then.
+ */
+export function adoptLogger(fastify: FastifyInstance, sightline: Sightline): FastifyBaseLogger | undefined {
+  if (fastify.log.child({}) !== fastify.log) return undefined
+  const logger = sightline.logger as unknown as FastifyBaseLogger
+  fastify.log = logger
+  return logger
 }
 
 /**
