@@ -98,7 +98,7 @@ export const ALERTS: AlertingRule[] = [
       runbook:
         'Split the DB operations panel by error_type. 57014: Postgres is alive but the query is too slow; find it (slow query lines, pg_stat_activity, locks) and fix the query or its index. timeout: Postgres or the network does not answer at all; check readiness, the database host and the connection between them.',
       // The runbook is with the settings it explains.
-      runbook_url: 'docs/data-layer.md#timeouts',
+      runbook_url: runbookUrl('DatabaseTimeouts'),
     },
   },
   {
