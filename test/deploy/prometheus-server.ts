@@ -5,10 +5,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
+import { freePort } from '../helpers/server.js'
 import { PROMETHEUS } from './tools.js'
 
 export interface QueryResult {
@@ -23,14 +23,6 @@ export interface PrometheusServer {
   alerts(): Promise<{ labels: Record<string, string>; state: string }[]>
   stop(): Promise<void>
   output(): string
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return typeof address === 'object' && address !== null ? address.port : 0
 }
 
 /** Starts Prometheus scraping `targets` (job → host:port) every second, with `ruleFiles` loaded. */

@@ -8,23 +8,15 @@
 import assert from 'node:assert/strict'
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '../helpers/server.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const IN_FLIGHT = 6
 const PAYMENT_LATENCY_MS = 1500
 
 type Line = Record<string, unknown>
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** Every process below `pid`, as `ps` sees them now. */
 function descendants(pid: number): number[] {

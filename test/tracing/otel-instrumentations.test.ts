@@ -11,7 +11,6 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer as createHttpServer, type Server } from 'node:http'
-import { createServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis'
@@ -25,19 +24,11 @@ import { parseMetrics, sampleValue } from '../helpers/metrics.js'
 import { OTLP_KIND, OtlpProtobufReceiver } from '../helpers/otlp-protobuf-receiver.js'
 import { OtlpReceiver } from '../helpers/otlp-receiver.js'
 import { collectJsonLines, type JsonLine } from '../helpers/process.js'
-import { close, listen } from '../helpers/server.js'
+import { close, freePort, listen } from '../helpers/server.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const REGISTER = `${ROOT}packages/sightline/dist/src/register/index.js`
 const FIXTURES = `${ROOT}test/fixtures/otel-instrumentations`
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** Polls `find` until it returns something (spans and log lines arrive asynchronously). */
 async function eventually<T>(

@@ -14,10 +14,10 @@ import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '../helpers/server.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const REGISTER = `${ROOT}packages/sightline/dist/src/register/index.js`
@@ -30,14 +30,6 @@ function skipReason(): string | undefined {
   if (!existsSync(join(HARNESS, 'test.py'))) return `no test.py in ${HARNESS}`
   if (spawnSync(PYTHON, ['-c', 'import aiohttp']).status !== 0) return 'python3 with aiohttp is not installed'
   return undefined
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 async function waitFor(url: string): Promise<void> {

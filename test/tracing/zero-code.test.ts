@@ -8,24 +8,16 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
-import { createServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { findSamples, parseMetrics } from '../helpers/metrics.js'
 import { OtlpReceiver } from '../helpers/otlp-receiver.js'
 import { collectJsonLines } from '../helpers/process.js'
+import { freePort } from '../helpers/server.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const REGISTER = `${ROOT}packages/sightline/dist/src/register/index.js`
 const CLI = `${ROOT}packages/sightline/dist/src/cli/main.js`
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 async function waitFor(url: string): Promise<void> {
   for (let i = 0; ; i++) {
