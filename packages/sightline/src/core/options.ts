@@ -65,6 +65,13 @@ export interface SightlineOptions {
   exposeCheckErrors?: boolean
   /** Shutdown: `delayMs` (env `SIGHTLINE_SHUTDOWN_DELAY_MS`, 5000), `timeoutMs` (`SIGHTLINE_SHUTDOWN_TIMEOUT_MS`, 20000), `signals` (true), `exit` (false). */
   shutdown?: Partial<ShutdownOptions>
+  /**
+   * Crash capture: an uncaught exception or unhandled rejection is logged (`fatal`) with its request,
+   * recorded on the span, flushed, then the process exits 1. Env `SIGHTLINE_CRASH_CAPTURE`. Default true.
+   */
+  crash?: boolean
+  /** Longest wait for the flush after a crash. Env `SIGHTLINE_CRASH_FLUSH_TIMEOUT_MS`. Default 2000. */
+  crashFlushTimeoutMs?: number
 }
 
 export interface ResolvedOptions {
@@ -89,6 +96,8 @@ export interface ResolvedOptions {
   readyCacheMs: number
   exposeCheckErrors: boolean
   shutdown: ShutdownOptions
+  crash: boolean
+  crashFlushTimeoutMs: number
 }
 
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
@@ -150,6 +159,13 @@ export function resolveOptions(options: SightlineOptions = {}, env: NodeJS.Proce
       false,
     ),
     shutdown,
+    crash: readBoolean('crash', options.crash, env.SIGHTLINE_CRASH_CAPTURE, true),
+    crashFlushTimeoutMs: readInteger(
+      'crashFlushTimeoutMs',
+      options.crashFlushTimeoutMs,
+      env.SIGHTLINE_CRASH_FLUSH_TIMEOUT_MS,
+      2000,
+    ),
   }
 }
 

@@ -10,6 +10,7 @@ import { http } from './builtins.js'
 import { METRIC_LOG_LINES_DROPPED, METRIC_LOG_RECORDS_DROPPED } from './constants.js'
 import { ERROR_CODES } from './errors.js'
 import { type CheckFunction, type CheckOptions, Health } from './health/health.js'
+import { installCrashCapture } from './lifecycle/crash.js'
 import { type Drainable, drainableServer, Shutdown } from './lifecycle/shutdown.js'
 import { AccessLog } from './logging/access-log.js'
 import { createLogger, DEFAULT_REDACT, type SpanFieldsProvider } from './logging/logger.js'
@@ -19,7 +20,7 @@ import { Registry } from './metrics/registry.js'
 import { type RuntimeMetrics, startRuntimeMetrics } from './metrics/runtime.js'
 import { OpsHandler } from './ops/ops-handler.js'
 import { type ResolvedOptions, resolveOptions, type SightlineOptions } from './options.js'
-import { currentContext, storage } from './pipeline/context.js'
+import { currentContext, errorContext, storage } from './pipeline/context.js'
 import { Pipeline, type PipelineDeps, type RouteResolver, type TracingHooks } from './pipeline/pipeline.js'
 import { RefusedRequests } from './pipeline/refused.js'
 import { createRequestIdGenerator } from './pipeline/request-id.js'
@@ -57,6 +58,7 @@ export class Sightline {
   private readonly flushables: Flushable[] = []
   private readonly reported = new Map<string, { at: number; untold: number }>()
   private opsServer: Server | undefined
+  private readonly uninstallCrash: (() => void) | undefined
 
   constructor(options: SightlineOptions = {}) {
     const resolved = resolveOptions(options)
@@ -147,6 +149,26 @@ export class Sightline {
       report: (error, where) => this.report(error, where),
     }
     if (resolved.opsPort !== undefined) this.startOpsServer(resolved.opsPort, resolved.opsHost)
+    this.uninstallCrash = resolved.crash
+      ? installCrashCapture({
+          timeoutMs: resolved.crashFlushTimeoutMs,
+          within: (error, fn) => {
+            const marked = storage.getStore() === undefined ? errorContext(error) : undefined
+            if (marked === undefined) fn()
+            else storage.run(marked, fn)
+          },
+          log: (level, fields, msg) => {
+            try {
+              this.logger[level](fields, msg)
+            } catch {
+              // The logger itself failing leaves nothing to report to.
+            }
+          },
+          record: (error, end) => this.deps.tracing?.crashed?.(storage.getStore(), error, end),
+          flushLogs: () => this.flushLogs(),
+          flush: () => this.flush(),
+        })
+      : undefined
   }
 
   /**
@@ -252,6 +274,7 @@ export class Sightline {
   /** Stops background work without the shutdown sequence (tests, hot reload). */
   async close(): Promise<void> {
     this.shutdownManager.dispose()
+    this.uninstallCrash?.()
     this.runtime?.stop()
     if (this.opsServer !== undefined) {
       this.opsServer.closeAllConnections()

@@ -46,7 +46,7 @@ import {
 import { SamplingDecision } from '../vendor/otel-sdk.js'
 import { RemoteParent } from './context-manager.js'
 import { type HandoverIdGenerator, randomSpanId, randomTraceId } from './ids.js'
-import type { TracingInstance } from './instance.js'
+import { activeContext, type TracingInstance } from './instance.js'
 import { LightSpan, type SpanSink, sinkOfSdkTracer } from './light-span.js'
 import { keepRandomFlag } from './random-flag.js'
 import { scopeOf } from './recording.js'
@@ -289,6 +289,22 @@ export class ServerSpans implements TracingHooks {
     }
     if (span instanceof LightSpan) span.endAt(endTime)
     else span.end()
+  }
+
+  crashed(context: RequestContext | undefined, error: unknown, end: boolean): void {
+    const server = context?.span as Span | undefined
+    const active = trace.getSpan(activeContext(this.instance)) ?? server
+    if (active === undefined || !active.isRecording()) return
+    const serialized = serializeError(error)
+    const attributes: Attributes = new ExceptionAttributes(String(serialized.type), String(serialized.message))
+    if (serialized.stack !== undefined) attributes[ATTR_EXCEPTION_STACKTRACE] = serialized.stack as string
+    active.addEvent(EVENT_EXCEPTION, attributes)
+    for (const span of active === server || server === undefined ? [active] : [active, server]) {
+      span.setStatus({ code: SpanStatusCode.ERROR })
+      span.setAttribute(ATTR_ERROR_TYPE, String(serialized.type))
+      // The innermost first: a child ends before its parent, as it would have.
+      if (end) span.end()
+    }
   }
 }
 

@@ -78,6 +78,24 @@ export class RequestContext {
 
 export const storage = new AsyncLocalStorage<RequestContext>()
 
+const kErrorContext = Symbol('sightline.errorContext')
+
+/**
+ * Marks an error thrown synchronously out of a request's listener with its request: `storage.run`
+ * has left the context by the time the error reaches `uncaughtException` (core/lifecycle/crash).
+ */
+export function markErrorContext(error: unknown, context: RequestContext): void {
+  if (typeof error !== 'object' || error === null || !Object.isExtensible(error)) return
+  if (Object.hasOwn(error, kErrorContext)) return
+  Object.defineProperty(error, kErrorContext, { value: context, configurable: true })
+}
+
+/** The request an error was marked with (`markErrorContext`), if any. */
+export function errorContext(error: unknown): RequestContext | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  return (error as { [kErrorContext]?: RequestContext })[kErrorContext]
+}
+
 function notDraining(): boolean {
   return false
 }

@@ -19,7 +19,7 @@ import { HEADER_CONTENT_LENGTH, HEADER_REQUEST_ID, STATUS_CLIENT_CLOSED } from '
 import type { AccessLog } from '../logging/access-log.js'
 import type { GaugeChild } from '../metrics/gauge.js'
 import type { HttpMetrics } from '../metrics/http-metrics.js'
-import { ENTER_ENDS_WITH_CALLBACK, RequestContext, storage } from './context.js'
+import { ENTER_ENDS_WITH_CALLBACK, markErrorContext, RequestContext, storage } from './context.js'
 import { isSafeRequestId } from './request-id.js'
 import { methodIndex, type RouteState, type RouteTable } from './routes.js'
 
@@ -41,6 +41,11 @@ export interface TracingHooks {
     aborted: boolean,
     endTime: number,
   ): void
+  /**
+   * A crash (core/lifecycle/crash): records `error` on the active span and fails it; with `end`
+   * (the process is about to exit) ends it and the request's server span, so they are exported.
+   */
+  crashed?(context: RequestContext | undefined, error: unknown, end: boolean): void
 }
 
 /** Serves `/healthz`, `/readyz`, `/metrics` when they live on the application port. */
@@ -169,12 +174,18 @@ export class Pipeline {
   handle(req: IncomingMessage, res: ServerResponse, next: (req: IncomingMessage, res: ServerResponse) => void): void {
     if (this.deps.ops?.handle(req, res) === true) return
     const context = this.begin(req, res)
-    if (ENTER_ENDS_WITH_CALLBACK) {
-      // Called from the server's `request` event: the frame ends with the parser's callback.
-      storage.enterWith(context)
-      next(req, res)
-    } else {
-      storage.run(context, next, req, res)
+    try {
+      if (ENTER_ENDS_WITH_CALLBACK) {
+        // Called from the server's `request` event: the frame ends with the parser's callback.
+        storage.enterWith(context)
+        next(req, res)
+      } else {
+        storage.run(context, next, req, res)
+      }
+    } catch (error) {
+      // Rethrown as it came; marked first, so a crash it causes is logged with its request.
+      markErrorContext(error, context)
+      throw error
     }
   }
 
