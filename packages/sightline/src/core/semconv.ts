@@ -44,6 +44,8 @@ export const ATTR_DB_COLLECTION_NAME = 'db.collection.name'
 export const ATTR_DB_RESPONSE_STATUS_CODE = 'db.response.status_code'
 export const ATTR_DB_CLIENT_CONNECTION_STATE = 'db.client.connection.state'
 export const ATTR_DB_CLIENT_CONNECTION_POOL_NAME = 'db.client.connection.pool.name'
+export const DB_SYSTEM_NAME_VALUE_MYSQL = 'mysql'
+export const DB_SYSTEM_NAME_VALUE_MARIADB = 'mariadb'
 
 // Metrics (OpenTelemetry names; core/constants.ts has their Prometheus renderings)
 export const METRIC_HTTP_SERVER_REQUEST_DURATION = 'http.server.request.duration'

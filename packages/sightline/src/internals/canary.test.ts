@@ -9,11 +9,13 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { createServer, get, type ServerResponse } from 'node:http'
+import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { describe, test } from 'node:test'
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
 import { ENTER_ENDS_WITH_CALLBACK } from '../core/pipeline/context.js'
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '../vendor/otlp-http.js'
+import { mysql2PoolState } from './mysql2.js'
 import { HAS_CLIENT_REQUEST_CREATED, onClientRequestCreated, replaceResponseHead, responseHead } from './node.js'
 import { sdkTracerParts } from './otel-sdk.js'
 
@@ -92,5 +94,22 @@ describe(`internals canaries on Node ${process.versions.node}`, () => {
     assert.equal(typeof options, 'object')
     assert.equal(typeof createOtlpHttpExportDelegate, 'function')
     assert.ok(createOtlpHttpExportDelegate.length >= 2)
+  })
+
+  test("mysql2's pool keeps _allConnections, _freeConnections, _connectionQueue and config.connectionLimit (its gauges)", async () => {
+    // mysql2 is an optional peer, installed in the workspace; a pool opens nothing until asked.
+    const mysql = createRequire(import.meta.url)('mysql2') as {
+      createPool(options: object): { end(callback: () => void): void }
+    }
+    const pool = mysql.createPool({ host: '127.0.0.1', port: 1, connectionLimit: 3 })
+    try {
+      assert.deepEqual(
+        mysql2PoolState(pool),
+        { total: 0, idle: 0, pending: 0, max: 3 },
+        "mysql2 changed its pool's fields: the pool gauges read nothing",
+      )
+    } finally {
+      await new Promise<void>((resolve) => pool.end(resolve))
+    }
   })
 })

@@ -45,6 +45,20 @@ export interface QueryMeta {
   host?: string
   port?: number
   slowQueryMs: number
+  /** The tracer spans are started on. Default `sightline-pg`. */
+  tracer?: string
+  /** Statement of a query text; default `parseStatement` (pg's parameterised SQL as written). */
+  parse?: (text: string) => Statement
+  /** How the driver's errors read; default Postgres' (SQLSTATE). */
+  errors?: DriverErrors
+}
+
+/** A driver's reading of its errors: both bounded, neither ever the message. */
+export interface DriverErrors {
+  /** `error_type`: `elapsedMs` after the query began (for the driver's own timers). */
+  typeOf(error: unknown, elapsedMs: number): string
+  /** `db.response.status_code`, when the server gave one. */
+  statusCodeOf(error: unknown): string | undefined
 }
 
 /** Records queries of one database; built once per pool or store. */
@@ -81,7 +95,9 @@ export class QueryRecorder {
     const instance = activeInstance()
     const explicit = instance?.contextManager.explicit()
     try {
-      statement = parseStatement(typeof text === 'string' ? text : String((text as { text?: unknown })?.text ?? ''))
+      statement = (this.meta.parse ?? parseStatement)(
+        typeof text === 'string' ? text : String((text as { text?: unknown })?.text ?? ''),
+      )
       const parent = recordingActiveSpan()
       if (parent !== undefined) {
         const attributes = new QuerySpanAttributes(this.meta.system, statement.operation, statement.text)
@@ -90,7 +106,7 @@ export class QueryRecorder {
         if (this.meta.port !== undefined) attributes[ATTR_SERVER_PORT] = this.meta.port
         const name =
           statement.collection === undefined ? statement.operation : `${statement.operation} ${statement.collection}`
-        span = startClientSpan(TRACER, name, attributes, parent, activeContext(instance))
+        span = startClientSpan(this.meta.tracer ?? TRACER, name, attributes, parent, activeContext(instance))
       }
     } catch (error) {
       this.sightline.report(error, 'pg.start')
@@ -100,8 +116,15 @@ export class QueryRecorder {
       try {
         const elapsedMs = performance.now() - started
         const seconds = elapsedMs / 1000
+        const errors = this.meta.errors
         const errorType =
-          error === undefined ? '' : endedByTimer(error, elapsedMs, readTimeoutMs) ? CLIENT_TIMEOUT : errorTypeOf(error)
+          error === undefined
+            ? ''
+            : errors !== undefined
+              ? errors.typeOf(error, elapsedMs)
+              : endedByTimer(error, elapsedMs, readTimeoutMs)
+                ? CLIENT_TIMEOUT
+                : errorTypeOf(error)
         let series = statement.series.get(errorType) as HistogramChild | undefined
         if (series === undefined) {
           series = this.duration.labels(this.meta.system, statement.operation, statement.collection ?? '', errorType)
@@ -110,7 +133,7 @@ export class QueryRecorder {
         series.observe(seconds)
         if (span !== undefined) {
           if (error !== undefined) {
-            const sqlState = sqlStateOf(error)
+            const sqlState = errors !== undefined ? errors.statusCodeOf(error) : sqlStateOf(error)
             if (sqlState !== undefined) span.setAttribute(ATTR_DB_RESPONSE_STATUS_CODE, sqlState)
             span.setAttribute(ATTR_ERROR_TYPE, errorType)
             span.setStatus({ code: SpanStatusCode.ERROR, message: errorType })
