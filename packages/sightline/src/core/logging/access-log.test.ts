@@ -31,6 +31,18 @@ test('a database error keeps its type and SQLSTATE, never the message that may q
   })
 })
 
+test("mysql2's errors too: SQLSTATE and MySQL's code, never the message that quotes the value", () => {
+  const error = Object.assign(new Error("Duplicate entry 'ada@example.com' for key 'email'"), {
+    code: 'ER_DUP_ENTRY',
+    errno: 1062,
+    sqlState: '23000',
+    sqlMessage: "Duplicate entry 'ada@example.com' for key 'email'",
+  })
+  const serialized = serializeError(error, 500)
+  assert.deepEqual(serialized, { type: 'Error', message: 'database error SQLSTATE 23000 ER_DUP_ENTRY', code: '23000' })
+  assert.ok(!JSON.stringify(serialized).includes('ada@example.com'))
+})
+
 test("pg's server errors, all named `error`, are typed by their class; the schema names they give are kept", () => {
   class DatabaseError extends Error {}
   const error = Object.assign(

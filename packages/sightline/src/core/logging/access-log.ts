@@ -181,14 +181,16 @@ function isBodyParseError(error: Error): boolean {
 }
 
 /**
- * The SQLSTATE of a database's error (pg's and PGlite's carry a `severity` and a `code`), else
- * undefined: other errors with a `code` (ECONNRESET) are not the database's answer.
+ * The SQLSTATE of a database's error (pg's and PGlite's carry a `severity` and a `code`; mysql2's
+ * a `sqlState` beside its `errno`), else undefined: other errors with a `code` (ECONNRESET) are not
+ * the database's answer.
  */
 export function sqlStateOf(error: unknown): string | undefined {
-  const fields = error as { code?: unknown; severity?: unknown }
-  return error instanceof Error && typeof fields.severity === 'string' && typeof fields.code === 'string'
-    ? fields.code
-    : undefined
+  if (!(error instanceof Error)) return undefined
+  const fields = error as { code?: unknown; severity?: unknown; sqlState?: unknown; errno?: unknown }
+  if (typeof fields.severity === 'string' && typeof fields.code === 'string') return fields.code
+  if (typeof fields.sqlState === 'string' && typeof fields.errno === 'number') return fields.sqlState
+  return undefined
 }
 
 /**
@@ -211,8 +213,12 @@ const MAX_IDENTIFIER = 64
  * constraint), which are the schema's, never a request's.
  */
 function databaseMessage(error: Error, code: string): string {
-  const fields = error as { table?: unknown; column?: unknown; constraint?: unknown }
+  const fields = error as { table?: unknown; column?: unknown; constraint?: unknown; code?: unknown }
   let message = `database error SQLSTATE ${code}`
+  // MySQL's own code (ER_DUP_ENTRY) names the kind of refusal; its message quotes the value.
+  if (typeof fields.code === 'string' && fields.code !== code && /^ER_[A-Z0-9_]{1,60}$/.test(fields.code)) {
+    message += ` ${fields.code}`
+  }
   if (typeof fields.table === 'string') message += ` table ${fields.table.slice(0, MAX_IDENTIFIER)}`
   if (typeof fields.column === 'string') message += ` column ${fields.column.slice(0, MAX_IDENTIFIER)}`
   if (typeof fields.constraint === 'string') message += ` constraint ${fields.constraint.slice(0, MAX_IDENTIFIER)}`
