@@ -176,16 +176,19 @@ describe('OTEL_NODE_ENABLED_INSTRUMENTATIONS under node --import sightline/regis
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
-    let stderr = ''
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    child.stdout?.resume()
+    // The launcher's failed start is a rejection: crash capture makes it one fatal JSON line on
+    // stdout (without it, Node's dump on stderr); either way the error names the package.
+    let output = ''
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+      })
+    }
     const [code] = await once(child, 'exit')
     assert.notEqual(code, 0)
-    assert.match(stderr, /SIGHTLINE_ERR_MISSING_PEER/)
+    assert.match(output, /SIGHTLINE_ERR_MISSING_PEER/)
     assert.match(
-      stderr,
+      output,
       /OTEL_NODE_ENABLED_INSTRUMENTATIONS=not-installed-anywhere needs the package @opentelemetry\/instrumentation-not-installed-anywhere, which is not installed: npm install @opentelemetry\/instrumentation-not-installed-anywhere/,
     )
   })
