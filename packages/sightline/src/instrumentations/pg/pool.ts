@@ -47,30 +47,33 @@ export function instrumentPool<P extends Pool>(pool: P, options: PoolInstrumenta
   const recorder = new QueryRecorder(sightline, meta)
   const metrics = sightline.metrics
   const labels = { db_client_connection_pool_name: poolName }
-  metrics.gauge({
+  // The gauges are shared by every pool (get-or-create); each pool refreshes its own series at
+  // scrape time. A `collect` on the gauge would be the first pool's only: a second pool (or
+  // mysql2's, on the same gauges) would never be read.
+  const count = metrics.gauge({
     name: METRIC_POOL_COUNT,
     help: 'Connections in the pool, by state (used or idle).',
     labelNames: ['db_client_connection_state', 'db_client_connection_pool_name'],
-    collect() {
-      this.set({ db_client_connection_state: 'used', ...labels }, pool.totalCount - pool.idleCount)
-      this.set({ db_client_connection_state: 'idle', ...labels }, pool.idleCount)
-    },
   })
-  metrics.gauge({
+  const max = metrics.gauge({
     name: METRIC_POOL_MAX,
     help: 'Most connections the pool may open.',
     labelNames: ['db_client_connection_pool_name'],
-    collect() {
-      this.set(labels, poolOptions.max ?? 10)
-    },
   })
-  metrics.gauge({
+  const pending = metrics.gauge({
     name: METRIC_POOL_PENDING,
     help: 'Requests waiting for a connection from the pool.',
     labelNames: ['db_client_connection_pool_name'],
-    collect() {
-      this.set(labels, pool.waitingCount)
-    },
+  })
+  const used = count.labels({ db_client_connection_state: 'used', ...labels })
+  const idle = count.labels({ db_client_connection_state: 'idle', ...labels })
+  const maxSeries = max.labels(labels)
+  const pendingSeries = pending.labels(labels)
+  metrics.addCollector(() => {
+    used.set(pool.totalCount - pool.idleCount)
+    idle.set(pool.idleCount)
+    maxSeries.set(poolOptions.max ?? 10)
+    pendingSeries.set(pool.waitingCount)
   })
   const timeouts = metrics
     .counter({
