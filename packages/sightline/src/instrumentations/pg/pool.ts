@@ -9,14 +9,17 @@ import { performance } from 'node:perf_hooks'
 import type { Pool, PoolClient } from 'pg'
 import { getSightline } from '../../core/default.js'
 import type { Sightline } from '../../core/sightline.js'
+import { poolMetrics } from '../pool-metrics.js'
 import { type QueryMeta, QueryRecorder, settle } from './query.js'
 import { endedByTimer, readTimeoutOf } from './timeouts.js'
 
-export const METRIC_POOL_COUNT = 'db_client_connection_count'
-export const METRIC_POOL_MAX = 'db_client_connection_max'
-export const METRIC_POOL_PENDING = 'db_client_connection_pending_requests'
-export const METRIC_POOL_TIMEOUTS = 'db_client_connection_timeouts_total'
-export const METRIC_POOL_WAIT = 'db_client_connection_wait_time_seconds'
+export {
+  METRIC_POOL_COUNT,
+  METRIC_POOL_MAX,
+  METRIC_POOL_PENDING,
+  METRIC_POOL_TIMEOUTS,
+  METRIC_POOL_WAIT,
+} from '../pool-metrics.js'
 
 export interface PoolInstrumentationOptions {
   sightline?: Sightline
@@ -45,51 +48,12 @@ export function instrumentPool<P extends Pool>(pool: P, options: PoolInstrumenta
   const server = serverOf(poolOptions)
   const meta: QueryMeta = { system: 'postgresql', ...server, slowQueryMs: options.slowQueryMs ?? 500 }
   const recorder = new QueryRecorder(sightline, meta)
-  const metrics = sightline.metrics
-  const labels = { db_client_connection_pool_name: poolName }
-  // The gauges are shared by every pool (get-or-create); each pool refreshes its own series at
-  // scrape time. A `collect` on the gauge would be the first pool's only: a second pool (or
-  // mysql2's, on the same gauges) would never be read.
-  const count = metrics.gauge({
-    name: METRIC_POOL_COUNT,
-    help: 'Connections in the pool, by state (used or idle).',
-    labelNames: ['db_client_connection_state', 'db_client_connection_pool_name'],
-  })
-  const max = metrics.gauge({
-    name: METRIC_POOL_MAX,
-    help: 'Most connections the pool may open.',
-    labelNames: ['db_client_connection_pool_name'],
-  })
-  const pending = metrics.gauge({
-    name: METRIC_POOL_PENDING,
-    help: 'Requests waiting for a connection from the pool.',
-    labelNames: ['db_client_connection_pool_name'],
-  })
-  const used = count.labels({ db_client_connection_state: 'used', ...labels })
-  const idle = count.labels({ db_client_connection_state: 'idle', ...labels })
-  const maxSeries = max.labels(labels)
-  const pendingSeries = pending.labels(labels)
-  metrics.addCollector(() => {
-    used.set(pool.totalCount - pool.idleCount)
-    idle.set(pool.idleCount)
-    maxSeries.set(poolOptions.max ?? 10)
-    pendingSeries.set(pool.waitingCount)
-  })
-  const timeouts = metrics
-    .counter({
-      name: METRIC_POOL_TIMEOUTS,
-      help: 'Connection requests that timed out waiting for the pool.',
-      labelNames: ['db_client_connection_pool_name'],
-    })
-    .labels(labels)
-  const wait = metrics
-    .histogram({
-      name: METRIC_POOL_WAIT,
-      help: 'Time spent waiting for a connection from the pool, in seconds.',
-      labelNames: ['db_client_connection_pool_name'],
-      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10],
-    })
-    .labels(labels)
+  const { timeouts, wait } = poolMetrics(sightline.metrics, poolName, () => ({
+    total: pool.totalCount,
+    idle: pool.idleCount,
+    max: poolOptions.max ?? 10,
+    pending: pool.waitingCount,
+  }))
 
   const instrumentClient = (client: PoolClient): PoolClient => {
     if ((client as PoolClient & Marked)[kInstrumented]) return client
