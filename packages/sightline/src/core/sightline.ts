@@ -6,6 +6,7 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import { otlpLogExporterFromEnv } from '../logging-otlp/from-env.js'
+import { OtlpLogTee } from '../logging-otlp/otlp-log-tee.js'
 import { http } from './builtins.js'
 import { METRIC_LOG_LINES_DROPPED, METRIC_LOG_RECORDS_DROPPED } from './constants.js'
 import { ERROR_CODES } from './errors.js'
@@ -141,6 +142,7 @@ export class Sightline {
             service: resolved.service,
             logQuery: resolved.logQuery,
             viaLogger: resolved.logFormat === 'pretty',
+            records: created.stream instanceof OtlpLogTee ? created.stream : undefined,
           })
         : undefined,
       ops: resolved.opsPort === undefined ? this.ops : undefined,

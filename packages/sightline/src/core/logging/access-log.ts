@@ -5,6 +5,7 @@
  * Every value that can come from a client goes through `jsonString`, so CR/LF or quotes never break a line.
  */
 import type { Logger } from 'pino'
+import { type AccessRecordSink, AccessRecordWriter } from '../../logging-otlp/access-record.js'
 import { CHAR_QUERY, HEADER_CONTENT_LENGTH } from '../constants.js'
 import type { RequestContext } from '../pipeline/context.js'
 import { storage } from '../pipeline/context.js'
@@ -40,6 +41,11 @@ export interface AccessLogOptions {
   logQuery: boolean
   /** Go through pino (for pretty output) instead of writing the hand-built line. */
   viaLogger: boolean
+  /**
+   * Log export's sink, when export is on: the line then goes to its destination and the record is
+   * written from the same values (logging-otlp/access-record), not scanned back out of the line.
+   */
+  records?: AccessRecordSink
 }
 
 /**
@@ -65,13 +71,19 @@ export class AccessLog {
   private infoPrefix = ''
   private readonly byStatus: string[] = []
   private readonly stream: { write(line: string): unknown }
+  private readonly records: AccessRecordSink | undefined
+  private readonly recordWriter: AccessRecordWriter | undefined
+  /** The path the last line shows, unescaped (what `pathChars` escaped, or did not need to). */
+  private rawPath = ''
   readonly write: AccessWrite
 
   constructor(options: AccessLogOptions) {
     this.logger = options.logger
     this.logQuery = options.logQuery
     this.prefixTail = flatString(`,"service":${jsonString(options.service)},"request_id":"`)
-    this.stream = options.stream
+    this.records = options.viaLogger ? undefined : options.records
+    this.stream = this.records?.destination ?? options.stream
+    this.recordWriter = this.records === undefined ? undefined : new AccessRecordWriter(ACCESS_LOG_MESSAGE)
     // The variant is chosen once, here, not per request.
     this.write = options.viaLogger ? this.writeViaLogger : this.writeLine
   }
@@ -92,13 +104,40 @@ export class AccessLog {
       line += `${TRACE_ID_KEY}${context.traceId}${SPAN_ID_KEY}${context.spanId}${TRACE_FLAGS_KEY}${context.traceFlags}`
     }
     line += route.accessFields(method) + this.pathChars(context) + this.statusFields(status) + formatMillis(durationMs)
-    const requestBytes = context.headers[HEADER_CONTENT_LENGTH]
-    if (requestBytes !== undefined) line += `${REQ_BYTES_KEY}${Number(requestBytes) || 0}`
-    const responseBytes = context.responseBytes ?? context.res.getHeader(HEADER_CONTENT_LENGTH)
-    if (responseBytes !== undefined) line += `${RES_BYTES_KEY}${Number(responseBytes) || 0}`
+    const requestHeader = context.headers[HEADER_CONTENT_LENGTH]
+    const requestBytes = requestHeader === undefined ? undefined : Number(requestHeader) || 0
+    if (requestBytes !== undefined) line += `${REQ_BYTES_KEY}${requestBytes}`
+    const responseHeader = context.responseBytes ?? context.res.getHeader(HEADER_CONTENT_LENGTH)
+    const responseBytes = responseHeader === undefined ? undefined : Number(responseHeader) || 0
+    if (responseBytes !== undefined) line += `${RES_BYTES_KEY}${responseBytes}`
     if (aborted) line += ABORTED_FIELD
-    if (context.error !== undefined) line += `,"err":${JSON.stringify(serializeError(context.error, status))}`
+    const errorJson = context.error === undefined ? undefined : JSON.stringify(serializeError(context.error, status))
+    if (errorJson !== undefined) line += `,"err":${errorJson}`
     this.stream.write(line + LINE_END)
+    const records = this.records
+    if (records === undefined) return
+    const w = records.beginRecord()
+    if (w === undefined) return
+    ;(this.recordWriter as AccessRecordWriter).write(
+      w,
+      level,
+      this.prefixMillis,
+      context.requestId,
+      context.traceId,
+      context.spanId,
+      context.traceFlags,
+      route,
+      method,
+      METHOD_NAMES[method] ?? '_OTHER',
+      this.rawPath,
+      status,
+      durationMs,
+      requestBytes,
+      responseBytes,
+      aborted,
+      errorJson,
+    )
+    records.endRecord()
   }
 
   /**
@@ -152,11 +191,18 @@ export class AccessLog {
     const url = context.req.url ?? ''
     if (!this.logQuery && url.length <= MAX_LOGGED_PATH) {
       const stop = url.search(QUERY_OR_ESCAPE)
-      if (stop === -1) return url
+      if (stop === -1) {
+        this.rawPath = url
+        return url
+      }
       // Everything before the query string was scanned: nothing there needs escaping.
-      if (url.charCodeAt(stop) === CHAR_QUERY) return url.slice(0, stop)
+      if (url.charCodeAt(stop) === CHAR_QUERY) {
+        this.rawPath = url.slice(0, stop)
+        return this.rawPath
+      }
     }
-    return jsonChars(this.pathOf(context))
+    this.rawPath = this.pathOf(context)
+    return jsonChars(this.rawPath)
   }
 
   private pathOf(context: RequestContext): string {
