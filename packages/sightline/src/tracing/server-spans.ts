@@ -304,6 +304,12 @@ export class ServerSpans implements TracingHooks {
     if (serialized.stack !== undefined) attributes[ATTR_EXCEPTION_STACKTRACE] = serialized.stack as string
     if (fingerprint !== undefined) addFingerprint(attributes, fingerprint)
     active.addEvent(EVENT_EXCEPTION, attributes)
+    // The request never reaches `end`: its route, when the framework already matched one, is set here.
+    const route = context?.route
+    if (server !== undefined && route !== undefined) {
+      server.setAttribute(ATTR_HTTP_ROUTE, route.template)
+      server.updateName(route.spanName(methodIndex(context?.req.method)))
+    }
     for (const span of active === server || server === undefined ? [active] : [active, server]) {
       span.setStatus({ code: SpanStatusCode.ERROR })
       span.setAttribute(ATTR_ERROR_TYPE, String(serialized.type))
