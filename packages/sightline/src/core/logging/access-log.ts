@@ -7,6 +7,7 @@
 import type { Logger } from 'pino'
 import { type AccessRecordSink, AccessRecordWriter } from '../../logging-otlp/access-record.js'
 import { CHAR_QUERY, HEADER_CONTENT_LENGTH } from '../constants.js'
+import type { ErrorFingerprint } from '../error-groups/fingerprint.js'
 import type { RequestContext } from '../pipeline/context.js'
 import { storage } from '../pipeline/context.js'
 import { METHOD_NAMES, type RouteState } from '../pipeline/routes.js'
@@ -111,7 +112,10 @@ export class AccessLog {
     const responseBytes = responseHeader === undefined ? undefined : Number(responseHeader) || 0
     if (responseBytes !== undefined) line += `${RES_BYTES_KEY}${responseBytes}`
     if (aborted) line += ABORTED_FIELD
-    const errorJson = context.error === undefined ? undefined : JSON.stringify(serializeError(context.error, status))
+    const errorJson =
+      context.error === undefined
+        ? undefined
+        : JSON.stringify(serializeError(context.error, status, context.fingerprint))
     if (errorJson !== undefined) line += `,"err":${errorJson}`
     this.stream.write(line + LINE_END)
     const records = this.records
@@ -178,7 +182,7 @@ export class AccessLog {
       duration_ms: Math.round(durationMs * 1000) / 1000,
     }
     if (aborted) fields.aborted = true
-    if (context.error !== undefined) fields.err = serializeError(context.error, status)
+    if (context.error !== undefined) fields.err = serializeError(context.error, status, context.fingerprint)
     const log = level === LEVEL_INFO ? 'info' : level === LEVEL_WARN ? 'warn' : 'error'
     storage.run(context, () => this.logger[log](fields, ACCESS_LOG_MESSAGE))
   }
@@ -272,16 +276,33 @@ function databaseMessage(error: Error, code: string): string {
 }
 
 /**
- * An error as lines and spans record it: type, message, code, and the stack for server errors
- * only (`status` ≥ 500, or unknown). Never request data: a body-parse error's message is replaced,
- * and so is a database error's (by its SQLSTATE, and the names of what it refused).
+ * An error as lines and spans record it: type, message, code, its `fingerprint` and `frame` when
+ * given (core/error-groups; ahead of the stack, so a line cut short downstream keeps them), and
+ * the stack for server errors only (`status` ≥ 500, or unknown). Never request data: a body-parse
+ * error's message is replaced, and so is a database error's (by its SQLSTATE, and the names of
+ * what it refused).
  */
-export function serializeError(error: unknown, status?: number): Record<string, unknown> {
-  if (!(error instanceof Error)) return { type: typeof error, message: String(error) }
+export function serializeError(
+  error: unknown,
+  status?: number,
+  fingerprint?: ErrorFingerprint,
+): Record<string, unknown> {
+  if (!(error instanceof Error)) {
+    const out: Record<string, unknown> = { type: typeof error, message: String(error) }
+    if (fingerprint !== undefined) out.fingerprint = fingerprint.fingerprint
+    return out
+  }
   const sqlState = sqlStateOf(error)
   // Its stack is pg's parser, the same for every query: it says nothing about where it was run.
-  if (sqlState !== undefined)
-    return { type: errorTypeName(error), message: databaseMessage(error, sqlState), code: sqlState }
+  if (sqlState !== undefined) {
+    const out: Record<string, unknown> = {
+      type: errorTypeName(error),
+      message: databaseMessage(error, sqlState),
+      code: sqlState,
+    }
+    if (fingerprint !== undefined) addFingerprint(out, fingerprint)
+    return out
+  }
   const bodyParse = isBodyParseError(error)
   const out: Record<string, unknown> = {
     type: errorTypeName(error),
@@ -289,8 +310,14 @@ export function serializeError(error: unknown, status?: number): Record<string, 
   }
   const code = (error as { code?: unknown }).code
   if (typeof code === 'string' || typeof code === 'number') out.code = code
+  if (fingerprint !== undefined) addFingerprint(out, fingerprint)
   // A client error's stack says where the framework refused the request, every time: it only
   // makes a 404 line a kilobyte long.
   if (error.stack !== undefined && !bodyParse && !(status !== undefined && status < 500)) out.stack = error.stack
   return out
+}
+
+function addFingerprint(out: Record<string, unknown>, fingerprint: ErrorFingerprint): void {
+  out.fingerprint = fingerprint.fingerprint
+  if (fingerprint.frame !== '') out.frame = fingerprint.frame
 }
