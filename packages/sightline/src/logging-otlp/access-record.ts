@@ -41,6 +41,8 @@ const INT_VALUE_TAG = (3 << 3) | VARINT
 const DOUBLE_VALUE_TAG = (4 << 3) | FIXED64
 /** A record's length is kept two bytes (records are 128 bytes to 16 KB): no move once it is known. */
 const TWO_BYTE_LENGTHS = 0x4000
+/** Two tags and two fixed64s. */
+const TIMES_BYTES = 18
 
 /** `KeyValue.key` (field 1) of `key`, encoded once. */
 function keyField(key: string): Uint8Array {
@@ -58,6 +60,15 @@ function constantAttribute(key: string, write: (w: ProtoWriter) => void): Uint8A
   w.endMessage(value)
   w.endMessage(keyValue)
   return w.take()
+}
+
+/**
+ * Copies `source` into `buf` at `pos` (room already ensured); returns the position after it. A loop:
+ * the pieces are tens of bytes, where `TypedArray.prototype.set`'s call costs more than the copy.
+ */
+function copy(buf: Uint8Array, pos: number, source: Uint8Array): number {
+  for (let i = 0; i < source.length; i++) buf[pos++] = source[i] as number
+  return pos
 }
 
 /** Bytes a varint of `value` takes. */
@@ -95,6 +106,10 @@ export class AccessRecordWriter {
   private readonly routes = new Map<RouteState, Uint8Array[]>()
   /** The status attribute by status code (HTTP's are three digits). */
   private readonly statuses: Uint8Array[] = []
+  /** The time and observed-time fields of the last millisecond written (many records share one). */
+  private readonly timeFields = new ProtoWriter(TIMES_BYTES)
+  private timeMillis = -1
+  private timeBytes: Uint8Array = new Uint8Array(0)
 
   constructor(message: string) {
     this.info = severityAndBody(9, 'INFO', message)
@@ -125,24 +140,26 @@ export class AccessRecordWriter {
     aborted: boolean,
     errorJson: string | undefined,
   ): void {
-    w.ensure(3)
+    const routeBytes = this.routeAttributes(route, method, methodName)
+    const statusBytes = this.statusAttribute(status)
+    w.ensure(3 + routeBytes.length + statusBytes.length)
     w.buf[w.pos] = RECORD_TAG
     w.pos += 3
     const start = w.pos
     this.stringAttribute(w, this.requestIdKey, requestId)
-    w.bytes(this.routeAttributes(route, method, methodName))
+    w.pos = copy(w.buf, w.pos, routeBytes)
     this.stringAttribute(w, this.pathKey, path)
-    w.bytes(this.statusAttribute(status))
+    w.ensure(statusBytes.length)
+    w.pos = copy(w.buf, w.pos, statusBytes)
     this.numberAttribute(w, this.durationKey, Math.round(durationMs * 1000) / 1000)
     if (requestBytes !== undefined) this.numberAttribute(w, this.requestBytesKey, requestBytes)
     if (responseBytes !== undefined) this.numberAttribute(w, this.responseBytesKey, responseBytes)
     if (aborted) w.bytes(this.aborted)
     if (errorJson !== undefined) this.stringAttribute(w, this.errKey, errorJson)
-    w.tag(1, FIXED64)
-    w.millisAsNanos(millis)
-    w.tag(11, FIXED64)
-    w.millisAsNanos(millis)
-    w.bytes(level >= LEVEL_ERROR ? this.error : level >= LEVEL_WARN ? this.warn : this.info)
+    const tail = level >= LEVEL_ERROR ? this.error : level >= LEVEL_WARN ? this.warn : this.info
+    w.ensure(TIMES_BYTES + tail.length)
+    w.pos = copy(w.buf, w.pos, this.times(millis))
+    w.pos = copy(w.buf, w.pos, tail)
     if (traceId !== undefined && spanId !== undefined) {
       w.tag(8, FIXED32)
       w.fixed32(traceFlags === '01' ? 1 : Number.parseInt(traceFlags ?? '0', 16) || 0)
@@ -163,6 +180,21 @@ export class AccessRecordWriter {
       w.varint(length)
       w.pos += length
     }
+  }
+
+  /** `time_unix_nano` and `observed_time_unix_nano` (fields 1 and 11) of `millis`: made once per millisecond. */
+  private times(millis: number): Uint8Array {
+    if (millis !== this.timeMillis) {
+      const w = this.timeFields
+      w.pos = 0
+      w.tag(1, FIXED64)
+      w.millisAsNanos(millis)
+      w.tag(11, FIXED64)
+      w.millisAsNanos(millis)
+      this.timeBytes = w.buf.subarray(0, w.pos)
+      this.timeMillis = millis
+    }
+    return this.timeBytes
   }
 
   /** A KeyValue with a string value: the key made in advance, the value's UTF-8 written by Buffer. */
@@ -186,8 +218,7 @@ export class AccessRecordWriter {
     buf[pos++] = ATTRIBUTE_TAG
     w.pos = pos
     w.varint(key.length + 1 + varintSize(anyLength) + anyLength)
-    buf.set(key, w.pos)
-    pos = w.pos + key.length
+    pos = copy(buf, w.pos, key)
     buf[pos++] = VALUE_TAG
     w.pos = pos
     w.varint(anyLength)
@@ -222,8 +253,7 @@ export class AccessRecordWriter {
     const valueLength = integer ? 1 + varintSize(value) : 9
     buf[w.pos++] = ATTRIBUTE_TAG
     buf[w.pos++] = key.length + 2 + valueLength
-    buf.set(key, w.pos)
-    w.pos += key.length
+    w.pos = copy(buf, w.pos, key)
     buf[w.pos++] = VALUE_TAG
     buf[w.pos++] = valueLength
     if (integer) {
