@@ -16,7 +16,7 @@ import { QueryRecorder } from 'sightline/pg'
 import { METRIC_SPANS_EXPORTED, setupTracing, type Tracing } from 'sightline/tracing'
 import { LogCapture } from '../helpers/logs.js'
 import { parseMetrics, sampleValue } from '../helpers/metrics.js'
-import { OtlpReceiver } from '../helpers/otlp-receiver.js'
+import type { OtlpReceiver } from '../helpers/otlp-receiver.js'
 import { REDIS_URL } from './databases.js'
 import {
   assertCacheHelper,
@@ -24,14 +24,18 @@ import {
   assertDocsExample,
   redisDuration,
   serve,
+  type TestBed,
+  testBed,
   underServerSpan,
 } from './redis-tests.js'
 
 /** Every key of this run under one prefix, so runs (and other test files) never share keys. */
 const RUN = `sightline-ioredis-${process.pid}-${Date.now()}`
+const SERVICE = 'ioredis-test'
 const SECRET = `s3cr3t-${Math.random().toString(36).slice(2)}`
 const FAIL_FAST = { enableOfflineQueue: false, commandTimeout: 300, maxRetriesPerRequest: 0 } as const
 
+let bed: TestBed
 let receiver: OtlpReceiver
 let logs: LogCapture
 let sightline: Sightline
@@ -39,17 +43,14 @@ let tracing: Tracing
 let redis: Redis
 
 before(async () => {
-  receiver = await new OtlpReceiver().start()
-  logs = new LogCapture()
-  sightline = createSightline({ service: 'ioredis-test', logDestination: logs, shutdown: { signals: false } })
-  tracing = await setupTracing(sightline, { ratio: 1, protocol: 'http/json', endpoint: `${receiver.url}/v1/traces` })
+  bed = await testBed(SERVICE)
+  ;({ receiver, logs, sightline, tracing } = bed)
   redis = instrumentIoredis(new Redis(REDIS_URL, FAIL_FAST), { sightline })
   await once(redis, 'ready')
 })
 after(async () => {
   redis.disconnect()
-  await tracing.shutdown()
-  await receiver.close()
+  await bed.close()
 })
 
 test('commands are CLIENT spans under the server span, named by the command, with no argument value', async () => {

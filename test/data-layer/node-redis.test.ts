@@ -21,7 +21,7 @@ import { setupTracing, type Tracing } from 'sightline/tracing'
 import { FaultProxy } from '../helpers/fault-proxy.js'
 import { LogCapture } from '../helpers/logs.js'
 import { parseMetrics, sampleValue } from '../helpers/metrics.js'
-import { OtlpReceiver } from '../helpers/otlp-receiver.js'
+import type { OtlpReceiver } from '../helpers/otlp-receiver.js'
 import { REDIS_URL } from './databases.js'
 import {
   assertCacheHelper,
@@ -29,15 +29,19 @@ import {
   assertDocsExample,
   redisDuration,
   serve,
+  type TestBed,
+  testBed,
   underServerSpan,
 } from './redis-tests.js'
 
 /** Every key of this run under one prefix, so runs (and other test files) never share keys. */
 const RUN = `sightline-node-redis-${process.pid}-${Date.now()}`
+const SERVICE = 'node-redis-test'
 const SECRET = `s3cr3t-${Math.random().toString(36).slice(2)}`
 const REDIS = new URL(REDIS_URL)
 const REDIS_PORT = Number(REDIS.port || 6379)
 
+let bed: TestBed
 let receiver: OtlpReceiver
 let logs: LogCapture
 let sightline: Sightline
@@ -45,18 +49,15 @@ let tracing: Tracing
 let client: ReturnType<typeof createClient>
 
 before(async () => {
-  receiver = await new OtlpReceiver().start()
-  logs = new LogCapture()
-  sightline = createSightline({ service: 'node-redis-test', logDestination: logs, shutdown: { signals: false } })
-  tracing = await setupTracing(sightline, { ratio: 1, protocol: 'http/json', endpoint: `${receiver.url}/v1/traces` })
+  bed = await testBed(SERVICE)
+  ;({ receiver, logs, sightline, tracing } = bed)
   client = instrumentNodeRedis(createClient({ url: REDIS_URL, disableOfflineQueue: true }), { sightline })
   client.on('error', () => {})
   await client.connect()
 })
 after(async () => {
   client.destroy()
-  await tracing.shutdown()
-  await receiver.close()
+  await bed.close()
 })
 
 async function until(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {

@@ -2,17 +2,20 @@
  * @module test/data-layer/redis-tests
  * What the ioredis and node-redis tests share: a request served through Sightline's pipeline, the
  * command spans under its server span, the Redis series of the duration histogram, and the check
- * that a docs/data-layer.md section's example is the test file's `docs:start`…`docs:end` region.
+ * that a docs/data-layer.md section's example is the test file's `docs:start`…`docs:end` region,
+ * and the test bed (Sightline, tracing to a receiver, captured logs) each file starts.
  */
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import type { Sightline } from 'sightline'
+import { createSightline, type Sightline } from 'sightline'
 import { METRIC_DB_DURATION } from 'sightline/pg'
+import { setupTracing, type Tracing } from 'sightline/tracing'
+import { LogCapture } from '../helpers/logs.js'
 import { parseMetrics, sampleValue } from '../helpers/metrics.js'
-import type { OtlpReceiver } from '../helpers/otlp-receiver.js'
+import { OtlpReceiver } from '../helpers/otlp-receiver.js'
 
 /** Serves one request with `handler`, through Sightline's pipeline. */
 export async function serve(
@@ -150,4 +153,34 @@ export async function assertCommandDurations(
     false,
   )
   return grew
+}
+
+/** A test file's Sightline, tracing everything to its own OTLP receiver, and its captured log lines. */
+export interface TestBed {
+  receiver: OtlpReceiver
+  logs: LogCapture
+  sightline: Sightline
+  tracing: Tracing
+  close(): Promise<void>
+}
+
+export async function testBed(service: string): Promise<TestBed> {
+  const receiver = await new OtlpReceiver().start()
+  const logs = new LogCapture()
+  const sightline = createSightline({ service, logDestination: logs, shutdown: { signals: false } })
+  const tracing = await setupTracing(sightline, {
+    ratio: 1,
+    protocol: 'http/json',
+    endpoint: `${receiver.url}/v1/traces`,
+  })
+  return {
+    receiver,
+    logs,
+    sightline,
+    tracing,
+    async close() {
+      await tracing.shutdown()
+      await receiver.close()
+    },
+  }
 }
