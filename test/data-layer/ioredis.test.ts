@@ -7,27 +7,35 @@
  */
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { after, before, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { createSightline, type Sightline } from 'sightline'
 import { instrumentCache } from 'sightline/cache'
 import { instrumentIoredis, redisCache, redisCheck } from 'sightline/ioredis'
-import { METRIC_DB_DURATION, QueryRecorder } from 'sightline/pg'
+import { QueryRecorder } from 'sightline/pg'
 import { METRIC_SPANS_EXPORTED, setupTracing, type Tracing } from 'sightline/tracing'
 import { LogCapture } from '../helpers/logs.js'
 import { parseMetrics, sampleValue } from '../helpers/metrics.js'
-import { OtlpReceiver } from '../helpers/otlp-receiver.js'
+import type { OtlpReceiver } from '../helpers/otlp-receiver.js'
 import { REDIS_URL } from './databases.js'
+import {
+  assertCacheHelper,
+  assertCommandDurations,
+  assertDocsExample,
+  redisDuration,
+  serve,
+  type TestBed,
+  testBed,
+  underServerSpan,
+} from './redis-tests.js'
 
 /** Every key of this run under one prefix, so runs (and other test files) never share keys. */
 const RUN = `sightline-ioredis-${process.pid}-${Date.now()}`
+const SERVICE = 'ioredis-test'
 const SECRET = `s3cr3t-${Math.random().toString(36).slice(2)}`
 const FAIL_FAST = { enableOfflineQueue: false, commandTimeout: 300, maxRetriesPerRequest: 0 } as const
 
+let bed: TestBed
 let receiver: OtlpReceiver
 let logs: LogCapture
 let sightline: Sightline
@@ -35,42 +43,15 @@ let tracing: Tracing
 let redis: Redis
 
 before(async () => {
-  receiver = await new OtlpReceiver().start()
-  logs = new LogCapture()
-  sightline = createSightline({ service: 'ioredis-test', logDestination: logs, shutdown: { signals: false } })
-  tracing = await setupTracing(sightline, { ratio: 1, protocol: 'http/json', endpoint: `${receiver.url}/v1/traces` })
+  bed = await testBed(SERVICE)
+  ;({ receiver, logs, sightline, tracing } = bed)
   redis = instrumentIoredis(new Redis(REDIS_URL, FAIL_FAST), { sightline })
   await once(redis, 'ready')
 })
 after(async () => {
   redis.disconnect()
-  await tracing.shutdown()
-  await receiver.close()
+  await bed.close()
 })
-
-/** Serves one request with `handler`, through Sightline's pipeline. */
-async function serve(
-  target: Sightline,
-  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
-): Promise<void> {
-  const server = target.instrument(createServer((req, res) => void handler(req, res)))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  try {
-    const reply = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/work`)
-    assert.equal(reply.status, 200, await reply.text())
-  } finally {
-    await new Promise((resolve) => server.close(resolve))
-  }
-}
-
-function duration(samples: ReturnType<typeof parseMetrics>, operation: string, errorType = ''): number | undefined {
-  return sampleValue(samples, `${METRIC_DB_DURATION}_count`, {
-    db_system_name: 'redis',
-    db_operation_name: operation,
-    db_collection_name: '',
-    error_type: errorType,
-  })
-}
 
 test('commands are CLIENT spans under the server span, named by the command, with no argument value', async () => {
   const key = `${RUN}:spans`
@@ -84,10 +65,7 @@ test('commands are CLIENT spans under the server span, named by the command, wit
     res.end('ok')
   })
   await tracing.forceFlush()
-  // A bare node:http server has no route: its span is named by the method alone.
-  const server = receiver.spans.find((s) => s.kind === 2)
-  assert.ok(server, receiver.spans.map((s) => s.name).join(', '))
-  const children = receiver.spans.filter((s) => s.parentSpanId === server.spanId)
+  const { server, children } = underServerSpan(receiver)
   assert.deepEqual(
     children.map((s) => s.name),
     ['SET', 'GET', 'LPUSH', '_OTHER', 'GET', 'DEL'],
@@ -98,6 +76,7 @@ test('commands are CLIENT spans under the server span, named by the command, wit
   assert.deepEqual(get.attributes, {
     'db.system.name': 'redis',
     'db.operation.name': 'GET',
+    'db.query.text': 'GET ?',
     'server.address': new URL(REDIS_URL).hostname,
     'server.port': Number(new URL(REDIS_URL).port || 6379),
   })
@@ -108,7 +87,9 @@ test('commands are CLIENT spans under the server span, named by the command, wit
   assert.equal(children[3]!.attributes['error.type'], 'ERR')
   // The counter the unsampled test reads does count what is exported.
   assert.ok((sampleValue(parseMetrics(await sightline.metrics.render(false)), METRIC_SPANS_EXPORTED) ?? 0) > 0)
-  for (const span of receiver.spans) assert.equal(span.attributes['db.query.text'], undefined)
+  assert.equal(children[0]!.attributes['db.query.text'], 'SET ? ? ? ?', 'key, value, EX, seconds: placeholders')
+  assert.equal(children[3]!.attributes['db.query.text'], '_OTHER ?')
+  assert.equal(JSON.stringify(receiver.spans).includes(key), false, 'the key in a span')
   assert.equal(JSON.stringify(receiver.spans).includes(SECRET), false, 'the value in a span')
   assert.equal(logs.raw.join('\n').includes(SECRET), false, 'the value in a log line')
   assert.ok(
@@ -118,32 +99,25 @@ test('commands are CLIENT spans under the server span, named by the command, wit
 })
 
 test('the duration histogram counts by command and error, unknown commands as _OTHER', async () => {
-  const before = parseMetrics(await sightline.metrics.render(false))
-  const key = `${RUN}:histogram`
-  for (let i = 0; i < 5; i++) await redis.get(key)
-  await redis.set(key, 'text')
-  await assert.rejects(redis.lpush(key, 'item'), /WRONGTYPE/)
-  await assert.rejects(redis.incr(key), /not an integer/)
-  await assert.rejects(redis.call('NOSUCHCOMMAND'))
-  await redis.del(key)
-  const samples = parseMetrics(await sightline.metrics.render(false))
-  const grew = (operation: string, errorType = '') =>
-    (duration(samples, operation, errorType) ?? 0) - (duration(before, operation, errorType) ?? 0)
-  assert.equal(grew('GET'), 5)
-  assert.equal(grew('SET'), 1)
-  assert.equal(grew('DEL'), 1)
-  assert.equal(grew('LPUSH', 'WRONGTYPE'), 1)
-  assert.equal(grew('INCR', 'ERR'), 1)
-  assert.equal(grew('_OTHER', 'ERR'), 1)
-  assert.equal(
-    samples.some((s) => s.labels.db_operation_name === 'NOSUCHCOMMAND'),
-    false,
-  )
+  await assertCommandDurations(sightline, `${RUN}:histogram`, {
+    get: (key) => redis.get(key),
+    set: (key, value) => redis.set(key, value),
+    lpush: (key, value) => redis.lpush(key, value),
+    incr: (key) => redis.incr(key),
+    unknown: () => redis.call('NOSUCHCOMMAND'),
+    del: (key) => redis.del(key),
+  })
 })
 
 test("a command past ioredis' commandTimeout is error_type timeout; a refused one is counted too", async () => {
-  const slow = instrumentIoredis(new Redis(REDIS_URL, { ...FAIL_FAST, commandTimeout: 200 }), { sightline })
+  const slow = instrumentIoredis(new Redis(REDIS_URL, { ...FAIL_FAST, commandTimeout: 200 }), {
+    sightline,
+    clientName: 'slow',
+  })
   await once(slow, 'ready')
+  const ready = async () =>
+    sampleValue(parseMetrics(await sightline.metrics.render(false)), 'redis_client_ready', { client_name: 'slow' })
+  assert.equal(await ready(), 1)
   try {
     // BLPOP waits on the server for 1 s; the client gives up at 200 ms.
     await assert.rejects(slow.blpop(`${RUN}:empty-list`, 1), /timed out/)
@@ -152,30 +126,18 @@ test("a command past ioredis' commandTimeout is error_type timeout; a refused on
   }
   // Disconnected, no offline queue: ioredis refuses the command before writing it.
   await assert.rejects(slow.get(`${RUN}:after`))
+  // ioredis keeps `status` at `ready` until the socket has closed.
+  if (slow.status !== 'end') await once(slow, 'end')
+  assert.equal(await ready(), 0, 'a disconnected client is not ready')
   const samples = parseMetrics(await sightline.metrics.render(false))
-  assert.equal(duration(samples, 'BLPOP', 'timeout'), 1)
-  assert.equal(duration(samples, 'GET', 'Error'), 1)
+  assert.equal(redisDuration(samples, 'BLPOP', 'timeout'), 1)
+  assert.equal(redisDuration(samples, 'GET', 'Error'), 1)
 })
 
 test('redisCache under instrumentCache: hits, misses and a TTL', async () => {
-  const cache = instrumentCache(redisCache(redis, { prefix: `${RUN}:cache:`, ttlSeconds: 30 }), {
-    sightline,
-    system: 'redis-helper',
-  })
-  assert.equal(await cache.get('a'), undefined)
-  await cache.set('a', 'one')
-  assert.equal(await cache.get('a'), 'one')
-  assert.ok((await redis.ttl(`${RUN}:cache:a`)) > 0, 'ttlSeconds applied')
-  await cache.set('b', 'two', 5)
-  assert.ok((await redis.ttl(`${RUN}:cache:b`)) <= 5)
-  await cache.del('a')
-  assert.equal(await cache.get('a'), undefined)
-  await cache.del('b')
-  const samples = parseMetrics(await sightline.metrics.render(false))
-  const requests = (result: string) =>
-    sampleValue(samples, 'cache_requests_total', { cache_system: 'redis-helper', result })
-  assert.equal(requests('hit'), 1)
-  assert.equal(requests('miss'), 2)
+  const prefix = `${RUN}:cache:`
+  const cache = instrumentCache(redisCache(redis, { prefix, ttlSeconds: 30 }), { sightline, system: 'redis-helper' })
+  await assertCacheHelper(sightline, cache, prefix, 'redis-helper', (key) => redis.ttl(key))
 })
 
 test('with nothing sampled the commands are timed and no span is made', async () => {
@@ -199,7 +161,7 @@ test('with nothing sampled the commands are timed and no span is made', async ()
     })
     await quietTracing.forceFlush()
     const samples = parseMetrics(await quiet.metrics.render(false))
-    assert.equal(duration(samples, 'GET'), 10)
+    assert.equal(redisDuration(samples, 'GET'), 10)
     assert.equal(sampleValue(samples, METRIC_SPANS_EXPORTED) ?? 0, 0)
     assert.equal(receiver.spans.length, seen)
   } finally {
@@ -240,26 +202,7 @@ async function docsExample(sightline: Sightline) {
 }
 
 test("docs/data-layer.md's Redis example is this file's, and runs", async () => {
-  const source = readFileSync(
-    fileURLToPath(import.meta.url)
-      .replace('/dist/', '/')
-      .replace(/\.js$/, '.ts'),
-    'utf8',
-  )
-  const region = /\/\/ docs:start\n([\s\S]*?)\n\s*\/\/ docs:end/.exec(source)![1]!.replace(/^ {2}/gm, '')
-  const docs = readFileSync(fileURLToPath(new URL('../../../docs/data-layer.md', import.meta.url)), 'utf8')
-  const block = /## Redis \(ioredis\)[\s\S]*?```ts\n([\s\S]*?)```/.exec(docs)?.[1]
-  assert.ok(block, 'a ts block in the Redis (ioredis) section')
-  const imports = block.split('\n').filter((line) => line.startsWith('import '))
-  for (const line of imports) assert.ok(source.includes(line), `imported here too: ${line}`)
-  assert.equal(
-    block
-      .split('\n')
-      .filter((line) => !line.startsWith('import '))
-      .join('\n')
-      .trim(),
-    region.trim(),
-  )
+  assertDocsExample(import.meta.url, 'Redis (ioredis)')
 
   const app = createSightline({
     service: 'ioredis-docs',
@@ -275,7 +218,7 @@ test("docs/data-layer.md's Redis example is this file's, and runs", async () => 
   await cache.del(key)
   const samples = parseMetrics(await app.metrics.render(false))
   assert.equal(sampleValue(samples, 'cache_requests_total', { cache_system: 'redis', result: 'hit' }), 1)
-  assert.equal(duration(samples, 'GET'), 2)
+  assert.equal(redisDuration(samples, 'GET'), 2)
   await app.shutdown()
   // The shutdown hook ran redis.quit(): the client ends without a reconnect.
   if (client.status !== 'end') await once(client, 'end')

@@ -198,6 +198,62 @@ test('pool gauges: two connections held of max 2, a third caller pending, then s
   }
 })
 
+test('a PoolCluster: every node a pool with its own gauges, one added later too, its queries counted and checked', async () => {
+  const cluster = instrumentMysql2(mysqlPromise.createPoolCluster(), { sightline, poolName: 'cluster' })
+  cluster.add('primary', { uri: MYSQL_URL, connectionLimit: 2 })
+  const gauges = async (node: string) => {
+    const now = await samples()
+    const labels = { db_client_connection_pool_name: `cluster/${node}` }
+    return {
+      used: sampleValue(now, METRIC_POOL_COUNT, { db_client_connection_state: 'used', ...labels }),
+      idle: sampleValue(now, METRIC_POOL_COUNT, { db_client_connection_state: 'idle', ...labels }),
+      max: sampleValue(now, METRIC_POOL_MAX, labels),
+    }
+  }
+  const before = await samples()
+  try {
+    // A node added after the cluster was instrumented (mysql2 makes its pool inside add()).
+    cluster.add('replica', { uri: MYSQL_URL, connectionLimit: 3 })
+    assert.deepEqual(await gauges('primary'), { used: 0, idle: 0, max: 2 })
+    assert.deepEqual(await gauges('replica'), { used: 0, idle: 0, max: 3 })
+    await cluster.of('primary').query(`SELECT name FROM ${TABLE} WHERE secret = ?`, [SECRET])
+    const held = await cluster.getConnection('replica')
+    assert.deepEqual(await gauges('replica'), { used: 1, idle: 0, max: 3 })
+    await held.execute(`SELECT name FROM ${TABLE} WHERE id = ?`, [1])
+    held.release()
+    assert.deepEqual(await gauges('replica'), { used: 0, idle: 1, max: 3 })
+    assert.deepEqual(await gauges('primary'), { used: 0, idle: 1, max: 2 })
+    const after = await samples()
+    assert.equal(duration(after, 'SELECT', TABLE) - duration(before, 'SELECT', TABLE), 2)
+    await mysqlCheck(cluster)()
+    // Instrumenting again changes nothing: each query is still counted once.
+    instrumentMysql2(cluster, { sightline, poolName: 'cluster' })
+    await cluster.of('replica').query(`SELECT name FROM ${TABLE}`)
+    assert.equal(duration(await samples(), 'SELECT', TABLE) - duration(after, 'SELECT', TABLE), 1)
+  } finally {
+    await cluster.end()
+  }
+  const callbackCluster = instrumentMysql2(mysql.createPoolCluster(), { sightline, poolName: 'callback-cluster' })
+  callbackCluster.add('only', { uri: MYSQL_URL, connectionLimit: 1 })
+  try {
+    await new Promise<void>((resolve, reject) =>
+      callbackCluster.of('only').query('SELECT 1', (error) => (error ? reject(error) : resolve())),
+    )
+    assert.deepEqual(
+      {
+        idle: sampleValue(await samples(), METRIC_POOL_COUNT, {
+          db_client_connection_state: 'idle',
+          db_client_connection_pool_name: 'callback-cluster/only',
+        }),
+      },
+      { idle: 1 },
+    )
+    await mysqlCheck(callbackCluster)()
+  } finally {
+    await new Promise<void>((resolve) => callbackCluster.end(() => resolve()))
+  }
+})
+
 test('mysqlCheck runs SELECT 1 on a pool or a connection, and fails when the server is not there', async () => {
   await mysqlCheck(pool)()
   const callbackConnection = mysql.createConnection(MYSQL_URL)

@@ -25,6 +25,7 @@ const EXAMPLE_ONLY = [
   '@electric-sql/pglite',
   'pg',
   'ioredis',
+  'redis',
   'mysql2',
   'pino-pretty',
   '@grpc/grpc-js',
@@ -181,6 +182,7 @@ server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listenin
 import { wrapListener } from 'sightline/http'
 import { withSpan } from 'sightline/tracing'
 import { instrumentMysql2 } from 'sightline/mysql2'
+import { instrumentNodeRedis } from 'sightline/node-redis'
 import { METRIC_HTTP_SERVER_DURATION } from 'sightline/names'
 const options: SightlineOptions = { service: '${kind}' }
 const sightline: Sightline = createSightline(options)
@@ -191,7 +193,7 @@ const name: string = METRIC_HTTP_SERVER_DURATION
 sightline.pipeline()
 // @ts-expect-error
 sightline.setTracing(undefined)
-export const checked = [listener, name, SightlineError, withSpan, instrumentMysql2] as const
+export const checked = [listener, name, SightlineError, withSpan, instrumentMysql2, instrumentNodeRedis] as const
 `
     writeFileSync(join(project, 'esm.mts'), source('esm'))
     writeFileSync(join(project, 'cjs.cts'), source('cjs'))

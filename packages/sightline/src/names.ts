@@ -47,3 +47,4 @@ export {
 } from './instrumentations/cache/cache.js'
 export { METRIC_POOL_COUNT, METRIC_POOL_MAX, METRIC_POOL_PENDING } from './instrumentations/pg/pool.js'
 export { METRIC_DB_DURATION } from './instrumentations/pg/query.js'
+export { METRIC_REDIS_READY, METRIC_REDIS_RECONNECTS } from './instrumentations/redis-common/connection.js'

@@ -41,6 +41,7 @@ export const ATTR_CODE_LINE_NUMBER = 'code.line.number'
 
 // Databases (and caches, which are databases to the conventions)
 export const ATTR_DB_SYSTEM_NAME = 'db.system.name'
+export const ATTR_DB_OPERATION_BATCH_SIZE = 'db.operation.batch.size'
 export const ATTR_DB_OPERATION_NAME = 'db.operation.name'
 export const ATTR_DB_QUERY_TEXT = 'db.query.text'
 export const ATTR_DB_COLLECTION_NAME = 'db.collection.name'

@@ -15,8 +15,9 @@ import { describe, test } from 'node:test'
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
 import { ENTER_ENDS_WITH_CALLBACK } from '../core/pipeline/context.js'
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '../vendor/otlp-http.js'
-import { mysql2PoolState } from './mysql2.js'
+import { mysql2ClusterNodes, mysql2PoolState } from './mysql2.js'
 import { HAS_CLIENT_REQUEST_CREATED, onClientRequestCreated, replaceResponseHead, responseHead } from './node.js'
+import { hasBatchMethods, NODE_REDIS_MULTI, NODE_REDIS_PIPELINE, nodeRedisInstance } from './node-redis.js'
 import { sdkTracerParts } from './otel-sdk.js'
 
 const NODE_MAJOR = Number(process.versions.node.split('.')[0])
@@ -110,6 +111,41 @@ describe(`internals canaries on Node ${process.versions.node}`, () => {
       )
     } finally {
       await new Promise<void>((resolve) => pool.end(resolve))
+    }
+  })
+
+  test("node-redis' client is an instance's child, and multi() ends in its _executeMulti/_executePipeline", () => {
+    // redis is an optional peer, installed in the workspace; a client connects only when asked.
+    const redis = createRequire(import.meta.url)('redis') as {
+      createClient(options: object): { _self?: unknown; multi(): unknown }
+    }
+    const client = redis.createClient({ url: 'redis://127.0.0.1:1' })
+    const instance = nodeRedisInstance(client)
+    assert.notEqual(instance, client, 'node-redis no longer hands out Object.create(instance): no _self')
+    assert.equal(Object.getPrototypeOf(client), instance, 'createClient() is no longer a child of its _self')
+    assert.ok(hasBatchMethods(instance), `node-redis has no ${NODE_REDIS_MULTI}/${NODE_REDIS_PIPELINE}`)
+    // multi() binds the batch methods when called: an own property of the instance is what it binds.
+    const multi = Object.getPrototypeOf(instance).MULTI as { toString(): string }
+    assert.match(multi.toString(), new RegExp(`this\\.${NODE_REDIS_MULTI}\\.bind\\(this\\)`))
+    assert.match(multi.toString(), new RegExp(`this\\.${NODE_REDIS_PIPELINE}\\.bind\\(this\\)`))
+  })
+
+  test("mysql2's pool cluster keeps its nodes' pools in _nodes (a cluster's pools)", async () => {
+    const mysql = createRequire(import.meta.url)('mysql2') as {
+      createPoolCluster(options?: object): { add(id: string, config: object): void; end(callback: () => void): void }
+    }
+    const cluster = mysql.createPoolCluster()
+    cluster.add('primary', { host: '127.0.0.1', port: 1, connectionLimit: 2 })
+    try {
+      const nodes = mysql2ClusterNodes(cluster)
+      assert.ok(nodes, "mysql2 changed its cluster's fields: a cluster's pools are not found")
+      assert.deepEqual(
+        nodes.map((node) => node.id),
+        ['primary'],
+      )
+      assert.deepEqual(mysql2PoolState(nodes[0]!.pool), { total: 0, idle: 0, pending: 0, max: 2 })
+    } finally {
+      await new Promise<void>((resolve) => cluster.end(resolve))
     }
   })
 })

@@ -35,3 +35,24 @@ export function mysql2PoolState(pool: object): Mysql2PoolState | undefined {
   if (typeof total !== 'number' || typeof idle !== 'number' || typeof pending !== 'number') return undefined
   return { total, idle, pending, max: typeof max === 'number' ? max : 10 }
 }
+
+/** What a core mysql2 `PoolCluster` keeps of its nodes, as read here. */
+interface ClusterFields {
+  _nodes?: Record<string, { id?: unknown; pool?: unknown } | undefined>
+}
+
+/**
+ * The nodes of a core mysql2 pool cluster (`mysql.createPoolCluster()`, or a promise cluster's
+ * `.poolCluster`), each with the pool mysql2 made for it; undefined when mysql2 no longer keeps them
+ * where they were. mysql2 has no public list of them: `add(id, config)` makes the pool itself.
+ */
+export function mysql2ClusterNodes(cluster: object): { id: string; pool: object }[] | undefined {
+  const nodes = (cluster as ClusterFields)._nodes
+  if (typeof nodes !== 'object' || nodes === null) return undefined
+  const out: { id: string; pool: object }[] = []
+  for (const id of Object.keys(nodes)) {
+    const pool = nodes[id]?.pool
+    if (typeof pool === 'object' && pool !== null) out.push({ id, pool })
+  }
+  return out
+}

@@ -2,8 +2,9 @@
  * @module instrumentations/ioredis/instrument
  * `instrumentIoredis(redis)`: every command of one ioredis client timed into
  * `db_client_operation_duration_seconds` (the histogram pg's queries use, with `db_system_name`
- * `redis`), and a CLIENT span named by the command when the caller is sampled. Arguments are never
- * recorded: the span carries the command's name and the server, not its keys or values.
+ * `redis`), a CLIENT span named by the command when the caller is sampled, and the connection's
+ * state (`redis_client_ready`). Arguments are never recorded: the span carries the command's name,
+ * a `?` per argument and the server, not its keys or values (redis-common has what node-redis shares).
  *
  * Why `sendCommand` on the instance and not ioredis' `ioredis:command` tracing channel (v6): the
  * channel is process-wide and its events do not say which client sent the command, so two
@@ -13,30 +14,22 @@
  * the client's `sendCommand`.
  */
 import { performance } from 'node:perf_hooks'
-import { type Attributes, type Span, SpanStatusCode } from '@opentelemetry/api'
+import type { Span } from '@opentelemetry/api'
 import { getSightline } from '../../core/default.js'
-import {
-  ATTR_DB_OPERATION_NAME,
-  ATTR_DB_RESPONSE_STATUS_CODE,
-  ATTR_DB_SYSTEM_NAME,
-  ATTR_ERROR_TYPE,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
-} from '../../core/semconv.js'
+import { readString } from '../../core/option-readers.js'
 import type { Sightline } from '../../core/sightline.js'
-import { activeContext } from '../../tracing/instance.js'
-import { recordingActiveSpan, startClientSpan } from '../../tracing/recording.js'
-import { plainConstructor } from '../../tracing/span-values.js'
-import { DB_DURATION_BUCKETS, METRIC_DB_DURATION } from '../pg/query.js'
-import { type CommandSeries, CommandTable } from './commands.js'
-import { ErrorTypes, replyPrefixOf } from './errors.js'
+import { endedByTimer } from '../pg/timeouts.js'
+import type { CommandSeries } from '../redis-common/commands.js'
+import { connectionMetrics } from '../redis-common/connection.js'
+import type { ErrorShape } from '../redis-common/errors.js'
+import { CommandRecorder } from '../redis-common/recorder.js'
 
-const SYSTEM = 'redis'
 const TRACER = 'sightline-ioredis'
 
-/** What Sightline reads of an ioredis `Command`. */
+/** What Sightline reads of an ioredis `Command`: its name and how many arguments (never their values). */
 export interface IoredisCommand {
   readonly name: string
+  readonly args: readonly unknown[]
 }
 
 /**
@@ -47,25 +40,26 @@ export interface IoredisClient {
   sendCommand(command: IoredisCommand, ...rest: never[]): unknown
   getBuiltinCommands(): string[]
   readonly options: { host?: string; port?: number; path?: string; commandTimeout?: number }
+  /** `ready` while commands can be sent; `connecting`, `reconnecting`, `end`… otherwise. */
+  readonly status: string
+  on(event: 'reconnecting', listener: () => void): unknown
 }
 
 export interface IoredisInstrumentationOptions {
   sightline?: Sightline
+  /** `client_name` of the client's connection series (`redis_client_ready`). Default `default`. */
+  clientName?: string
 }
 
-/** A command span's attributes, built without a literal (tracing/span-values says why). */
-const CommandSpanAttributes = plainConstructor<
-  new (
-    operation: string,
-    address: string | undefined,
-    port: number | undefined,
-  ) => Attributes
->(function (this: Attributes, operation: string, address: string | undefined, port: number | undefined) {
-  this[ATTR_DB_SYSTEM_NAME] = SYSTEM
-  this[ATTR_DB_OPERATION_NAME] = operation
-  if (address !== undefined) this[ATTR_SERVER_ADDRESS] = address
-  if (port !== undefined) this[ATTR_SERVER_PORT] = port
-})
+/** ioredis' errors: a server's reply is a `ReplyError`; its `commandTimeout` is a code-less late Error. */
+function ioredisErrors(commandTimeoutMs: number | undefined): ErrorShape {
+  return {
+    isReply: (error) => error.name === 'ReplyError',
+    // ioredis' "Command timed out" is a plain Error with a message only; matching messages would
+    // break with its wording. Nothing else fails a code-less command that late: its timer did.
+    isTimeout: (error, elapsedMs) => endedByTimer(error, elapsedMs, commandTimeoutMs),
+  }
+}
 
 const kInstrumented = Symbol('sightline.ioredis')
 /** Set on a `Command` when first sent: ioredis sends it again from its offline queue or after a reconnect. */
@@ -82,36 +76,22 @@ export function instrumentIoredis<R extends IoredisClient>(redis: R, options: Io
   if ((redis as R & Marked)[kInstrumented]) return redis
   ;(redis as R & Marked)[kInstrumented] = true
   const sightline = options.sightline ?? getSightline()
-  // pg's histogram, asked for with pg's exact configuration: the registry hands back the same one.
-  const histogram = sightline.metrics.histogram({
-    name: METRIC_DB_DURATION,
-    help: 'Duration of database client operations, in seconds.',
-    labelNames: ['db_system_name', 'db_operation_name', 'db_collection_name', 'error_type'],
-    buckets: DB_DURATION_BUCKETS,
-  })
-  const table = new CommandTable(redis.getBuiltinCommands(), histogram, SYSTEM)
-  const errors = new ErrorTypes(redis.options.commandTimeout)
+  const clientName = readString('clientName', options.clientName, 'default')
   // A unix socket's path is its address (semantic conventions), with no port.
-  const address = redis.options.path || redis.options.host
-  const port = redis.options.path ? undefined : redis.options.port
-
-  const end = (started: number, entry: CommandSeries, span: Span | undefined, error: unknown, failed: boolean) => {
-    try {
-      const elapsedMs = performance.now() - started
-      const errorType = failed ? errors.of(error, elapsedMs) : ''
-      entry.series(errorType).observe(elapsedMs / 1000)
-      if (span === undefined) return
-      if (failed) {
-        const prefix = replyPrefixOf(error)
-        if (prefix !== undefined) span.setAttribute(ATTR_DB_RESPONSE_STATUS_CODE, prefix)
-        span.setAttribute(ATTR_ERROR_TYPE, errorType)
-        span.setStatus({ code: SpanStatusCode.ERROR, message: errorType })
-      }
-      span.end()
-    } catch (failure) {
-      sightline.report(failure, 'ioredis.end')
-    }
+  const server = {
+    address: redis.options.path || redis.options.host,
+    port: redis.options.path ? undefined : redis.options.port,
   }
+  const recorder = new CommandRecorder(
+    sightline,
+    redis.getBuiltinCommands(),
+    ioredisErrors(redis.options.commandTimeout),
+    server,
+    TRACER,
+  )
+  const reconnecting = connectionMetrics(sightline.metrics, clientName, () => redis.status === 'ready')
+  redis.on('reconnecting', reconnecting)
+  const end = recorder.end.bind(recorder)
 
   const original = redis.sendCommand as unknown as Send
   const sendCommand: Send = function sendCommand(this: unknown, command, stream, node) {
@@ -123,12 +103,8 @@ export function instrumentIoredis<R extends IoredisClient>(redis: R, options: Io
     try {
       sent[kSent] = true
       started = performance.now()
-      entry = table.lookup(command.name)
-      const parent = recordingActiveSpan()
-      if (parent !== undefined) {
-        const attributes = new CommandSpanAttributes(entry.operation, address, port)
-        span = startClientSpan(TRACER, entry.operation, attributes, parent, activeContext())
-      }
+      entry = recorder.table.lookup(command.name)
+      span = recorder.span(entry, command.args?.length ?? 0)
     } catch (failure) {
       sightline.report(failure, 'ioredis.start')
       return original.call(this, command, stream, node)

@@ -1,9 +1,10 @@
 /**
  * @module instrumentations/mysql2/instrument
- * `instrumentMysql2(poolOrConnection)`: a mysql2 pool or connection, promise or callback API,
+ * `instrumentMysql2(poolOrConnection)`: a mysql2 pool, pool cluster or connection, promise or callback API,
  * recorded as `sightline/pg` records a pg pool — the same histogram, spans, slow-query lines and
  * pool gauges — with `db.system.name` `mysql` (or `mariadb`). The object given is changed in place
- * (its core pool's `getConnection`, or its core connection's `query` and `execute`) and returned.
+ * (its core pool's `getConnection`, each cluster node's pool's, or its core connection's `query` and
+ * `execute`) and returned.
  *
  * Why the instance and not mysql2's `mysql2:query` tracing channel (3.x): the channel is
  * process-wide and its events do not say which pool sent a query, so two pools (or one instrumented,
@@ -14,6 +15,7 @@ import { SightlineError } from '../../core/errors.js'
 import { type DB_SYSTEM_NAME_VALUE_MARIADB, DB_SYSTEM_NAME_VALUE_MYSQL } from '../../core/semconv.js'
 import type { Sightline } from '../../core/sightline.js'
 import { type QueryMeta, QueryRecorder } from '../pg/query.js'
+import { instrumentCluster, isCoreCluster, type Mysql2CoreCluster } from './cluster.js'
 import { instrumentConnection, type Mysql2CoreConnection } from './connection.js'
 import { MYSQL_ERRORS } from './errors.js'
 import { instrumentCorePool, type Mysql2CorePool } from './pool.js'
@@ -29,7 +31,7 @@ export interface Mysql2Queryable {
 
 export interface Mysql2InstrumentationOptions {
   sightline?: Sightline
-  /** `db_client_connection_pool_name` of a pool's gauges. Default `default`. */
+  /** `db_client_connection_pool_name` of a pool's gauges; a cluster node's is `poolName/nodeId`. Default `default`. */
   poolName?: string
   /** Queries at least this slow get a `slow query` warning line. Default 500 ms. */
   slowQueryMs?: number
@@ -41,8 +43,21 @@ const TRACER = 'sightline-mysql2'
 const kInstrumented = Symbol('sightline.mysql2.target')
 type Marked = { [kInstrumented]?: true }
 
-/** The core object behind what was given: promise wrappers keep theirs as `.pool` / `.connection`. */
-export type Mysql2Core = { pool: Mysql2CorePool } | { connection: Mysql2CoreConnection }
+/** A mysql2 `PoolCluster`, callback or promise API. Structural, as `Mysql2Queryable`. */
+export interface Mysql2Cluster {
+  of(...args: never[]): unknown
+  getConnection(...args: never[]): unknown
+}
+
+/**
+ * The core object behind what was given: promise wrappers keep theirs as `.pool` / `.connection` /
+ * `.poolCluster`.
+ */
+export type Mysql2Core =
+  | { pool: Mysql2CorePool }
+  | { connection: Mysql2CoreConnection }
+  | { cluster: Mysql2CoreCluster }
+type PoolOrConnection = Exclude<Mysql2Core, { cluster: Mysql2CoreCluster }>
 
 export function coreOf(target: object): Mysql2Core | undefined {
   const t = target as {
@@ -51,7 +66,10 @@ export function coreOf(target: object): Mysql2Core | undefined {
     getConnection?: unknown
     execute?: unknown
     config?: unknown
+    poolCluster?: unknown
   }
+  if (isCoreCluster(t.poolCluster)) return { cluster: t.poolCluster }
+  if (isCoreCluster(t)) return { cluster: t }
   if (isCorePool(t.pool)) return { pool: t.pool }
   if (isCorePool(t)) return { pool: t }
   if (isCoreConnection(t.connection)) return { connection: t.connection }
@@ -77,18 +95,39 @@ function isCoreConnection(value: unknown): value is Mysql2CoreConnection {
  * @example
  * const pool = instrumentMysql2(mysql.createPool({ uri: process.env.MYSQL_URL, connectionLimit: 10 }), { sightline })
  */
-export function instrumentMysql2<T extends Mysql2Queryable>(target: T, options: Mysql2InstrumentationOptions = {}): T {
+export function instrumentMysql2<T extends Mysql2Queryable | Mysql2Cluster>(
+  target: T,
+  options: Mysql2InstrumentationOptions = {},
+): T {
   const core = coreOf(target)
   if (core === undefined) {
     throw new SightlineError(
       'SIGHTLINE_ERR_INVALID_OPTION',
-      'instrumentMysql2 takes a mysql2 Pool or Connection (callback or promise API); a PoolCluster is not supported',
+      'instrumentMysql2 takes a mysql2 Pool, PoolCluster or Connection (callback or promise API)',
     )
   }
-  const inner = ('pool' in core ? core.pool : core.connection) as object & Marked
-  if (inner[kInstrumented]) return target
-  inner[kInstrumented] = true
   const sightline = options.sightline ?? getSightline()
+  const poolName = options.poolName ?? 'default'
+  if ('cluster' in core) {
+    // One pool per node, each with its own gauges: `main/replica1`.
+    instrumentCluster(core.cluster, target, sightline, (pool, id) => {
+      if (isCorePool(pool)) instrumentCore({ pool }, options, sightline, `${poolName}/${id}`)
+    })
+  } else {
+    instrumentCore(core, options, sightline, poolName)
+  }
+  return target
+}
+
+function instrumentCore(
+  core: PoolOrConnection,
+  options: Mysql2InstrumentationOptions,
+  sightline: Sightline,
+  poolName: string,
+): void {
+  const inner = ('pool' in core ? core.pool : core.connection) as object & Marked
+  if (inner[kInstrumented]) return
+  inner[kInstrumented] = true
   const config = 'pool' in core ? core.pool.config.connectionConfig : (core.connection.config ?? {})
   // A unix socket's path is its address (semantic conventions), with no port. Never the URI or password.
   const server =
@@ -104,7 +143,6 @@ export function instrumentMysql2<T extends Mysql2Queryable>(target: T, options: 
     errors: MYSQL_ERRORS,
   }
   const recorder = new QueryRecorder(sightline, meta)
-  if ('pool' in core) instrumentCorePool(core.pool, recorder, sightline, options.poolName ?? 'default')
+  if ('pool' in core) instrumentCorePool(core.pool, recorder, sightline, poolName)
   else instrumentConnection(core.connection, recorder)
-  return target
 }
