@@ -1,8 +1,10 @@
 /**
  * @module test/helpers/process
- * Reads a child process' stdout as JSON log lines, as a log shipper would.
+ * Reads a child process' stdout as JSON log lines, as a log shipper would; starts an example
+ * service from its dist/ and learns the port it announces.
  */
-import type { ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 
 export type JsonLine = Record<string, unknown>
 
@@ -20,4 +22,23 @@ export function collectJsonLines(child: ChildProcess, onLine: (line: JsonLine) =
     }
   })
   return lines
+}
+
+const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url))
+
+/** Starts `examples/<script>` with JSON logs on 127.0.0.1; `port` resolves with the port its "listening on" line names. */
+export function startExample(
+  script: string,
+  env: Record<string, string>,
+): { child: ChildProcess; lines: JsonLine[]; port: Promise<number> } {
+  const child = spawn(process.execPath, [`${EXAMPLES}${script}`], {
+    env: { ...process.env, LOG_FORMAT: 'json', SIGHTLINE_SHUTDOWN_DELAY_MS: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let announce: (port: number) => void
+  const port = new Promise<number>((resolve) => (announce = resolve))
+  const lines = collectJsonLines(child, (line) => {
+    if (typeof line.port === 'number' && String(line.msg).includes('listening on')) announce(line.port)
+  })
+  return { child, lines, port }
 }

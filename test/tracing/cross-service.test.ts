@@ -3,34 +3,14 @@
  * dist/, exporting over OTLP/HTTP to an in-test receiver. One POST /api/appointments is one trace.
  */
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { after, before, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { OtlpReceiver } from '../helpers/otlp-receiver.js'
-import { collectJsonLines, type JsonLine } from '../helpers/process.js'
-
-const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url))
-
-function startService(
-  script: string,
-  env: Record<string, string>,
-): { child: ChildProcess; lines: JsonLine[]; port: Promise<number> } {
-  const child = spawn(process.execPath, [`${EXAMPLES}${script}`], {
-    env: { ...process.env, LOG_FORMAT: 'json', SIGHTLINE_SHUTDOWN_DELAY_MS: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  let announce: (port: number) => void
-  const port = new Promise<number>((resolve) => (announce = resolve))
-  const lines = collectJsonLines(child, (line) => {
-    if (typeof line.port === 'number' && String(line.msg).includes('listening on')) announce(line.port)
-  })
-  return { child, lines, port }
-}
+import { type JsonLine, startExample } from '../helpers/process.js'
 
 let receiver: OtlpReceiver
-let notifier: ReturnType<typeof startService>
-let doctor: ReturnType<typeof startService>
+let notifier: ReturnType<typeof startExample>
+let doctor: ReturnType<typeof startExample>
 
 before(async () => {
   receiver = await new OtlpReceiver().start()
@@ -43,9 +23,9 @@ before(async () => {
     // note); bound it so the next batch is not held behind it for the default 30 s.
     OTEL_BSP_EXPORT_TIMEOUT: '2000',
   }
-  notifier = startService('notifier/dist/main.js', { ...otel, NOTIFIER_PORT: '0' })
+  notifier = startExample('notifier/dist/main.js', { ...otel, NOTIFIER_PORT: '0' })
   const notifierPort = await notifier.port
-  doctor = startService('doctor-api/dist/main.js', {
+  doctor = startExample('doctor-api/dist/main.js', {
     ...otel,
     PORT: '0',
     NOTIFIER_URL: `http://127.0.0.1:${notifierPort}`,
