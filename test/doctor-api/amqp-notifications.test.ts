@@ -13,8 +13,9 @@ import { after, before, test } from 'node:test'
 import amqplib from 'amqplib'
 import { FaultProxy } from '../helpers/fault-proxy.js'
 import { OtlpReceiver } from '../helpers/otlp-receiver.js'
-import { type JsonLine, startExample } from '../helpers/process.js'
+import { exportingTo, type JsonLine, startExample, stopExamples } from '../helpers/process.js'
 import { AMQP_URL, unique, until } from '../messaging/brokers.js'
+import { bookAppointment } from './booking.js'
 
 const QUEUE = unique('sightline-notifications')
 
@@ -24,15 +25,7 @@ let doctor: ReturnType<typeof startExample>
 
 before(async () => {
   receiver = await new OtlpReceiver().start()
-  const env = {
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-    OTEL_TRACES_SAMPLER_ARG: '1',
-    OTEL_BSP_SCHEDULE_DELAY: '200',
-    OTEL_BSP_EXPORT_TIMEOUT: '2000',
-    AMQP_URL,
-    AMQP_QUEUE: QUEUE,
-  }
+  const env = { ...exportingTo(receiver.url), AMQP_URL, AMQP_QUEUE: QUEUE }
   notifier = startExample('notifier/dist/main.js', { ...env, NOTIFIER_PORT: '0' })
   await notifier.port
   // No notifier URL at all: a notification can only reach the notifier through the broker.
@@ -41,12 +34,7 @@ before(async () => {
 })
 
 after(async () => {
-  for (const service of [doctor, notifier]) {
-    if (service.child.exitCode === null) {
-      service.child.kill('SIGTERM')
-      await once(service.child, 'exit')
-    }
-  }
+  await stopExamples(doctor, notifier)
   const connection = await amqplib.connect(AMQP_URL)
   const channel = await connection.createChannel()
   await channel.deleteQueue(QUEUE)
@@ -56,20 +44,7 @@ after(async () => {
 
 test('one booking is one trace doctor-api → RabbitMQ → notifier, and the notifier logs it in that trace', async () => {
   const base = `http://127.0.0.1:${await doctor.port}`
-  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-    })
-  const patient = (await (
-    await post('/api/patients', { name: 'Ada', email: 'ada@example.com', date_of_birth: '1990-01-01' })
-  ).json()) as { id: number }
-  const response = await post(
-    '/api/appointments',
-    { patient_id: patient.id, doctor: 'Dr. Watson', starts_at: '2026-12-01T09:30:00Z' },
-    { 'x-request-id': 'amqp-booking-1', baggage: 'tenant=acme' },
-  )
+  const response = await bookAppointment(base, { 'x-request-id': 'amqp-booking-1', baggage: 'tenant=acme' })
   assert.equal(response.status, 201)
 
   const names = ['POST /api/appointments', 'send_notification', `publish ${QUEUE}`, `process ${QUEUE}`, 'deliver_email']
@@ -120,10 +95,7 @@ test('a broker that is gone fails the notification (logged, span failed, broker 
   const proxy = await new FaultProxy(broker.hostname, Number(broker.port || 5672)).start()
   broker.host = `127.0.0.1:${proxy.port}`
   const cut = startExample('doctor-api/dist/main.js', {
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-    OTEL_TRACES_SAMPLER_ARG: '1',
-    OTEL_BSP_SCHEDULE_DELAY: '200',
+    ...exportingTo(receiver.url),
     AMQP_URL: broker.toString(),
     AMQP_QUEUE: QUEUE,
     PORT: '0',
@@ -134,20 +106,11 @@ test('a broker that is gone fails the notification (logged, span failed, broker 
     proxy.set('reset')
     // The reset closes doctor-api's connection; it does not reconnect.
     await new Promise((resolve) => setTimeout(resolve, 300))
-    const post = (path: string, body: unknown) =>
-      fetch(`${base}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-request-id': 'amqp-down-1' },
-        body: JSON.stringify(body),
-      })
-    const patient = (await (
-      await post('/api/patients', { name: 'Bo', email: 'bo@example.com', date_of_birth: '1991-01-01' })
-    ).json()) as { id: number }
-    const response = await post('/api/appointments', {
-      patient_id: patient.id,
-      doctor: 'Dr. Who',
-      starts_at: '2026-12-02T09:30:00Z',
-    })
+    const response = await bookAppointment(
+      base,
+      { 'x-request-id': 'amqp-down-1' },
+      { name: 'Bo', email: 'bo@example.com', date_of_birth: '1991-01-01' },
+    )
     assert.equal(response.status, 201)
     await until(
       () => cut.lines.some((l) => l.request_id === 'amqp-down-1' && l.msg === 'notification failed'),

@@ -9,24 +9,12 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import amqplib, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib'
-import { createSightline, type Sightline } from 'sightline'
 import { instrumentAmqplib } from 'sightline/amqplib'
-import { currentBaggage, setupTracing, type Tracing } from 'sightline/tracing'
+import { currentBaggage } from 'sightline/tracing'
 import { FaultProxy } from '../helpers/fault-proxy.js'
-import { LogCapture } from '../helpers/logs.js'
-import { parseMetrics, sampleValue } from '../helpers/metrics.js'
-import { OtlpReceiver } from '../helpers/otlp-receiver.js'
-import { AMQP_URL, serveOnce, unique, until } from './brokers.js'
+import { AMQP_URL, messagingSample, serveOnce, TwoServices, unique, until } from './brokers.js'
 
-const PRODUCER = 4
-const CONSUMER = 5
-
-let receiver: OtlpReceiver
-let producerLogs: LogCapture
-let consumerLogs: LogCapture
-let producer: Sightline
-let consumer: Sightline
-const tracings: Tracing[] = []
+let services: TwoServices
 let connection: ChannelModel
 let consumerConnection: ChannelModel
 let publishChannel: Channel
@@ -34,29 +22,40 @@ let consumeChannel: Channel
 const queues: string[] = []
 
 before(async () => {
-  receiver = await new OtlpReceiver().start()
-  producerLogs = new LogCapture()
-  consumerLogs = new LogCapture()
-  producer = createSightline({ service: 'booking', logDestination: producerLogs, shutdown: { signals: false } })
-  consumer = createSightline({ service: 'mailer', logDestination: consumerLogs, shutdown: { signals: false } })
-  for (const sightline of [producer, consumer]) {
-    tracings.push(
-      await setupTracing(sightline, { ratio: 1, protocol: 'http/json', endpoint: `${receiver.url}/v1/traces` }),
-    )
-  }
-  connection = instrumentAmqplib(await amqplib.connect(AMQP_URL), { sightline: producer })
+  services = await TwoServices.start()
+  connection = instrumentAmqplib(await amqplib.connect(AMQP_URL), { sightline: services.producer })
   publishChannel = await connection.createChannel()
   consumerConnection = await amqplib.connect(AMQP_URL)
-  consumeChannel = instrumentAmqplib(await consumerConnection.createChannel(), { sightline: consumer })
+  consumeChannel = instrumentAmqplib(await consumerConnection.createChannel(), { sightline: services.consumer })
 })
 
 after(async () => {
   for (const queue of queues) await publishChannel.deleteQueue(queue)
   await connection.close()
   await consumerConnection.close()
-  for (const tracing of tracings) await tracing.shutdown()
-  await receiver.close()
+  await services.close()
 })
+
+/** `messaging_client_sent_messages_total` of the producer for a RabbitMQ publish to `destination`. */
+const sent = (destination: string, errorType = '') =>
+  messagingSample(
+    services.producer,
+    'messaging_client_sent_messages_total',
+    'rabbitmq',
+    'publish',
+    destination,
+    errorType,
+  )
+/** `messaging_client_consumed_messages_total` of the consumer for `destination`. */
+const consumed = (destination: string, errorType = '') =>
+  messagingSample(
+    services.consumer,
+    'messaging_client_consumed_messages_total',
+    'rabbitmq',
+    'process',
+    destination,
+    errorType,
+  )
 
 async function queue(): Promise<string> {
   const name = unique('sightline-amqp')
@@ -78,11 +77,11 @@ test('published from a request and consumed elsewhere: one trace, baggage and re
   const seen: Array<{ tenant: string | undefined; body: string }> = []
   const tag = await consume(name, (message) => {
     seen.push({ tenant: currentBaggage()?.getEntry('tenant')?.value, body: message.content.toString() })
-    consumer.logger.info({ appointment: 7 }, 'notification handled')
+    services.consumer.logger.info({ appointment: 7 }, 'notification handled')
     consumeChannel.ack(message)
   })
   const requestId = await serveOnce(
-    producer,
+    services.producer,
     { baggage: 'tenant=acme', 'x-request-id': 'book-123' },
     async (_req, res) => {
       publishChannel.sendToQueue(name, Buffer.from('{"appointment":7}'), { messageId: 'msg-unique-1' })
@@ -93,20 +92,7 @@ test('published from a request and consumed elsewhere: one trace, baggage and re
   await until(() => seen.length === 1, 'the delivery')
   await consumeChannel.cancel(tag)
   assert.deepEqual(seen, [{ tenant: 'acme', body: '{"appointment":7}' }])
-  for (const tracing of tracings) await tracing.forceFlush()
-  await until(
-    () => receiver.spans.some((s) => s.kind === CONSUMER && s.name === `process ${name}`),
-    'the consumer span',
-  )
-
-  const server = receiver.spans.find((s) => s.kind === 2 && s.resource['service.name'] === 'booking')
-  const send = receiver.spans.find((s) => s.kind === PRODUCER && s.name === `publish ${name}`)
-  const process = receiver.spans.find((s) => s.kind === CONSUMER && s.name === `process ${name}`)
-  assert.ok(server && send && process, receiver.spans.map((s) => `${s.kind} ${s.name}`).join(', '))
-  assert.equal(send.parentSpanId, server.spanId)
-  assert.equal(process.parentSpanId, send.spanId)
-  assert.equal(process.traceId, server.traceId)
-  assert.equal(process.resource['service.name'], 'mailer')
+  const { server, send, process } = await services.messageTrace(`publish ${name}`, `process ${name}`)
   assert.deepEqual(send.attributes, {
     'messaging.system': 'rabbitmq',
     'messaging.operation.type': 'send',
@@ -123,8 +109,8 @@ test('published from a request and consumed elsewhere: one trace, baggage and re
     ['ack'],
   )
 
-  const line = consumerLogs.lines.find((l) => l.msg === 'notification handled')
-  assert.ok(line, consumerLogs.raw.join('\n'))
+  const line = services.consumerLogs.lines.find((l) => l.msg === 'notification handled')
+  assert.ok(line, services.consumerLogs.raw.join('\n'))
   assert.equal(line.trace_id, server.traceId)
   assert.equal(line.span_id, process.spanId)
   assert.equal(line.request_id, 'book-123')
@@ -151,21 +137,25 @@ test('metrics by destination, never by message id; server-named queues fold into
   await until(() => delivered === 4, 'four deliveries')
   for (const tag of tags) await consumeChannel.cancel(tag)
 
-  const sent = parseMetrics(await producer.metrics.render(false))
-  const consumed = parseMetrics(await consumer.metrics.render(false))
-  const labels = (destination: string, operation: string) => ({
-    messaging_system: 'rabbitmq',
-    messaging_operation_name: operation,
-    messaging_destination_name: destination,
-    error_type: '',
-  })
-  assert.equal(sampleValue(sent, 'messaging_client_sent_messages_total', labels(name, 'publish')), 3)
-  assert.equal(sampleValue(sent, 'messaging_client_operation_duration_seconds_count', labels(name, 'publish')), 3)
-  assert.equal(sampleValue(sent, 'messaging_client_sent_messages_total', labels('(temporary)', 'publish')), 1)
-  assert.equal(sampleValue(consumed, 'messaging_client_consumed_messages_total', labels(name, 'process')), 3)
-  assert.equal(sampleValue(consumed, 'messaging_process_duration_seconds_count', labels(name, 'process')), 3)
-  assert.equal(sampleValue(consumed, 'messaging_client_consumed_messages_total', labels('(temporary)', 'process')), 1)
-  for (const text of [await producer.metrics.render(false), await consumer.metrics.render(false)]) {
+  assert.equal(await sent(name), 3)
+  assert.equal(
+    await messagingSample(
+      services.producer,
+      'messaging_client_operation_duration_seconds_count',
+      'rabbitmq',
+      'publish',
+      name,
+    ),
+    3,
+  )
+  assert.equal(await sent('(temporary)'), 1)
+  assert.equal(await consumed(name), 3)
+  assert.equal(
+    await messagingSample(services.consumer, 'messaging_process_duration_seconds_count', 'rabbitmq', 'process', name),
+    3,
+  )
+  assert.equal(await consumed('(temporary)'), 1)
+  for (const text of [await services.producer.metrics.render(false), await services.consumer.metrics.render(false)]) {
     assert.equal(text.includes('id-0-'), false, 'a message id as a label')
     assert.equal(text.includes(generated), false, 'a server-named queue as a label')
   }
@@ -184,23 +174,21 @@ test("a handler's rejection is on its span, its metric and one log line; the con
   publishChannel.sendToQueue(name, Buffer.from('good'))
   await until(() => handled.length === 2, 'both deliveries')
   await consumeChannel.cancel(tag)
-  await until(() => consumerLogs.lines.some((l) => l.msg === 'message handler failed'), 'the failure line')
-  const samples = parseMetrics(await consumer.metrics.render(false))
-  const base = { messaging_system: 'rabbitmq', messaging_operation_name: 'process', messaging_destination_name: name }
-  assert.equal(
-    sampleValue(samples, 'messaging_client_consumed_messages_total', { ...base, error_type: 'TypeError' }),
-    1,
+  await until(() => services.consumerLogs.lines.some((l) => l.msg === 'message handler failed'), 'the failure line')
+  assert.equal(await consumed(name, 'TypeError'), 1)
+  assert.equal(await consumed(name), 1)
+  await services.flush()
+  await until(
+    () => services.receiver.spans.some((s) => s.name === `process ${name}` && s.status?.code === 2),
+    'the failed span',
   )
-  assert.equal(sampleValue(samples, 'messaging_client_consumed_messages_total', { ...base, error_type: '' }), 1)
-  for (const tracing of tracings) await tracing.forceFlush()
-  await until(() => receiver.spans.some((s) => s.name === `process ${name}` && s.status?.code === 2), 'the failed span')
-  const failed = receiver.spans.find((s) => s.name === `process ${name}` && s.status?.code === 2)!
+  const failed = services.receiver.spans.find((s) => s.name === `process ${name}` && s.status?.code === 2)!
   assert.equal(failed.attributes['error.type'], 'TypeError')
-  const line = consumerLogs.lines.find((l) => l.msg === 'message handler failed')!
+  const line = services.consumerLogs.lines.find((l) => l.msg === 'message handler failed')!
   assert.equal(line.trace_id, failed.traceId)
   assert.equal(line.err_type, 'TypeError')
-  assert.equal(JSON.stringify(receiver.spans).includes('Jane Doe'), false, 'the error message in a span')
-  assert.equal(consumerLogs.raw.join('\n').includes('Jane Doe'), false, 'the error message in a log line')
+  assert.equal(JSON.stringify(services.receiver.spans).includes('Jane Doe'), false, 'the error message in a span')
+  assert.equal(services.consumerLogs.raw.join('\n').includes('Jane Doe'), false, 'the error message in a log line')
 })
 
 test("a confirm channel's send ends at the broker's confirmation, and the caller's callback still runs", async () => {
@@ -211,25 +199,16 @@ test("a confirm channel's send ends at the broker's confirmation, and the caller
   )
   assert.equal(confirmed, null)
   await confirms.close()
-  const samples = parseMetrics(await producer.metrics.render(false))
-  assert.equal(
-    sampleValue(samples, 'messaging_client_sent_messages_total', {
-      messaging_system: 'rabbitmq',
-      messaging_operation_name: 'publish',
-      messaging_destination_name: name,
-      error_type: '',
-    }),
-    1,
-  )
+  assert.equal(await sent(name), 1)
 })
 
 test('a broker outage: the client throws what it throws without Sightline, and the failed send is counted', async () => {
   const proxy = await new FaultProxy('127.0.0.1', Number(new URL(AMQP_URL).port || 5672)).start()
   const url = new URL(AMQP_URL)
   url.host = `127.0.0.1:${proxy.port}`
-  const cut = instrumentAmqplib(await amqplib.connect(url.toString()), { sightline: producer })
-  const errors: unknown[] = []
-  cut.on('error', (error) => errors.push(error))
+  const cut = instrumentAmqplib(await amqplib.connect(url.toString()), { sightline: services.producer })
+  // The reset is a connection error amqplib emits: unhandled, it would crash the test.
+  cut.on('error', () => {})
   const closed = new Promise((resolve) => cut.once('close', resolve))
   const channel = await cut.createChannel()
   channel.on('error', () => {})
@@ -240,14 +219,5 @@ test('a broker outage: the client throws what it throws without Sightline, and t
   // amqplib's own error for a closed channel, thrown as it would be uninstrumented.
   assert.throws(() => channel.sendToQueue(name, Buffer.from('after')), { name: 'IllegalOperationError' })
   await proxy.close()
-  const samples = parseMetrics(await producer.metrics.render(false))
-  assert.equal(
-    sampleValue(samples, 'messaging_client_sent_messages_total', {
-      messaging_system: 'rabbitmq',
-      messaging_operation_name: 'publish',
-      messaging_destination_name: name,
-      error_type: 'IllegalOperationError',
-    }),
-    1,
-  )
+  assert.equal(await sent(name, 'IllegalOperationError'), 1)
 })

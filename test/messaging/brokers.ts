@@ -1,13 +1,22 @@
 /**
  * @module test/messaging/brokers
- * The real brokers the messaging tests use (scripts/ensure-services.sh starts them), and a
- * server that answers one request through a Sightline pipeline, as a service publishing from a
- * request would.
+ * The real brokers the messaging tests use (scripts/ensure-services.sh starts them), the two
+ * services on either side of them (each its own Sightline, tracing every request into one
+ * receiver), and a server that answers one request through a Sightline pipeline, as a service
+ * publishing from a request would.
  */
 import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Sightline } from 'sightline'
+import { createSightline, type Sightline } from 'sightline'
+import { setupTracing, type Tracing } from 'sightline/tracing'
+import { LogCapture } from '../helpers/logs.js'
+import { parseMetrics, sampleValue } from '../helpers/metrics.js'
+import { OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js'
+
+/** OTLP span kinds. */
+export const PRODUCER = 4
+export const CONSUMER = 5
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
 export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
@@ -41,4 +50,85 @@ export async function until(predicate: () => boolean, what: string, timeoutMs = 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
+}
+
+/** A producing service (`booking`) and a consuming one (`mailer`), both exporting to one receiver. */
+export class TwoServices {
+  readonly producerLogs = new LogCapture()
+  readonly consumerLogs = new LogCapture()
+  readonly producer = createSightline({
+    service: 'booking',
+    logDestination: this.producerLogs,
+    shutdown: { signals: false },
+  })
+  readonly consumer = createSightline({
+    service: 'mailer',
+    logDestination: this.consumerLogs,
+    shutdown: { signals: false },
+  })
+  private readonly tracings: Tracing[] = []
+
+  constructor(readonly receiver: OtlpReceiver) {}
+
+  static async start(): Promise<TwoServices> {
+    const services = new TwoServices(await new OtlpReceiver().start())
+    for (const sightline of [services.producer, services.consumer]) {
+      services.tracings.push(
+        await setupTracing(sightline, {
+          ratio: 1,
+          protocol: 'http/json',
+          endpoint: `${services.receiver.url}/v1/traces`,
+        }),
+      )
+    }
+    return services
+  }
+
+  async flush(): Promise<void> {
+    for (const tracing of this.tracings) await tracing.forceFlush()
+  }
+
+  /**
+   * The producer's server span, its PRODUCER span `producerSpan` and the consumer's CONSUMER span
+   * `consumerSpan`, waited for and checked to be one chain of one trace.
+   */
+  async messageTrace(
+    producerSpan: string,
+    consumerSpan: string,
+  ): Promise<Record<'server' | 'send' | 'process', ReceivedSpan>> {
+    await this.flush()
+    const spans = this.receiver.spans
+    await until(() => spans.some((s) => s.kind === CONSUMER && s.name === consumerSpan), consumerSpan)
+    const server = spans.find((s) => s.kind === 2 && s.resource['service.name'] === 'booking')
+    const send = spans.find((s) => s.kind === PRODUCER && s.name === producerSpan)
+    const process = spans.find((s) => s.kind === CONSUMER && s.name === consumerSpan)
+    assert.ok(server && send && process, spans.map((s) => `${s.kind} ${s.name}`).join(', '))
+    assert.equal(send.parentSpanId, server.spanId)
+    assert.equal(process.parentSpanId, send.spanId)
+    assert.equal(process.traceId, server.traceId)
+    assert.equal(process.resource['service.name'], 'mailer')
+    return { server, send, process }
+  }
+
+  async close(): Promise<void> {
+    for (const tracing of this.tracings) await tracing.shutdown()
+    await this.receiver.close()
+  }
+}
+
+/** The value of `metric` on `sightline` for one system, operation, destination and error type. */
+export async function messagingSample(
+  sightline: Sightline,
+  metric: string,
+  system: string,
+  operation: string,
+  destination: string,
+  errorType = '',
+): Promise<number | undefined> {
+  return sampleValue(parseMetrics(await sightline.metrics.render(false)), metric, {
+    messaging_system: system,
+    messaging_operation_name: operation,
+    messaging_destination_name: destination,
+    error_type: errorType,
+  })
 }
