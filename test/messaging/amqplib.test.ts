@@ -74,9 +74,13 @@ async function consume(name: string, handler: (message: ConsumeMessage) => unkno
 
 test('published from a request and consumed elsewhere: one trace, baggage and request id carried, log line correlated', async () => {
   const name = await queue()
-  const seen: Array<{ tenant: string | undefined; body: string }> = []
+  const seen: Array<{ tenant: string | undefined; body: string; own: unknown }> = []
   const tag = await consume(name, (message) => {
-    seen.push({ tenant: currentBaggage()?.getEntry('tenant')?.value, body: message.content.toString() })
+    seen.push({
+      tenant: currentBaggage()?.getEntry('tenant')?.value,
+      body: message.content.toString(),
+      own: message.properties.headers?.['x-app'],
+    })
     services.consumer.logger.info({ appointment: 7 }, 'notification handled')
     consumeChannel.ack(message)
   })
@@ -84,14 +88,17 @@ test('published from a request and consumed elsewhere: one trace, baggage and re
     services.producer,
     { baggage: 'tenant=acme', 'x-request-id': 'book-123' },
     async (_req, res) => {
-      publishChannel.sendToQueue(name, Buffer.from('{"appointment":7}'), { messageId: 'msg-unique-1' })
+      const options = { messageId: 'msg-unique-1', headers: { 'x-app': 'kept' } }
+      publishChannel.sendToQueue(name, Buffer.from('{"appointment":7}'), options)
+      // The application's options object is not written to: the context goes on a copy.
+      assert.deepEqual(options.headers, { 'x-app': 'kept' })
       res.end('ok')
     },
   )
   assert.equal(requestId, 'book-123')
   await until(() => seen.length === 1, 'the delivery')
   await consumeChannel.cancel(tag)
-  assert.deepEqual(seen, [{ tenant: 'acme', body: '{"appointment":7}' }])
+  assert.deepEqual(seen, [{ tenant: 'acme', body: '{"appointment":7}', own: 'kept' }])
   const { server, send, process } = await services.messageTrace(`publish ${name}`, `process ${name}`)
   assert.deepEqual(send.attributes, {
     'messaging.system': 'rabbitmq',

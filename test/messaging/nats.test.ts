@@ -62,6 +62,38 @@ test('published from a request, handled by a callback subscription: one trace, b
   assert.equal(line.request_id, 'nats-req-1')
 })
 
+test("the application's own headers are kept, and a set it reuses never carries one message's context into the next", async () => {
+  const subject = unique('sightline.headers')
+  const received: Array<{ tenant: string; traceparent: string }> = []
+  const sub = subscriber.subscribe(subject, {
+    callback: (_error, message) => {
+      received.push({
+        tenant: message.headers?.get('x-tenant') ?? '',
+        traceparent: message.headers?.get('traceparent') ?? '',
+      })
+    },
+  })
+  await subscriber.flush()
+  const shared = headers()
+  shared.set('x-tenant', 'acme')
+  for (let i = 0; i < 2; i++) {
+    await serveOnce(services.producer, {}, async (_req, res) => {
+      publisher.publish(subject, 'x', { headers: shared })
+      res.end('ok')
+    })
+  }
+  await until(() => received.length === 2, 'both deliveries')
+  sub.unsubscribe()
+  assert.deepEqual(
+    received.map((r) => r.tenant),
+    ['acme', 'acme'],
+  )
+  const [first, second] = received.map((r) => r.traceparent.split('-')[1])
+  assert.match(String(first), /^[0-9a-f]{32}$/)
+  assert.notEqual(first, second, 'two requests, two traces')
+  assert.equal(shared.has('traceparent'), false, "the application's set is left as it was")
+})
+
 test('request/reply: one request span around the reply, the responder in its trace; inboxes fold into (temporary)', async () => {
   const subject = unique('sightline.rpc')
   const sub = subscriber.subscribe(subject, {

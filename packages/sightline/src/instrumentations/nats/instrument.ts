@@ -45,8 +45,10 @@ const OPERATION_REQUEST = 'request'
 export interface NatsHeaders {
   get(name: string): string
   set(name: string, value: string): void
+  append(name: string, value: string): void
   has(name: string): boolean
   keys(): string[]
+  values(name: string): string[]
 }
 
 /** What Sightline reads of a received message (`Msg`). */
@@ -105,8 +107,13 @@ export function instrumentNats<N extends NatsConnection>(nc: N, options: NatsIns
   // own methods: inside it, those are the request's, not operations of their own.
   let inRequest = 0
 
+  // A new set of headers per message, with the application's copied in: a set it reuses for
+  // every message must not carry one message's trace context into the next.
   const withHeaders = (send: Send, given: SendOptions | undefined): SendOptions => {
-    const headers = given?.headers ?? makeHeaders()
+    const headers = makeHeaders()
+    const own = given?.headers
+    if (own !== undefined)
+      for (const name of own.keys()) for (const value of own.values(name)) headers.append(name, value)
     for (const name of Object.keys(send.headers)) {
       if (!headers.has(name)) headers.set(name, send.headers[name] as string)
     }
