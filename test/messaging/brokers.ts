@@ -18,8 +18,8 @@ import { OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js'
 export const PRODUCER = 4
 export const CONSUMER = 5
 
-export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
-export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
+export const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
+export const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222'
 
 /** A name no other run (or test file) shares. */
 export function unique(prefix: string): string {
