@@ -172,6 +172,27 @@ test('a wildcard subscription is labelled by what it subscribed to; for-await me
   }
 })
 
+test('options are checked once, when instrumenting: a missing headers function, a bad cap', async () => {
+  const nc = await connect({ servers: NATS_URL })
+  try {
+    assert.throws(() => instrumentNats(nc, {} as never), { code: 'SIGHTLINE_ERR_INVALID_OPTION', message: /headers/ })
+    assert.throws(() => instrumentNats(nc, { headers, sightline: services.producer, maxDestinations: 0 }), {
+      code: 'SIGHTLINE_ERR_INVALID_OPTION',
+      message: /maxDestinations/,
+    })
+    // Refused options left the connection as it was: instrumenting it properly still works.
+    const traced = instrumentNats(nc, { headers, sightline: services.producer, maxDestinations: 1 })
+    traced.publish(unique('sightline.cap-a'), 'x')
+    traced.publish(unique('sightline.cap-b'), 'x')
+    assert.equal(
+      await messagingSample(services.producer, 'messaging_client_sent_messages_total', 'nats', 'publish', '(other)'),
+      1,
+    )
+  } finally {
+    await nc.close()
+  }
+})
+
 test('a server outage: publish and request fail as the client makes them fail, and are counted', async () => {
   const proxy = await new FaultProxy('127.0.0.1', Number(new URL(NATS_URL).port || 4222)).start()
   const nc = instrumentNats(await connect({ servers: `127.0.0.1:${proxy.port}`, reconnect: false }), {

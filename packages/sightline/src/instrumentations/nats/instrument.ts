@@ -99,10 +99,11 @@ export function instrumentNats<N extends NatsConnection>(nc: N, options: NatsIns
     throw new SightlineOptionError('headers', "the NATS package's headers function", options?.headers)
   }
   if ((nc as N & Marked)[kInstrumented]) return nc
-  ;(nc as N & Marked)[kInstrumented] = true
   const makeHeaders = options.headers
   const prefix = nc.options?.inboxPrefix
+  // Built (and its options validated) before the connection is marked: a bad option leaves it untouched.
   const telemetry = new MessagingTelemetry(SYSTEM, TRACER, options, prefix ? [prefix] : [])
+  ;(nc as N & Marked)[kInstrumented] = true
   // `request` publishes (and, without muxing, subscribes to its inbox) through the connection's
   // own methods: inside it, those are the request's, not operations of their own.
   let inRequest = 0
