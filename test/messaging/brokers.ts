@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createSightline, type Sightline } from 'sightline'
+import { instrumentNats, type NatsConnection, type NatsHeaders } from 'sightline/nats'
 import { setupTracing, type Tracing } from 'sightline/tracing'
 import { LogCapture } from '../helpers/logs.js'
 import { parseMetrics, sampleValue } from '../helpers/metrics.js'
@@ -67,6 +68,8 @@ export class TwoServices {
     shutdown: { signals: false },
   })
   private readonly tracings: Tracing[] = []
+  /** Connections made for the services, closed first by `close()`. */
+  private readonly connections: Array<{ close(): Promise<unknown> }> = []
 
   constructor(readonly receiver: OtlpReceiver) {}
 
@@ -111,7 +114,25 @@ export class TwoServices {
     return { server, send, process }
   }
 
+  /**
+   * A NATS connection for each service (the producer's, the consumer's), made with the client's
+   * own `connect` and instrumented with its own `headers`: one test runs against v3, one against v2.
+   */
+  async natsPair<C extends NatsConnection & { close(): Promise<unknown> }>(
+    connect: (options: { servers: string }) => Promise<C>,
+    headers: () => NatsHeaders,
+  ): Promise<[C, C]> {
+    const pair: C[] = []
+    for (const sightline of [this.producer, this.consumer]) {
+      const nc = instrumentNats(await connect({ servers: NATS_URL }), { headers, sightline })
+      this.connections.push(nc)
+      pair.push(nc)
+    }
+    return pair as [C, C]
+  }
+
   async close(): Promise<void> {
+    for (const connection of this.connections) await connection.close()
     for (const tracing of this.tracings) await tracing.shutdown()
     await this.receiver.close()
   }

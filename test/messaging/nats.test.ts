@@ -4,11 +4,12 @@
  * a request and handled by a callback subscription is one trace, with baggage and `X-Request-ID`
  * in the NATS headers and the handler's log line correlated; request/reply; `for await`
  * subscriptions; metrics by subscription subject, inboxes folded, never a message id; a server
- * outage leaves the client's own behaviour.
+ * outage leaves the client's own behaviour; and the older `nats` v2 client, given its own `headers`.
  */
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node'
+import { connect as connectV2, headers as headersV2 } from 'nats'
 import { instrumentNats } from 'sightline/nats'
 import { currentBaggage } from 'sightline/tracing'
 import { FaultProxy } from '../helpers/fault-proxy.js'
@@ -21,19 +22,14 @@ let subscriber: NatsConnection
 
 before(async () => {
   services = await TwoServices.start()
-  publisher = instrumentNats(await connect({ servers: NATS_URL }), { headers, sightline: services.producer })
-  subscriber = instrumentNats(await connect({ servers: NATS_URL }), { headers, sightline: services.consumer })
+  ;[publisher, subscriber] = await services.natsPair(connect, headers)
 })
 
 /** `messaging_client_consumed_messages_total` of the consumer for a subscription to `destination`. */
 const consumed = (destination: string) =>
   messagingSample(services.consumer, 'messaging_client_consumed_messages_total', 'nats', 'process', destination)
 
-after(async () => {
-  await publisher.close()
-  await subscriber.close()
-  await services.close()
-})
+after(() => services.close())
 
 test('published from a request, handled by a callback subscription: one trace, baggage and request id, log line correlated', async () => {
   const subject = unique('sightline.nats')
@@ -217,4 +213,45 @@ test('a server outage: publish and request fail as the client makes them fail, a
     ['publish', 1],
     ['request', 1],
   ])
+})
+
+test('the nats v2 client, given its own headers: publish from a request to a callback subscription is one trace, the log line correlated', async () => {
+  const [publisher, subscriber] = await services.natsPair(connectV2, headersV2)
+  const subject = unique('sightline.v2')
+  let handled = 0
+  const sub = subscriber.subscribe(subject, {
+    callback: () => {
+      handled++
+      services.consumer.logger.info('v2 message handled')
+    },
+  })
+  await subscriber.flush()
+  await serveOnce(services.producer, { 'x-request-id': 'nats-v2-1' }, async (_req, res) => {
+    publisher.publish(subject, new TextEncoder().encode('hello'))
+    res.end('ok')
+  })
+  await until(() => handled === 1, 'the delivery')
+  sub.unsubscribe()
+  const { server, process } = await services.messageTrace(`publish ${subject}`, `process ${subject}`)
+  const line = services.consumerLogs.lines.find((l) => l.msg === 'v2 message handled')
+  assert.ok(line)
+  assert.equal(line.trace_id, server.traceId)
+  assert.equal(line.span_id, process.spanId)
+  assert.equal(line.request_id, 'nats-v2-1')
+})
+
+test('the nats v2 client: a request and its responder are one trace, the request one PRODUCER span', async () => {
+  const [publisher, subscriber] = await services.natsPair(connectV2, headersV2)
+  const subject = unique('sightline.v2rpc')
+  const sub = subscriber.subscribe(subject, {
+    callback: (_error, message) => message.respond(new TextEncoder().encode('pong')),
+  })
+  await subscriber.flush()
+  await serveOnce(services.producer, {}, async (_req, res) => {
+    const reply = await publisher.request(subject, new TextEncoder().encode('ping'), { timeout: 2000 })
+    res.end(new TextDecoder().decode(reply.data))
+  })
+  sub.unsubscribe()
+  const { send } = await services.messageTrace(`request ${subject}`, `process ${subject}`)
+  assert.equal(services.receiver.spans.filter((s) => s.traceId === send.traceId && s.kind === PRODUCER).length, 1)
 })
