@@ -44,6 +44,32 @@ if [ -z "$redis_url" ]; then
 fi
 echo "TEST_REDIS_URL=$redis_url" >> "$out"
 
+# --- RabbitMQ (sightline/amqplib, and doctor-api's notifications through it) ---
+amqp_url=${TEST_AMQP_URL:-}
+if [ -z "$amqp_url" ]; then
+  if ! port_open 127.0.0.1 5672; then
+    command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server
+    rabbitmq-server -detached >/dev/null 2>&1 || true
+    for _ in $(seq 1 120); do port_open 127.0.0.1 5672 && break; sleep 0.5; done
+  fi
+  port_open 127.0.0.1 5672 || { echo "ensure-services: no RabbitMQ on 127.0.0.1:5672" >&2; exit 1; }
+  amqp_url=amqp://guest:guest@127.0.0.1:5672
+fi
+echo "TEST_AMQP_URL=$amqp_url" >> "$out"
+
+# --- NATS (sightline/nats) ---
+nats_url=${TEST_NATS_URL:-}
+if [ -z "$nats_url" ]; then
+  if ! port_open 127.0.0.1 4222; then
+    command -v nats-server >/dev/null || apt_install nats-server
+    (nats-server -a 127.0.0.1 -p 4222 >/dev/null 2>&1 &)
+    for _ in $(seq 1 30); do port_open 127.0.0.1 4222 && break; sleep 0.2; done
+  fi
+  port_open 127.0.0.1 4222 || { echo "ensure-services: no NATS on 127.0.0.1:4222" >&2; exit 1; }
+  nats_url=nats://127.0.0.1:4222
+fi
+echo "TEST_NATS_URL=$nats_url" >> "$out"
+
 # --- Prometheus (promtool and the server, for the metrics-format and operations-kit tests) ---
 if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then apt_install prometheus; fi
 # The Debian package starts a daemon on :9090 we don't use; tests start their own on a free port.

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: doctor-api (PORT, default 8000) and the notifier (NOTIFIER_PORT, default 8001), so
 // one POST /api/appointments is one trace across two services, shown by the viewer on :9400.
+// With AMQP_URL set (`AMQP_URL=amqp://guest:guest@127.0.0.1:5672 npm start`), both services get it:
+// doctor-api queues notifications on RabbitMQ and the notifier consumes them (docs/doctor-api.md).
 //
 // Signals. Ctrl-C in a terminal sends SIGINT to the whole foreground process group, and npm
 // forwards what it receives as well: services in this group would see two SIGINTs and take their

@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Sightline } from 'sightline'
 import { sightlineFastify } from 'sightline/fastify'
+import type { NotificationQueue } from './appointments/notification-queue.js'
 import type { DemoFaults, Timeouts } from './config.js'
 import type { Deps } from './deps.js'
 import { badUrlHandler, installErrorHandling } from './errors.js'
@@ -23,6 +24,8 @@ export interface AppOptions {
   cache: Cache
   demo?: DemoFaults
   notifierUrl?: string
+  /** Notifications through RabbitMQ instead of the HTTP call (main.ts opens it when AMQP_URL is set). */
+  notifications?: NotificationQueue
   /** Request and header timeouts; the configuration's defaults (config.ts) when not given. */
   timeouts?: Timeouts
   /** Register Sightline's Fastify plugin (default); false only to measure what it costs (bench/). */
@@ -62,6 +65,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     metrics: createMetrics(sightline),
     demo: options.demo ?? { errorRate: 0, latencyMs: 0 },
     notifierUrl: options.notifierUrl,
+    notifications: options.notifications,
   }
   sightline.addCheck('database', () => db.query('SELECT 1'), { timeoutMs: 1000 })
   sightline.addCheck('cache', () => cache.ping(), { timeoutMs: 500, critical: false })

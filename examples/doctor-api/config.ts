@@ -22,6 +22,10 @@ export interface Config {
   demo: DemoFaults
   /** The notifier service; NOTIFIER_URL, default http://127.0.0.1:8001. */
   notifierUrl: string | undefined
+  /** RabbitMQ; AMQP_URL. When set, notifications go through its queue instead of the HTTP call. */
+  amqpUrl: string | undefined
+  /** The notifications' queue; AMQP_QUEUE, default `appointment-notifications`. */
+  amqpQueue: string
   timeouts: Timeouts
 }
 
@@ -59,9 +63,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: { errorRate, latencyMs },
     notifierUrl:
       env.NOTIFIER_URL === '' ? undefined : (urlOf(env, 'NOTIFIER_URL', ['http:', 'https:']) ?? DEFAULT_NOTIFIER),
+    amqpUrl: urlOf(env, 'AMQP_URL', ['amqp:', 'amqps:']),
+    amqpQueue: queueOf(env),
     timeouts: { requestMs, headersMs },
   }
 }
+
+/** The queue name: what RabbitMQ accepts (at most 255 bytes), and never one of its own `amq.` names. */
+function queueOf(env: NodeJS.ProcessEnv): string {
+  const queue = env.AMQP_QUEUE || DEFAULT_QUEUE
+  if (!/^[A-Za-z0-9_.:-]{1,255}$/.test(queue) || queue.startsWith('amq.')) {
+    throw new TypeError('AMQP_QUEUE must be letters, digits, _ . : - (at most 255), not starting with amq.')
+  }
+  return queue
+}
+
+export const DEFAULT_QUEUE = 'appointment-notifications'
 
 function integerOf(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]

@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino'
 import type { Sightline } from 'sightline'
+import type { NotificationQueue } from './appointments/notification-queue.js'
 import type { DemoFaults } from './config.js'
 import type { Repository } from './storage/repository.js'
 import type { AppMetrics } from './telemetry.js'
@@ -16,4 +17,6 @@ export interface Deps {
   demo: DemoFaults
   /** Base URL of the notifier service; notifications are skipped when unset. */
   notifierUrl: string | undefined
+  /** RabbitMQ's notification queue (AMQP_URL); when set, used instead of the notifier's URL. */
+  notifications: NotificationQueue | undefined
 }

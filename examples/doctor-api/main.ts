@@ -5,6 +5,7 @@
 import { createSightline } from 'sightline'
 import { setupTracing } from 'sightline/tracing'
 import { buildApp } from './app.js'
+import { openNotificationQueue } from './appointments/notification-queue.js'
 import { loadConfig, redactUrl } from './config.js'
 import { migrate } from './storage/migrations.js'
 import { openStorage } from './storage/open.js'
@@ -44,14 +45,37 @@ async function start(): Promise<void> {
   sightline.onShutdown('database', () => db.close())
   sightline.onShutdown('cache', () => cache.close())
   const applied = await step(`migrating ${database}`, () => migrate(db))
+  const { amqpUrl } = config
+  const notifications =
+    amqpUrl === undefined
+      ? undefined
+      : await step(`connecting to RabbitMQ at ${redactUrl(amqpUrl)}`, () =>
+          openNotificationQueue(sightline, amqpUrl, config.amqpQueue),
+        )
+  if (notifications !== undefined) sightline.onShutdown('broker', () => notifications.close())
   const app = await step('building the app', () =>
-    buildApp({ sightline, db, cache, demo: config.demo, notifierUrl: config.notifierUrl, timeouts: config.timeouts }),
+    buildApp({
+      sightline,
+      db,
+      cache,
+      demo: config.demo,
+      notifierUrl: config.notifierUrl,
+      notifications,
+      timeouts: config.timeouts,
+    }),
   )
   await step(`listening on ${config.host}:${config.port}`, () => app.listen({ port: config.port, host: config.host }))
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.port
   sightline.logger.info(
-    { port, database: db.description, cache: cache.system, migrations_applied: applied, demo: config.demo },
+    {
+      port,
+      database: db.description,
+      cache: cache.system,
+      notifications: notifications === undefined ? 'http' : `amqp queue ${config.amqpQueue}`,
+      migrations_applied: applied,
+      demo: config.demo,
+    },
     `doctor-api listening on http://localhost:${port}`,
   )
 }

@@ -27,6 +27,9 @@ const EXAMPLE_ONLY = [
   'ioredis',
   'redis',
   'mysql2',
+  'amqplib',
+  '@nats-io/transport-node',
+  'nats',
   'pino-pretty',
   '@grpc/grpc-js',
   'fastify',
@@ -182,18 +185,31 @@ server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listenin
 import { wrapListener } from 'sightline/http'
 import { withSpan } from 'sightline/tracing'
 import { instrumentMysql2 } from 'sightline/mysql2'
+import { instrumentAmqplib } from 'sightline/amqplib'
+import { instrumentNats } from 'sightline/nats'
+import { METRIC_HTTP_SERVER_DURATION, METRIC_MESSAGING_SENT } from 'sightline/names'
 import { instrumentNodeRedis } from 'sightline/node-redis'
-import { METRIC_HTTP_SERVER_DURATION } from 'sightline/names'
 const options: SightlineOptions = { service: '${kind}' }
 const sightline: Sightline = createSightline(options)
 const listener = wrapListener((_req, res) => res.end(), { sightline })
 const name: string = METRIC_HTTP_SERVER_DURATION
+const sent: string = METRIC_MESSAGING_SENT
 // The adapters' and tracing's seams are not part of the published types.
 // @ts-expect-error
 sightline.pipeline()
 // @ts-expect-error
 sightline.setTracing(undefined)
-export const checked = [listener, name, SightlineError, withSpan, instrumentMysql2, instrumentNodeRedis] as const
+export const checked = [
+  listener,
+  name,
+  sent,
+  SightlineError,
+  withSpan,
+  instrumentMysql2,
+  instrumentNodeRedis,
+  instrumentAmqplib,
+  instrumentNats,
+] as const
 `
     writeFileSync(join(project, 'esm.mts'), source('esm'))
     writeFileSync(join(project, 'cjs.cts'), source('cjs'))

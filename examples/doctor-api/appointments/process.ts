@@ -24,8 +24,13 @@ export async function processAppointment(appointment: Appointment, deps: Deps): 
   })
 }
 
-/** Calls the notifier; its traceparent and X-Request-ID are added by Sightline's propagation. */
-async function sendNotification(appointment: Appointment, { notifierUrl }: Deps): Promise<void> {
+/**
+ * Queues the notification on RabbitMQ when configured, else calls the notifier. Either way its
+ * traceparent, baggage and X-Request-ID are added by Sightline (sightline/amqplib, or outgoing
+ * HTTP propagation).
+ */
+async function sendNotification(appointment: Appointment, { notifierUrl, notifications }: Deps): Promise<void> {
+  if (notifications !== undefined) return notifications.publish(appointment.id)
   if (notifierUrl === undefined) return
   const response = await fetch(`${notifierUrl}/notify`, {
     method: 'POST',

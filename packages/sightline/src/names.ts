@@ -45,6 +45,12 @@ export {
   METRIC_CACHE_DURATION,
   METRIC_CACHE_REQUESTS,
 } from './instrumentations/cache/cache.js'
+export {
+  METRIC_MESSAGING_CONSUMED,
+  METRIC_MESSAGING_DURATION,
+  METRIC_MESSAGING_PROCESS_DURATION,
+  METRIC_MESSAGING_SENT,
+} from './instrumentations/messaging/metrics.js'
 export { METRIC_POOL_COUNT, METRIC_POOL_MAX, METRIC_POOL_PENDING } from './instrumentations/pg/pool.js'
 export { METRIC_DB_DURATION } from './instrumentations/pg/query.js'
 export { METRIC_REDIS_READY, METRIC_REDIS_RECONNECTS } from './instrumentations/redis-common/connection.js'

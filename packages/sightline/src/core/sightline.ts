@@ -212,6 +212,15 @@ export class Sightline {
   }
 
   /**
+   * The tracing instance set up for this Sightline (tracing/instance), if any: what a consumed
+   * message, which no request carries, is traced with.
+   * @internal instrumentations' seam, not part of the published API
+   */
+  tracingInstance(): unknown {
+    return this.deps.tracing?.instance
+  }
+
+  /**
    * Names the route of the request in flight, for servers without a router.
    * @example sightline.setRoute('/api/patients/:id')
    */

@@ -73,7 +73,7 @@ export function scopeOf(name: string): InstrumentationScope {
  * A client span of one of Sightline's instrumentations, child of `parent` (the recording span of
  * `parentContext`), from the tracing instance in charge (tracing/instance). With a parent-based
  * sampler and a sampled parent the answer is known, and a `LightSpan` is built; otherwise the SDK
- * decides. `attributes` are owned by the span.
+ * decides. `attributes` are owned by the span. `kind` is CLIENT but for a message's PRODUCER span.
  */
 export function startClientSpan(
   tracerName: string,
@@ -81,20 +81,21 @@ export function startClientSpan(
   attributes: Attributes,
   parent: Span,
   parentContext: Context,
+  kind: SpanKind = SpanKind.CLIENT,
 ): Span {
   const parentSpanContext = parent.spanContext()
   const instance = activeInstance()
   const sink = instance?.sink
   if (sink === undefined || (parentSpanContext.traceFlags & TraceFlags.SAMPLED) === 0) {
     const tracer = instance === undefined ? tracerFor(tracerName) : instance.tracer(tracerName)
-    const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parentContext)
+    const span = tracer.startSpan(name, { kind, attributes }, parentContext)
     keepRandomFlag(span, parentSpanContext, false)
     return span
   }
   return new LightSpan(
     sink,
     scopeOf(tracerName),
-    SpanKind.CLIENT,
+    kind,
     new SpanIds(
       parentSpanContext.traceId,
       randomSpanId(),

@@ -107,7 +107,7 @@ export class ServerSpans implements TracingHooks {
     /** Share of new traces sampled (from the configured sampler). */
     private readonly rootRatio: number,
     /** The tracing every request of this pipeline points at (tracing/instance). */
-    private readonly instance: TracingInstance,
+    readonly instance: TracingInstance,
   ) {
     this.sink = sinkOfSdkTracer(tracer)
     this.scope = scopeOf(TRACER_NAME)

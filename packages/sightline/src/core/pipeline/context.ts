@@ -81,6 +81,21 @@ export class RequestContext {
 
 export const storage = new AsyncLocalStorage<RequestContext>()
 
+/**
+ * The context of a consumed message (instrumentations/messaging): one unit of work, like a
+ * request, so its log lines get `request_id` and trace ids from the logger's mixin, its outgoing
+ * calls carry `X-Request-ID`, and `requestId()` answers inside its handler. It has no HTTP
+ * request or response: only the pipeline and the access log read those, and a message never
+ * passes through either. The same class keeps one shape for every context the mixin reads.
+ */
+export function messageContext(requestId: string, start: number): RequestContext {
+  return new RequestContext(requestId, NO_REQUEST, NO_RESPONSE, start, NO_HEADERS)
+}
+
+const NO_REQUEST = undefined as unknown as IncomingMessage
+const NO_RESPONSE = undefined as unknown as ServerResponse
+const NO_HEADERS: IncomingHttpHeaders = Object.freeze({})
+
 const kErrorContext = Symbol('sightline.errorContext')
 
 /**

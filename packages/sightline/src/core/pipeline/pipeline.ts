@@ -27,6 +27,8 @@ import { methodIndex, type RouteState, type RouteTable } from './routes.js'
 
 /** Tracing's part of the pipeline; absent when tracing is off, so the hot path pays nothing. */
 export interface TracingHooks {
+  /** The tracing instance (tracing/instance) work outside a request uses: consumed messages. */
+  readonly instance?: unknown
   /** The active manual span's log fields (the logger's mixin asks, per line), if one is active. */
   spanFields(request: RequestContext | undefined): Record<string, string> | undefined
   /** Called at request start; may set `context.traceId/spanId/traceFlags/span`. */

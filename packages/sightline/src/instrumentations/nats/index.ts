@@ -1,0 +1,7 @@
+export {
+  instrumentNats,
+  type NatsConnection,
+  type NatsHeaders,
+  type NatsInstrumentationOptions,
+  type NatsMessage,
+} from './instrument.js'
