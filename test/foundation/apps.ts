@@ -17,6 +17,7 @@ import { sightlineFastify } from 'sightline/fastify'
 import { instrumentHonoServer, sightlineHono } from 'sightline/hono'
 import { instrumentServer } from 'sightline/http'
 import { sightlineKoa } from 'sightline/koa'
+import { startNestApp } from '../conformance/nest-app.js'
 import { LogCapture } from '../helpers/logs.js'
 import { listen } from '../helpers/server.js'
 
@@ -28,8 +29,8 @@ export interface TestApp {
   close(): Promise<void>
 }
 
-export type AdapterName = 'http' | 'fastify' | 'express' | 'hono' | 'koa'
-export const ADAPTERS: AdapterName[] = ['http', 'fastify', 'express', 'hono', 'koa']
+export type AdapterName = 'http' | 'fastify' | 'express' | 'hono' | 'koa' | 'nest-express' | 'nest-fastify'
+export const ADAPTERS: AdapterName[] = ['http', 'fastify', 'express', 'hono', 'koa', 'nest-express', 'nest-fastify']
 
 const tick = () => new Promise((resolve) => setImmediate(resolve))
 
@@ -46,7 +47,11 @@ export async function startApp(adapter: AdapterName, options: SightlineOptions =
   const slowMs = (url: string | undefined) => Number(new URL(url ?? '/', 'http://x').searchParams.get('ms') ?? 50)
   let server: Server
   let closeApp: () => Promise<void>
-  if (adapter === 'fastify') {
+  if (adapter === 'nest-express' || adapter === 'nest-fastify') {
+    const app = await startNestApp(adapter === 'nest-express' ? 'express' : 'fastify', sightline)
+    server = app.server
+    closeApp = () => app.close()
+  } else if (adapter === 'fastify') {
     const app = Fastify({ logger: false })
     await app.register(sightlineFastify, { sightline })
     app.get('/users/:id', async (request) => {
