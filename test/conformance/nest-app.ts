@@ -4,7 +4,7 @@
  * without decorator syntax: Nest's decorators are functions, applied here by hand (`Reflect.decorate`
  * for methods, a call for each parameter), so the test workspace needs no `experimentalDecorators`.
  * The same routes as the other adapters' apps: `GET /users/:id`, `GET /boom`, `GET /slow`,
- * `POST /things`.
+ * `POST /api/things`.
  */
 import 'reflect-metadata'
 import type { Server } from 'node:http'
@@ -51,7 +51,7 @@ export async function startNestApp(platform: 'express' | 'fastify', sightline: S
   method(proto, 'boom', Get('boom'))
   method(proto, 'slow', Get('slow'))
   Query('ms')(proto, 'slow', 0)
-  method(proto, 'things', Post('things'))
+  method(proto, 'things', Post('api/things'))
   Body()(proto, 'things', 0)
   // Nest reads a handler's parameter types for its pipes; plain strings need none.
   Reflect.defineMetadata('design:paramtypes', [String], proto, 'user')

@@ -9,10 +9,18 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ArgumentsHost, CallHandler, ExecutionContext, HttpServer, NestInterceptor } from '@nestjs/common'
+import { BadRequestException } from '@nestjs/common'
 import { BaseExceptionFilter } from '@nestjs/core'
 import { catchError, type Observable, throwError } from 'rxjs'
 import { Pipeline } from '../../core/pipeline/pipeline.js'
 import { expressRoute } from '../express/express.js'
+
+const BODY_PARSE_MESSAGE = 'the request body could not be parsed'
+
+/** body-parser's error for a body that is not JSON (or JSON.parse's own): its message may quote the body. */
+function isBodyParseError(error: unknown): boolean {
+  return error instanceof SyntaxError || (error as { type?: unknown } | null)?.type === 'entity.parse.failed'
+}
 
 /** The node response behind Nest's: Express' is one, Fastify's reply holds it as `raw`. */
 function nodeResponse(response: unknown): ServerResponse | undefined {
@@ -44,6 +52,29 @@ export function keepNestError(host: ArgumentsHost, error: unknown): void {
   if (matched) context.error = error
 }
 
+/**
+ * Express error middleware, mounted after Nest's routes and before Nest's own error handler (which
+ * turns body-parser's error into a `BadRequestException` carrying its message, a quote of the body):
+ * keeps the error as `sightlineExpressErrors` does, and hands Nest a body-parse error whose message
+ * says what happened without the body.
+ */
+export function nestExpressErrors(
+  error: unknown,
+  _req: IncomingMessage,
+  res: ServerResponse,
+  next: (error: unknown) => void,
+): void {
+  const context = Pipeline.contextOf(res)
+  if (context !== undefined) context.error = error
+  if (!isBodyParseError(error)) {
+    next(error)
+    return
+  }
+  next(
+    Object.assign(new SyntaxError(BODY_PARSE_MESSAGE), { status: 400, statusCode: 400, type: 'entity.parse.failed' }),
+  )
+}
+
 /** The global filter: keeps the exception, then lets Nest's base filter answer as it would. */
 export class SightlineExceptionFilter extends BaseExceptionFilter {
   constructor(applicationRef: HttpServer | undefined) {
@@ -56,7 +87,8 @@ export class SightlineExceptionFilter extends BaseExceptionFilter {
     } catch {
       // Telemetry never changes the reply.
     }
-    super.catch(exception, host)
+    // Nest answers body-parser's error with its message, which JSON.parse made quoting the body.
+    super.catch(isBodyParseError(exception) ? new BadRequestException(BODY_PARSE_MESSAGE) : exception, host)
   }
 }
 

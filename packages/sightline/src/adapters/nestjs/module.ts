@@ -18,7 +18,7 @@ import { SightlineOptionError } from '../../core/errors.js'
 import { Sightline } from '../../core/sightline.js'
 import { sightlineExpress } from '../express/express.js'
 import { attachFastify, type FastifyInstance } from '../fastify/fastify.js'
-import { SightlineErrorInterceptor, SightlineExceptionFilter } from './errors.js'
+import { nestExpressErrors, SightlineErrorInterceptor, SightlineExceptionFilter } from './errors.js'
 
 export interface NestSightlineOptions {
   /** The instance to use; the default instance otherwise. */
@@ -53,9 +53,13 @@ export class SightlineNestBinding implements OnModuleInit, BeforeApplicationShut
     }
   }
 
-  /** Express' server is made once the providers exist: it is managed here, before listen(). */
+  /**
+   * Express' server is made once the providers exist: it is managed here, before listen(). Nest
+   * calls this after registering the routes and before its own error handler.
+   */
   onModuleInit(): void {
     if (this.type !== 'express') return
+    ;(this.adapter.getInstance() as ExpressLike).use(nestExpressErrors)
     const server = this.adapter.getHttpServer() as Server | undefined
     if (server !== undefined) this.sightline.manage(server)
   }

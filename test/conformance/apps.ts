@@ -1,7 +1,8 @@
 /**
  * @module test/foundation/apps
  * The same small application on each adapter, so one scenario table runs against all of them:
- * `GET /users/:id` (logs inside the handler, after an await), `GET /boom` (throws), `GET /slow` (waits).
+ * `GET /users/:id` (logs inside the handler, after an await), `GET /boom` (throws), `GET /slow` (waits),
+ * `POST /api/things` (a JSON body, parsed as each framework does; a body that is not JSON is a 400).
  */
 import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
@@ -17,9 +18,9 @@ import { sightlineFastify } from 'sightline/fastify'
 import { instrumentHonoServer, sightlineHono } from 'sightline/hono'
 import { instrumentServer } from 'sightline/http'
 import { sightlineKoa } from 'sightline/koa'
-import { startNestApp } from '../conformance/nest-app.js'
 import { LogCapture } from '../helpers/logs.js'
 import { listen } from '../helpers/server.js'
+import { startNestApp } from './nest-app.js'
 
 export interface TestApp {
   url: string
@@ -66,6 +67,7 @@ export async function startApp(adapter: AdapterName, options: SightlineOptions =
       await new Promise((resolve) => setTimeout(resolve, slowMs(request.url)))
       return { slow: true }
     })
+    app.post('/api/things', async () => ({ ok: true }))
     await app.listen({ port: 0, host: '127.0.0.1' })
     server = app.server
     closeApp = () => app.close()
@@ -83,6 +85,9 @@ export async function startApp(adapter: AdapterName, options: SightlineOptions =
     app.get('/slow', async (req, res) => {
       await new Promise((resolve) => setTimeout(resolve, slowMs(req.url)))
       res.json({ slow: true })
+    })
+    app.post('/api/things', express.json(), (_req, res) => {
+      res.status(201).json({ ok: true })
     })
     app.use(sightlineExpressErrors())
     // As an Express app should: a client error Express marks (a malformed escape in a route
@@ -117,9 +122,13 @@ export async function startApp(adapter: AdapterName, options: SightlineOptions =
       await new Promise((resolve) => setTimeout(resolve, slowMs(c.req.url)))
       return c.json({ slow: true })
     })
+    app.post('/api/things', async (c) => c.json(await c.req.json(), 201))
     // Instrumented as serve() returns: it has begun listening, and no request can arrive before.
     // As a Hono app would, rather than Hono's default handler, which prints the error to stderr.
-    app.onError((error, c) => c.json({ error: error.message }, 500))
+    // A body that is not JSON is the client's error, answered without JSON.parse's message (it quotes the body).
+    app.onError((error, c) =>
+      error instanceof SyntaxError ? c.json({ error: 'bad request' }, 400) : c.json({ error: error.message }, 500),
+    )
     server = instrumentHonoServer(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server, { sightline })
     await once(server, 'listening')
     closeApp = () => new Promise((resolve) => server.close(() => resolve()))
@@ -140,6 +149,17 @@ export async function startApp(adapter: AdapterName, options: SightlineOptions =
       await new Promise((resolve) => setTimeout(resolve, slowMs(ctx.url)))
       ctx.body = { slow: true }
     })
+    router.post('/api/things', async (ctx) => {
+      let text = ''
+      for await (const chunk of ctx.req) text += chunk
+      try {
+        ctx.body = JSON.parse(text)
+      } catch (error) {
+        // Koa answers a 4xx error with its message: a message of the app's own, not JSON.parse's.
+        ctx.throw(400, 'the body is not JSON', { cause: error })
+      }
+      ctx.status = 201
+    })
     app.use(router.routes())
     server = sightline.instrument(createServer(app.callback()))
     await listen(server)
@@ -159,12 +179,23 @@ export async function startApp(adapter: AdapterName, options: SightlineOptions =
       } else if (path === '/slow') {
         await new Promise((resolve) => setTimeout(resolve, slowMs(req.url)))
         res.end('{"slow":true}')
+      } else if (path === '/api/things' && req.method === 'POST') {
+        let text = ''
+        for await (const chunk of req) text += chunk
+        try {
+          JSON.parse(text)
+          res.statusCode = 201
+          res.end('{"ok":true}')
+        } catch {
+          res.statusCode = 400
+          res.end('{"error":"bad request"}')
+        }
       } else {
         res.statusCode = 404
         res.end('not found')
       }
     })
-    instrumentServer(server, { sightline, routes: ['/users/:id', '/boom', '/slow'] })
+    instrumentServer(server, { sightline, routes: ['/users/:id', '/boom', '/slow', '/api/things'] })
     await listen(server)
     closeApp = () => new Promise((resolve) => server.close(() => resolve()))
   }
