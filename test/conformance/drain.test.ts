@@ -17,6 +17,11 @@ import { ADAPTERS, startApp } from './apps.js'
 
 const WORK_MS = 20
 const CLIENTS = 8
+/**
+ * Requests served through the drain, at least: the load was real (a few hundred on an idle machine;
+ * the suite also runs two files at a time on a shared one).
+ */
+const MIN_LOAD = 30
 
 interface Reply {
   status: number
@@ -93,7 +98,7 @@ describe('keep-alive requests through a graceful drain', { timeout: 60_000 }, ()
       // left to carry one, so only a connection accepted in the instant before the listener closed
       // can, which a load balancer stops sending during the readiness delay. Others shed none.
       if (adapter !== 'fastify' && adapter !== 'nest-fastify') assert.equal(results.shedOnNewConnection, 0)
-      assert.ok(results.ok > 50 && results.closed > 0, JSON.stringify(results))
+      assert.ok(results.ok > MIN_LOAD && results.closed > 0, JSON.stringify(results))
     })
   }
 
@@ -114,6 +119,6 @@ describe('keep-alive requests through a graceful drain', { timeout: 60_000 }, ()
     await sightline.close()
     assert.deepEqual(results.failed, [], `${results.ok} ok`)
     assert.equal(results.shedOnNewConnection, 0)
-    assert.ok(results.ok > 50 && results.closed > 0, JSON.stringify(results))
+    assert.ok(results.ok > MIN_LOAD && results.closed > 0, JSON.stringify(results))
   })
 })

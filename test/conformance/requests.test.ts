@@ -15,6 +15,8 @@ import { OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js'
 import { ADAPTERS, rawRequest, startApp, type TestApp } from './apps.js'
 
 const IS_DENO = (process.versions as { deno?: string }).deno !== undefined
+/** The request asks to close; the client keeps its side open until then (Deno ends a half-closed connection unanswered). */
+const KEEP_OPEN = { halfClose: false }
 const SPAN_KIND_SERVER = 2
 const STATUS_ERROR = 2
 const SECRET = 'LEAKPW9'
@@ -82,6 +84,7 @@ for (const adapter of ADAPTERS) {
       const reply = await rawRequest(
         app.url,
         'PROPFIND /users/1 HTTP/1.1\r\nHost: x\r\nX-Request-ID: c-propfind\r\nConnection: close\r\n\r\n',
+        KEEP_OPEN,
       )
       assert.match(reply, /^HTTP\/1\.1 \d{3}/)
       const { line, span } = await observed('c-propfind')
@@ -89,7 +92,11 @@ for (const adapter of ADAPTERS) {
       assert.equal(span.attributes['http.request.method'], '_OTHER')
       assert.equal(span.attributes['http.request.method_original'], 'PROPFIND')
       // Node's parser refuses a method it does not know before any listener runs.
-      const refused = await rawRequest(app.url, 'FOO /users/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+      const refused = await rawRequest(
+        app.url,
+        'FOO /users/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+        KEEP_OPEN,
+      )
       assert.match(refused, /^HTTP\/1\.1 400 /)
       const samples = parseMetrics(await (await fetch(`${app.url}/metrics`)).text())
       const counted = findSamples(samples, 'sightline_http_server_refused_requests_total', {
