@@ -117,6 +117,22 @@ export const CONFIGS = [
     path: DOCTOR_PATH,
     warmupFactor: DOCTOR_WARMUP_FACTOR,
   },
+  // Hono and Koa, bare and with all of Sightline at 10% (the Fastify target's configuration:
+  // traces exported, log export off), held to the same ≥ 0.80 of bare (bench/targets.mjs).
+  { name: 'hono bare', server: 'hono', mode: 'bare', baseline: true },
+  {
+    name: 'hono + sightline all pillars, tracing 10%',
+    server: 'hono',
+    mode: 'sightline-trace',
+    otel: { ratio: 0.1 },
+  },
+  { name: 'koa bare', server: 'koa', mode: 'bare', baseline: true },
+  {
+    name: 'koa + sightline all pillars, tracing 10%',
+    server: 'koa',
+    mode: 'sightline-trace',
+    otel: { ratio: 0.1 },
+  },
   { name: 'http bare', server: 'http', mode: 'bare', baseline: true },
   { name: 'http + sightline ids+logs+metrics', server: 'http', mode: 'sightline' },
 ]

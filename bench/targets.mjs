@@ -20,7 +20,18 @@ const ALL_PILLARS_100 = 'fastify + sightline all pillars, tracing 100%'
 const ZERO_CODE = 'fastify zero-code (--import sightline/register), tracing 10%'
 const PEER = 'fastify peer: logger + fastify-metrics + OTel auto 10%'
 const DOCTOR_10 = 'doctor-api GET /api/patients/:id, all of Sightline, tracing 10%'
-for (const name of [ALL_PILLARS_10, ALL_PILLARS_10_LOGS, ALL_PILLARS_100, ZERO_CODE, PEER, DOCTOR_10]) {
+const HONO_10 = 'hono + sightline all pillars, tracing 10%'
+const KOA_10 = 'koa + sightline all pillars, tracing 10%'
+for (const name of [
+  ALL_PILLARS_10,
+  ALL_PILLARS_10_LOGS,
+  ALL_PILLARS_100,
+  ZERO_CODE,
+  PEER,
+  DOCTOR_10,
+  HONO_10,
+  KOA_10,
+]) {
   // A renamed configuration would otherwise read as "not measured" in every report from then on.
   if (!CONFIGS.some((config) => config.name === name)) throw new Error(`bench/targets: no configuration "${name}"`)
 }
@@ -160,6 +171,8 @@ export function targetsSection(markdown) {
     ['zero-code mode within 5% of library mode', zeroCodeTarget],
     ['≥ 5× the throughput of the Fastify peer stack', peerTarget],
     ["all of Sightline (10%) on doctor-api's route: ≥ 0.90 of it without", (t) => ratioTarget(t, DOCTOR_10, 0.9)],
+    ['all pillars on the Hono route, tracing 10%: ≥ 0.80 of bare Hono', (t) => ratioTarget(t, HONO_10, 0.8)],
+    ['all pillars on the Koa route, tracing 10%: ≥ 0.80 of bare Koa', (t) => ratioTarget(t, KOA_10, 0.8)],
   ]
   const once = [
     ['/metrics with 10k series: ≤ 20 ms, blocking no longer', expositionTarget(bySection('Micro-benchmarks'))],

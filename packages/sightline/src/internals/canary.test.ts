@@ -16,7 +16,13 @@ import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
 import { ENTER_ENDS_WITH_CALLBACK } from '../core/pipeline/context.js'
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '../vendor/otlp-http.js'
 import { mysql2ClusterNodes, mysql2PoolState } from './mysql2.js'
-import { HAS_CLIENT_REQUEST_CREATED, onClientRequestCreated, replaceResponseHead, responseHead } from './node.js'
+import {
+  HAS_CLIENT_REQUEST_CREATED,
+  onClientRequestCreated,
+  replaceResponseHead,
+  responseHead,
+  sendsStringHead,
+} from './node.js'
 import { hasBatchMethods, NODE_REDIS_MULTI, NODE_REDIS_PIPELINE, nodeRedisInstance } from './node-redis.js'
 import { sdkTracerParts } from './otel-sdk.js'
 
@@ -28,6 +34,10 @@ describe(`internals canaries on Node ${process.versions.node}`, () => {
     assert.ok(parts, '@opentelemetry/sdk-trace-base changed its Tracer fields: light spans fall back to startSpan')
     assert.equal(typeof parts.processor.onEnd, 'function')
     assert.equal(typeof parts.limits.attributeCountLimit, 'number')
+  })
+
+  test('on Node the string head is the seam (not the setHeader way kept for Bun and Deno)', () => {
+    assert.equal(sendsStringHead(), true)
   })
 
   test("writeHead leaves the whole head in res._header, unsent, ending with a blank line (the request id's seam)", async () => {

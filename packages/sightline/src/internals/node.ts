@@ -27,6 +27,17 @@ export function responseHead(res: ServerResponse): string | null {
   return typeof head === 'string' ? head : null
 }
 
+/**
+ * True when the head Node sends is the `_header` string `writeHead` left, the seam the request id
+ * uses. Bun and Deno implement `node:http` their own way: Bun keeps a `_header` string but sends a
+ * head of its own, so a line added to it is lost (found by the conformance suite on Bun); the id
+ * is set as an ordinary header there instead.
+ */
+export function sendsStringHead(): boolean {
+  const versions = process.versions as NodeJS.ProcessVersions & { bun?: string; deno?: string }
+  return versions.bun === undefined && versions.deno === undefined
+}
+
 /** Replaces the unsent head (one built by `writeHead`, changed by a line). */
 export function replaceResponseHead(res: ServerResponse, head: string): void {
   ;(res as WithHead)._header = head

@@ -29,17 +29,24 @@ declare module 'fastify' {
 
 const plugin: FastifyPluginCallback<FastifySightlineOptions> = (fastify, options, done) => {
   const sightline = options.sightline ?? getSightline()
+  attachFastify(fastify, sightline, () => fastify.close())
+  fastify.decorate('sightline', sightline)
+  done()
+}
+
+/**
+ * What the plugin does, for a Fastify instance Sightline did not register itself into (NestJS's
+ * Fastify platform): instruments its server, drains it at shutdown through `close` (Fastify's
+ * close() drains in-flight requests and runs the app's onClose hooks; shutdown calls it after the
+ * idle grace, core/lifecycle/shutdown.ts, as it closes idle sockets), adds the route hooks.
+ * Synchronous, so it can run before the routes are added.
+ */
+export function attachFastify(fastify: FastifyInstance, sightline: Sightline, close: () => Promise<unknown>): void {
   const pipeline = sightline.pipeline()
   sightline.instrument(fastify.server)
-  // Fastify's close() drains in-flight requests and runs the app's onClose hooks: use it instead.
-  // Shutdown calls it after the idle grace (core/lifecycle/shutdown.ts), as it closes idle sockets.
-  const server = drainableServer(fastify.server)
-  sightline.manage({ ...server, close: () => fastify.close() })
-  fastify.decorate('sightline', sightline)
-
+  sightline.manage({ ...drainableServer(fastify.server), close: async () => void (await close()) })
   const logger = adoptLogger(fastify, sightline)
   addRouteHooks(fastify, pipeline, logger)
-  done()
 }
 
 /**

@@ -77,14 +77,19 @@ export function instrumentHonoServer<S extends object>(server: S, options: HonoS
 export function sightlineHono(options: HonoSightlineOptions = {}): (c: HonoContextLike, next: Next) => Promise<void> {
   const pipeline = (options.sightline ?? getSightline()).pipeline()
   return async function sightline(c, next) {
+    const outgoing = (c.env as NodeBindings | undefined)?.outgoing
+    const entered = outgoing === undefined ? undefined : Pipeline.contextOf(outgoing)
+    if (entered !== undefined) {
+      // Read at the end if the response ends before the chain settles (an aborted request).
+      entered.routeSource = c
+      entered.routeReader = honoRoute
+    }
     try {
       await next()
     } finally {
-      const outgoing = (c.env as NodeBindings | undefined)?.outgoing
-      const context = outgoing === undefined ? undefined : Pipeline.contextOf(outgoing)
-      if (context !== undefined) {
-        context.route = pipeline.route(honoRoute(c))
-        if (c.error !== undefined) context.error = c.error
+      if (entered !== undefined) {
+        entered.route = pipeline.route(honoRoute(c))
+        if (c.error !== undefined) entered.error = c.error
       }
     }
   }

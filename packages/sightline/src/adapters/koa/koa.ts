@@ -45,6 +45,12 @@ export function koaRoute(ctx: KoaContextLike): string | undefined {
 export function sightlineKoa(options: KoaSightlineOptions = {}): (ctx: KoaContextLike, next: Next) => Promise<void> {
   const pipeline = (options.sightline ?? getSightline()).pipeline()
   return async function sightline(ctx, next) {
+    const entered = Pipeline.contextOf(ctx.res)
+    if (entered !== undefined) {
+      // Read at the end if the response ends before the chain settles (an aborted request).
+      entered.routeSource = ctx
+      entered.routeReader = koaRoute
+    }
     try {
       await next()
     } catch (error) {

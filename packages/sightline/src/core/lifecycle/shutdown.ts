@@ -90,6 +90,11 @@ export class Shutdown {
     return this.draining
   }
 
+  /** True once the shutdown sequence began (a signal, or `run()`). */
+  get isRunning(): boolean {
+    return this.running !== undefined
+  }
+
   /** Registers a server (or framework) to drain. `late` ones (the ops server) close after the flush. */
   add(drainable: Drainable, late = false): void {
     ;(late ? this.lateDrainables : this.drainables).add(drainable)

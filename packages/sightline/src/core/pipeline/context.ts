@@ -23,6 +23,13 @@ export class RequestContext {
   /** Set by the adapter once the framework has matched a route. */
   route: RouteState | undefined = undefined
   /**
+   * For a framework that names the route once its chain settled (Hono, Koa): where to read it if
+   * the response ends first (the client went away mid-handler). Its object (the framework's
+   * context) and a reader shared by every request, so a request costs no closure.
+   */
+  routeSource: unknown = undefined
+  routeReader: ((source: never) => string | undefined) | undefined = undefined
+  /**
    * The response's `content-length` as the framework passed it to `writeHead` in a headers object
    * (Fastify's way): such headers never reach `getHeader`.
    */

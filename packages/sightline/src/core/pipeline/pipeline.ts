@@ -13,7 +13,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 // Imported, not the global: `globalThis.performance` (and `Buffer`, `process`) is an accessor in
 // Node, and each read calls its getter (~300 instructions under callgrind); a binding is a load.
 import { performance } from 'node:perf_hooks'
-import { replaceResponseHead, responseHead } from '../../internals/node.js'
+import { replaceResponseHead, responseHead, sendsStringHead } from '../../internals/node.js'
 import { http } from '../builtins.js'
 import { HEADER_CONTENT_LENGTH, HEADER_REQUEST_ID, STATUS_CLIENT_CLOSED } from '../constants.js'
 import type { ErrorGroups } from '../error-groups/error-groups.js'
@@ -117,6 +117,8 @@ function writeHeadWithRequestId(this: TrackedResponse, _statusCode: number, reas
   // `Connection: close` and ends the socket after it), whenever its request began: a client told
   // keep-alive would send its next request to a server about to close the socket.
   if (context?.isDraining() === true) this.shouldKeepAlive = false
+  // biome-ignore lint/complexity/noArguments: passed on whole, for the native method's arity.
+  if (!STRING_HEAD && context !== undefined) return writeHeadSettingRequestId(this, context, arguments)
   // biome-ignore lint/complexity/noArguments: the native method distinguishes its overloads by arity.
   const result = responsePrototype.writeHead.apply(this, arguments as unknown as [number, unknown?, unknown?])
   const head = responseHead(this)
@@ -134,6 +136,27 @@ function writeHeadWithRequestId(this: TrackedResponse, _statusCode: number, reas
     replaceResponseHead(this, head.slice(0, -CRLF.length) + REQUEST_ID_LINE + context.requestId + HEAD_END)
   }
   return result
+}
+
+/** Whether this runtime's `writeHead` builds Node's string head (not Bun's): decided once, at load. */
+const STRING_HEAD = sendsStringHead()
+
+/**
+ * `writeHead` where there is no string head to add a line to (Bun): the id goes in as an ordinary
+ * header before the head is written, unless the application set its own.
+ */
+function writeHeadSettingRequestId(res: TrackedResponse, context: RequestContext, args: IArguments): ServerResponse {
+  const reason = args[1]
+  const given = typeof reason === 'string' ? args[2] : reason
+  let setByApp = res.hasHeader(HEADER_REQUEST_ID)
+  if (Array.isArray(given)) setByApp ||= hasRawHeader(given, HEADER_REQUEST_ID)
+  else if (given !== undefined && given !== null) {
+    const object = given as OutgoingHttpHeaders
+    context.responseBytes = object[HEADER_CONTENT_LENGTH] ?? object[HEADER_CONTENT_LENGTH_CANONICAL]
+    setByApp ||= object[HEADER_REQUEST_ID] !== undefined || object[HEADER_REQUEST_ID_CANONICAL] !== undefined
+  }
+  if (!setByApp && !res.headersSent) res.setHeader(HEADER_REQUEST_ID, context.requestId)
+  return responsePrototype.writeHead.apply(res, args as unknown as [number, unknown?, unknown?])
 }
 
 /** True when a flat `[name, value, …]` header list (or one of `[name, value]` pairs) names `name`. */
@@ -246,7 +269,14 @@ export class Pipeline {
     if (route === undefined) {
       route = deps.routes.unmatched
       try {
-        route = deps.routes.get(this.resolveRoute === undefined ? undefined : this.resolveRoute(context.req))
+        const reader = context.routeReader
+        route = deps.routes.get(
+          reader !== undefined
+            ? reader(context.routeSource as never)
+            : this.resolveRoute === undefined
+              ? undefined
+              : this.resolveRoute(context.req),
+        )
       } catch (error) {
         deps.report(error, 'pipeline.route')
       }

@@ -1,7 +1,8 @@
 /**
  * @module test/foundation/apps
  * The same small application on each adapter, so one scenario table runs against all of them:
- * `GET /users/:id` (logs inside the handler, after an await), `GET /boom` (throws), `GET /slow` (waits).
+ * `GET /users/:id` (logs inside the handler, after an await), `GET /boom` (throws), `GET /slow` (waits),
+ * `POST /api/things` (a JSON body, parsed as each framework does; a body that is not JSON is a 400).
  */
 import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
@@ -19,6 +20,7 @@ import { instrumentServer } from 'sightline/http'
 import { sightlineKoa } from 'sightline/koa'
 import { LogCapture } from '../helpers/logs.js'
 import { listen } from '../helpers/server.js'
+import { startNestApp } from './nest-app.js'
 
 export interface TestApp {
   url: string
@@ -28,8 +30,8 @@ export interface TestApp {
   close(): Promise<void>
 }
 
-export type AdapterName = 'http' | 'fastify' | 'express' | 'hono' | 'koa'
-export const ADAPTERS: AdapterName[] = ['http', 'fastify', 'express', 'hono', 'koa']
+export type AdapterName = 'http' | 'fastify' | 'express' | 'hono' | 'koa' | 'nest-express' | 'nest-fastify'
+export const ADAPTERS: AdapterName[] = ['http', 'fastify', 'express', 'hono', 'koa', 'nest-express', 'nest-fastify']
 
 const tick = () => new Promise((resolve) => setImmediate(resolve))
 
@@ -46,7 +48,11 @@ export async function startApp(adapter: AdapterName, options: SightlineOptions =
   const slowMs = (url: string | undefined) => Number(new URL(url ?? '/', 'http://x').searchParams.get('ms') ?? 50)
   let server: Server
   let closeApp: () => Promise<void>
-  if (adapter === 'fastify') {
+  if (adapter === 'nest-express' || adapter === 'nest-fastify') {
+    const app = await startNestApp(adapter === 'nest-express' ? 'express' : 'fastify', sightline)
+    server = app.server
+    closeApp = () => app.close()
+  } else if (adapter === 'fastify') {
     const app = Fastify({ logger: false })
     await app.register(sightlineFastify, { sightline })
     app.get('/users/:id', async (request) => {
@@ -61,6 +67,7 @@ export async function startApp(adapter: AdapterName, options: SightlineOptions =
       await new Promise((resolve) => setTimeout(resolve, slowMs(request.url)))
       return { slow: true }
     })
+    app.post('/api/things', async () => ({ ok: true }))
     await app.listen({ port: 0, host: '127.0.0.1' })
     server = app.server
     closeApp = () => app.close()
@@ -78,6 +85,9 @@ export async function startApp(adapter: AdapterName, options: SightlineOptions =
     app.get('/slow', async (req, res) => {
       await new Promise((resolve) => setTimeout(resolve, slowMs(req.url)))
       res.json({ slow: true })
+    })
+    app.post('/api/things', express.json(), (_req, res) => {
+      res.status(201).json({ ok: true })
     })
     app.use(sightlineExpressErrors())
     // As an Express app should: a client error Express marks (a malformed escape in a route
@@ -112,15 +122,31 @@ export async function startApp(adapter: AdapterName, options: SightlineOptions =
       await new Promise((resolve) => setTimeout(resolve, slowMs(c.req.url)))
       return c.json({ slow: true })
     })
+    app.post('/api/things', async (c) => c.json(await c.req.json(), 201))
     // Instrumented as serve() returns: it has begun listening, and no request can arrive before.
     // As a Hono app would, rather than Hono's default handler, which prints the error to stderr.
-    app.onError((error, c) => c.json({ error: error.message }, 500))
+    // A body that is not JSON is the client's error, answered without JSON.parse's message (it quotes the body).
+    app.onError((error, c) =>
+      error instanceof SyntaxError ? c.json({ error: 'bad request' }, 400) : c.json({ error: error.message }, 500),
+    )
     server = instrumentHonoServer(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server, { sightline })
     await once(server, 'listening')
     closeApp = () => new Promise((resolve) => server.close(() => resolve()))
   } else if (adapter === 'koa') {
     const app = new Koa()
     app.silent = true // Koa prints 5xx errors to stderr otherwise: /boom is expected here.
+    // The app's error middleware, outside Sightline's, for the body it cannot parse (Koa would
+    // answer a 4xx error with its message, JSON.parse's quoting the body): Sightline still sees
+    // the error first. Anything else goes on to Koa's own handling (/boom's 500).
+    app.use(async (ctx, next) => {
+      try {
+        await next()
+      } catch (error) {
+        if (!(error instanceof SyntaxError)) throw error
+        ctx.status = 400
+        ctx.body = { error: 'bad request' }
+      }
+    })
     app.use(sightlineKoa({ sightline }))
     const router = new Router()
     router.get('/users/:id', async (ctx) => {
@@ -134,6 +160,12 @@ export async function startApp(adapter: AdapterName, options: SightlineOptions =
     router.get('/slow', async (ctx) => {
       await new Promise((resolve) => setTimeout(resolve, slowMs(ctx.url)))
       ctx.body = { slow: true }
+    })
+    router.post('/api/things', async (ctx) => {
+      let text = ''
+      for await (const chunk of ctx.req) text += chunk
+      ctx.body = JSON.parse(text)
+      ctx.status = 201
     })
     app.use(router.routes())
     server = sightline.instrument(createServer(app.callback()))
@@ -154,12 +186,23 @@ export async function startApp(adapter: AdapterName, options: SightlineOptions =
       } else if (path === '/slow') {
         await new Promise((resolve) => setTimeout(resolve, slowMs(req.url)))
         res.end('{"slow":true}')
+      } else if (path === '/api/things' && req.method === 'POST') {
+        let text = ''
+        for await (const chunk of req) text += chunk
+        try {
+          JSON.parse(text)
+          res.statusCode = 201
+          res.end('{"ok":true}')
+        } catch {
+          res.statusCode = 400
+          res.end('{"error":"bad request"}')
+        }
       } else {
         res.statusCode = 404
         res.end('not found')
       }
     })
-    instrumentServer(server, { sightline, routes: ['/users/:id', '/boom', '/slow'] })
+    instrumentServer(server, { sightline, routes: ['/users/:id', '/boom', '/slow', '/api/things'] })
     await listen(server)
     closeApp = () => new Promise((resolve) => server.close(() => resolve()))
   }
