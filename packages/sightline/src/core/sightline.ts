@@ -3,6 +3,7 @@
  * One Sightline instance per application: the logger, the metrics registry, health checks, the ops
  * endpoints and the shutdown sequence, plus the pipeline each framework adapter plugs into.
  */
+import cluster from 'node:cluster'
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import { otlpLogExporterFromEnv } from '../logging-otlp/from-env.js'
@@ -14,11 +15,13 @@ import { installCrashCapture } from './lifecycle/crash.js'
 import { type Drainable, drainableServer, Shutdown } from './lifecycle/shutdown.js'
 import { AccessLog } from './logging/access-log.js'
 import { createLogger, DEFAULT_REDACT, type SpanFieldsProvider } from './logging/logger.js'
+import { aggregateClusterWorkers, ClusterReporter } from './metrics/aggregation/cluster.js'
+import { aggregateWorkerThreads } from './metrics/aggregation/threads.js'
 import type { Counter } from './metrics/counter.js'
 import { HttpMetrics } from './metrics/http-metrics.js'
 import { Registry } from './metrics/registry.js'
 import { type RuntimeMetrics, startRuntimeMetrics } from './metrics/runtime.js'
-import { OpsHandler } from './ops/ops-handler.js'
+import { type MetricsReply, OpsHandler } from './ops/ops-handler.js'
 import { type ResolvedOptions, resolveOptions, type SightlineOptions } from './options.js'
 import { currentContext, errorContext, storage } from './pipeline/context.js'
 import { Pipeline, type PipelineDeps, type RouteResolver, type TracingHooks } from './pipeline/pipeline.js'
@@ -27,6 +30,8 @@ import { createRequestIdGenerator } from './pipeline/request-id.js'
 import { RouteTable } from './pipeline/routes.js'
 
 const kWrapped = Symbol('sightline.wrapped')
+/** On a cluster worker's `/metrics`: `cluster` (the primary's sums) or `process` (this worker alone). */
+export const HEADER_METRICS_SCOPE = 'sightline-metrics-scope'
 /** An internal failure is told at most this often per place. */
 const REPORT_INTERVAL_MS = 60_000
 
@@ -58,6 +63,11 @@ export class Sightline {
   private readonly flushables: Flushable[] = []
   private readonly reported = new Map<string, { at: number; untold: number }>()
   private opsServer: Server | undefined
+  /** In a node:cluster worker: reports this process' metrics to the primary. */
+  private readonly clusterReporter: ClusterReporter | undefined
+  /** Stops aggregating workers (the primary's and main thread's listeners). */
+  private readonly stopAggregating: Array<() => void> = []
+  private toldPartialView = false
   private readonly uninstallCrash: (() => void) | undefined
 
   constructor(options: SightlineOptions = {}) {
@@ -114,6 +124,15 @@ export class Sightline {
     this.runtime = resolved.metrics && resolved.runtimeMetrics ? startRuntimeMetrics(this.metrics) : undefined
     const httpMetrics = resolved.metrics ? new HttpMetrics(this.metrics, resolved.httpBuckets) : undefined
     this.refused = resolved.metrics ? new RefusedRequests(this.metrics) : undefined
+    const aggregating = resolved.metrics && resolved.aggregateWorkers
+    this.clusterReporter =
+      aggregating && cluster.isWorker
+        ? new ClusterReporter(
+            () => this.metrics.snapshot(),
+            (error) => this.report(error, 'metrics.cluster'),
+          )
+        : undefined
+    if (aggregating) this.aggregateWorkers(resolved.workerScrapeTimeoutMs)
     // One generator for the application's requests and the ops endpoints' (ids stay distinct).
     const nextRequestId = createRequestIdGenerator()
     this.ops = new OpsHandler({
@@ -121,6 +140,7 @@ export class Sightline {
       nextRequestId,
       health: this.health,
       registry: resolved.metrics ? this.metrics : undefined,
+      render: this.clusterReporter === undefined ? undefined : (openMetrics) => this.renderInWorker(openMetrics),
       metricsToken: resolved.metricsToken,
       report: (error, where) => this.report(error, where),
     })
@@ -148,7 +168,15 @@ export class Sightline {
       isDraining: () => this.shutdownManager.isDraining,
       report: (error, where) => this.report(error, where),
     }
-    if (resolved.opsPort !== undefined) this.startOpsServer(resolved.opsPort, resolved.opsHost)
+    // A cluster worker leaves the ops port to the primary, which serves the whole cluster's sums
+    // there: the workers binding it too would share it round-robin, each scrape one worker's share.
+    if (resolved.opsPort !== undefined && this.clusterReporter === undefined)
+      this.startOpsServer(resolved.opsPort, resolved.opsHost)
+    if (this.clusterReporter !== undefined) {
+      this.clusterReporter.start()
+      const reporter = this.clusterReporter
+      this.flushables.push({ forceFlush: () => reporter.final() })
+    }
     this.uninstallCrash = resolved.crash
       ? installCrashCapture({
           timeoutMs: resolved.crashFlushTimeoutMs,
@@ -274,6 +302,8 @@ export class Sightline {
   /** Stops background work without the shutdown sequence (tests, hot reload). */
   async close(): Promise<void> {
     this.shutdownManager.dispose()
+    this.clusterReporter?.stop()
+    for (const stop of this.stopAggregating) stop()
     this.uninstallCrash?.()
     this.runtime?.stop()
     if (this.opsServer !== undefined) {
@@ -311,6 +341,56 @@ export class Sightline {
     } catch {
       // The logger itself failing leaves nothing to report to.
     }
+  }
+
+  /**
+   * The primary's (and any main thread's) side of aggregation: node:cluster workers whose Sightline
+   * says hello, and worker threads that `reportTo` this one, are summed into this registry.
+   */
+  private aggregateWorkers(timeoutMs: number): void {
+    const onConflict = (metric: string, worker: string | undefined): void =>
+      this.report(
+        new Error(`metric ${metric} of worker ${worker ?? 'retired'} differs in type, labels or buckets; left out`),
+        `metrics.aggregate ${metric}`,
+      )
+    const aggregator = (self: string) => this.metrics.aggregation(timeoutMs, self, onConflict)
+    if (cluster.isPrimary) {
+      this.stopAggregating.push(
+        aggregateClusterWorkers(cluster, aggregator, (openMetrics) => this.metrics.render(openMetrics)),
+      )
+    }
+    this.stopAggregating.push(aggregateWorkerThreads(aggregator))
+  }
+
+  /**
+   * `/metrics` on a cluster worker's app port: the primary's sum over the cluster, never this
+   * worker's share passed off as the whole. Without a primary that aggregates (its Sightline
+   * never answered), this worker's own series, marked so in a header and told once in the log.
+   */
+  private async renderInWorker(openMetrics: boolean): Promise<MetricsReply> {
+    const reporter = this.clusterReporter as ClusterReporter
+    if (reporter.welcomed) {
+      try {
+        const body = await reporter.renderViaPrimary(openMetrics, this.options.workerScrapeTimeoutMs * 2 + 1000)
+        return { body, headers: { [HEADER_METRICS_SCOPE]: 'cluster' } }
+      } catch (error) {
+        this.report(error, 'metrics.primary')
+        return {
+          status: 503,
+          body: '{"error":"the cluster primary did not answer; this worker alone would be a partial view"}',
+          headers: { [HEADER_METRICS_SCOPE]: 'cluster', 'retry-after': '1' },
+        }
+      }
+    }
+    if (!this.toldPartialView) {
+      this.toldPartialView = true
+      this.internal(
+        'warn',
+        { worker: cluster.worker?.id },
+        "cluster worker's /metrics shows this worker only: the primary runs no Sightline to sum the workers",
+      )
+    }
+    return { body: await this.metrics.render(openMetrics), headers: { [HEADER_METRICS_SCOPE]: 'process' } }
   }
 
   private async flush(): Promise<void> {
