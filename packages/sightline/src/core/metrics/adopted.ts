@@ -12,7 +12,7 @@ export interface ExternalRegistry {
   /** The whole exposition (prom-client: async). */
   metrics(): Promise<string> | string
   /** Every metric, for its name and type. */
-  getMetricsAsArray(): ReadonlyArray<{ name: string; type?: string }>
+  getMetricsAsArray(): ReadonlyArray<{ name: string; type?: unknown }>
   /** One metric's exposition, to serve the others when one clashes. */
   getSingleMetricAsString?(name: string): Promise<string> | string
   /** prom-client's: the OpenMetrics content type when the registry renders OpenMetrics. */
@@ -20,7 +20,7 @@ export interface ExternalRegistry {
 }
 
 /** The names a metric puts in an exposition: its family and every sample name. */
-export function emittedNames(name: string, type: string | undefined): string[] {
+export function emittedNames(name: string, type: unknown): string[] {
   if (type === 'counter') {
     const family = name.endsWith('_total') ? name.slice(0, -'_total'.length) : name
     return [family, `${family}_total`]
