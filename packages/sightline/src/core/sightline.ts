@@ -30,6 +30,8 @@ import { createRequestIdGenerator } from './pipeline/request-id.js'
 import { RouteTable } from './pipeline/routes.js'
 
 const kWrapped = Symbol('sightline.wrapped')
+/** How long a cluster worker waits for its primary's Sightline to answer before serving its own ops port. */
+const PRIMARY_ANSWER_MS = 1000
 /** On a cluster worker's `/metrics`: `cluster` (the primary's sums) or `process` (this worker alone). */
 export const HEADER_METRICS_SCOPE = 'sightline-metrics-scope'
 /** An internal failure is told at most this often per place. */
@@ -68,6 +70,7 @@ export class Sightline {
   /** Stops aggregating workers (the primary's and main thread's listeners). */
   private readonly stopAggregating: Array<() => void> = []
   private toldPartialView = false
+  private closed = false
   private readonly uninstallCrash: (() => void) | undefined
 
   constructor(options: SightlineOptions = {}) {
@@ -173,8 +176,21 @@ export class Sightline {
     if (resolved.opsPort !== undefined && this.clusterReporter === undefined)
       this.startOpsServer(resolved.opsPort, resolved.opsHost)
     if (this.clusterReporter !== undefined) {
-      this.clusterReporter.start()
       const reporter = this.clusterReporter
+      reporter.start()
+      // A primary that runs no Sightline (PM2's cluster mode: the primary is PM2's daemon) never
+      // answers: this worker then serves its own ops port, which should be one per instance.
+      const { opsPort, opsHost } = resolved
+      if (opsPort !== undefined)
+        setTimeout(() => {
+          if (reporter.welcomed || this.opsServer !== undefined || this.closed) return
+          this.internal(
+            'warn',
+            { worker: cluster.worker?.id, port: opsPort },
+            'the cluster primary runs no Sightline: this worker serves its own ops port, with its own metrics only',
+          )
+          this.startOpsServer(opsPort, opsHost)
+        }, PRIMARY_ANSWER_MS).unref()
       this.flushables.push({ forceFlush: () => reporter.final() })
     }
     this.uninstallCrash = resolved.crash
@@ -301,6 +317,7 @@ export class Sightline {
 
   /** Stops background work without the shutdown sequence (tests, hot reload). */
   async close(): Promise<void> {
+    this.closed = true
     this.shutdownManager.dispose()
     this.clusterReporter?.stop()
     for (const stop of this.stopAggregating) stop()
