@@ -233,7 +233,12 @@ describe('a cluster whose primary runs no Sightline (PM2 cluster mode)', () => {
       )
       assert.equal(one.headers.get('sightline-metrics-scope'), 'process')
       assert.equal(total(one.samples, 'app_jobs_total'), 50)
-      assert.match(app.output(), /the cluster primary runs no Sightline: this worker serves its own ops port/)
+      // Log lines are written in batches (within 100 ms).
+      await waitFor('the warning', async () =>
+        /the cluster primary runs no Sightline: this worker serves its own ops port/.test(app.output())
+          ? true
+          : undefined,
+      )
     } finally {
       await app.stop()
     }

@@ -89,7 +89,7 @@ export class Aggregator {
     const peer = this.peers.get(id)
     if (peer === undefined) return
     this.peers.delete(id)
-    if (peer.latest !== undefined) this.retired.add(peer.latest, undefined, true)
+    if (peer.latest !== undefined) this.addSafely(this.retired, peer.latest, undefined, true)
     this.retiredTotal.inc()
     for (const resolve of peer.waiting.values()) resolve()
   }
@@ -134,7 +134,16 @@ export class Aggregator {
     const merged = new Accumulator(this.caps, this.options.onConflict)
     merged.add(own(), undefined)
     merged.add(this.retired.result(), undefined)
-    for (const [id, peer] of this.peers) if (peer.latest !== undefined) merged.add(peer.latest, id)
+    for (const [id, peer] of this.peers) if (peer.latest !== undefined) this.addSafely(merged, peer.latest, id)
     return merged.result()
+  }
+
+  /** A snapshot that is not what a Sightline sends (another library's message, a bug) is told, never thrown into the scrape. */
+  private addSafely(acc: Accumulator, snapshot: RegistrySnapshot, id: string | undefined, monotonicOnly = false): void {
+    try {
+      acc.add(snapshot, id, monotonicOnly)
+    } catch {
+      this.options.onConflict('(malformed snapshot)', id)
+    }
   }
 }
