@@ -195,6 +195,24 @@ describe('4 node:cluster workers, Sightline in code, the primary serving the ops
     })
     assert.equal(total(recovered.samples, 'app_jobs_total'), expected)
   })
+
+  // A cluster worker's IPC channel keeps it alive: its shutdown ends with process.exit (`shutdown.exit`, as under the launcher).
+  test('a worker stopped with SIGTERM: what it counted since the last scrape is kept', async () => {
+    const before = await scrape(metricsUrl)
+    const retired = sampleValue(before.samples, 'sightline_metrics_workers_retired_total') ?? 0
+    assert.deepEqual([...(await load(base, '/work', 200, 4))], [[200, 200]])
+    expected += 200
+    const pid = Number(await (await fetch(`${base}/pid`)).text())
+    // No scrape in between: the worker's share of the 200 reaches the primary in its final snapshot.
+    process.kill(pid, 'SIGTERM')
+    const afterStop = await waitFor('the stopped worker to exit', async () => {
+      const one = await scrape(metricsUrl)
+      return sampleValue(one.samples, 'sightline_metrics_workers_retired_total') === retired + 1 ? one : undefined
+    })
+    assert.equal(total(afterStop.samples, 'app_jobs_total'), expected)
+    assert.equal(sampleValue(afterStop.samples, 'sightline_metrics_workers', { state: 'answered' }), 3)
+    assert.deepEqual(decreases([before.text, afterStop.text]), [])
+  })
 })
 
 describe('node:cluster with the ops endpoints on the app port', () => {

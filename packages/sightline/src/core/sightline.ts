@@ -191,7 +191,13 @@ export class Sightline {
           )
           this.startOpsServer(opsPort, opsHost)
         }, PRIMARY_ANSWER_MS).unref()
-      this.flushables.push({ forceFlush: () => reporter.final() })
+      // Last: the final snapshot, then the IPC listener goes (it would keep the worker alive).
+      this.flushables.push({
+        forceFlush: async () => {
+          await reporter.final()
+          reporter.stop()
+        },
+      })
     }
     this.uninstallCrash = resolved.crash
       ? installCrashCapture({

@@ -100,7 +100,8 @@ export class Aggregator {
    */
   async gather(own: () => RegistrySnapshot): Promise<RegistrySnapshot> {
     const seq = ++this.seq
-    const peers = [...this.peers.entries()]
+    // A worker that sent its final snapshot is shutting down: not asked again, its last word stands.
+    const peers = [...this.peers.entries()].filter(([, peer]) => peer.latestSeq !== FINAL_SEQ)
     const answered = new Set<Peer>()
     const answers = peers.map(
       ([, peer]) =>
@@ -122,12 +123,13 @@ export class Aggregator {
     })
     await Promise.race([Promise.all(answers), timedOut])
     clearTimeout(timer)
+    for (const [, peer] of peers) peer.waiting.delete(seq)
+    // Counted over the workers still there: one that exited meanwhile is in the retired sums.
     let stale = 0
-    for (const [, peer] of peers) {
-      if (!answered.has(peer)) stale++
-      peer.waiting.delete(seq)
-    }
-    this.answered.set(peers.length - stale)
+    for (const [id, peer] of peers) if (this.peers.has(id) && !answered.has(peer)) stale++
+    let current = 0
+    for (const peer of this.peers.values()) if (peer.latestSeq === FINAL_SEQ || answered.has(peer)) current++
+    this.answered.set(current)
     this.staleGauge.set(stale)
     if (stale > 0) this.staleTotal.inc(stale)
 
