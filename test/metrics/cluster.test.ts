@@ -123,6 +123,10 @@ describe('4 node:cluster workers, Sightline in code, the primary serving the ops
     assert.equal(sampleValue(last.samples, 'sightline_metrics_workers', { state: 'answered' }), 4)
     assert.deepEqual(decreases([...scrapes.map((s) => s.text), last.text]), [])
     assert.equal(await promtoolFindings(last.text), '')
+    const ready = await fetch(metricsUrl.replace('/metrics', '/readyz'))
+    assert.equal(ready.status, 200)
+    const report = (await ready.json()) as { checks: Record<string, { status: string }> }
+    assert.equal(report.checks.cluster_workers?.status, 'ok', 'the primary is ready while workers report')
     t.diagnostic(`${scrapes.length} scrapes, ${during} during the load, ${last.text.length} bytes each`)
     assert.ok(scrapes.length >= SCRAPES)
   })

@@ -30,6 +30,8 @@ import { createRequestIdGenerator } from './pipeline/request-id.js'
 import { RouteTable } from './pipeline/routes.js'
 
 const kWrapped = Symbol('sightline.wrapped')
+/** The readiness check a node:cluster primary gets once its first worker reports. */
+export const CHECK_CLUSTER_WORKERS = 'cluster_workers'
 /** How long a cluster worker waits for its primary's Sightline to answer before serving its own ops port. */
 const PRIMARY_ANSWER_MS = 1000
 /** On a cluster worker's `/metrics`: `cluster` (the primary's sums) or `process` (this worker alone). */
@@ -378,8 +380,20 @@ export class Sightline {
       )
     const aggregator = (self: string) => this.metrics.aggregation(timeoutMs, self, onConflict)
     if (cluster.isPrimary) {
+      let checking = false
+      const clusterAggregator = (self: string) => {
+        const created = aggregator(self)
+        if (!checking) {
+          checking = true
+          // The primary's /readyz is the cluster's: not ready while no worker is there to serve.
+          this.health.addCheck(CHECK_CLUSTER_WORKERS, () => {
+            if (created.size === 0) throw new Error('no cluster worker is running Sightline')
+          })
+        }
+        return created
+      }
       this.stopAggregating.push(
-        aggregateClusterWorkers(cluster, aggregator, (openMetrics) => this.metrics.render(openMetrics)),
+        aggregateClusterWorkers(cluster, clusterAggregator, (openMetrics) => this.metrics.render(openMetrics)),
       )
     }
     this.stopAggregating.push(aggregateWorkerThreads(aggregator))
