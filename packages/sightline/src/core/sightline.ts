@@ -3,7 +3,6 @@
  * One Sightline instance per application: the logger, the metrics registry, health checks, the ops
  * endpoints and the shutdown sequence, plus the pipeline each framework adapter plugs into.
  */
-import cluster from 'node:cluster'
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import { otlpLogExporterFromEnv } from '../logging-otlp/from-env.js'
@@ -15,13 +14,12 @@ import { installCrashCapture } from './lifecycle/crash.js'
 import { type Drainable, drainableServer, Shutdown } from './lifecycle/shutdown.js'
 import { AccessLog } from './logging/access-log.js'
 import { createLogger, DEFAULT_REDACT, type SpanFieldsProvider } from './logging/logger.js'
-import { aggregateClusterWorkers, ClusterReporter } from './metrics/aggregation/cluster.js'
-import { aggregateWorkerThreads } from './metrics/aggregation/threads.js'
+import { ProcessAggregation } from './metrics/aggregation/processes.js'
 import type { Counter } from './metrics/counter.js'
 import { HttpMetrics } from './metrics/http-metrics.js'
 import { Registry } from './metrics/registry.js'
 import { type RuntimeMetrics, startRuntimeMetrics } from './metrics/runtime.js'
-import { type MetricsReply, OpsHandler } from './ops/ops-handler.js'
+import { OpsHandler } from './ops/ops-handler.js'
 import { type ResolvedOptions, resolveOptions, type SightlineOptions } from './options.js'
 import { currentContext, errorContext, storage } from './pipeline/context.js'
 import { Pipeline, type PipelineDeps, type RouteResolver, type TracingHooks } from './pipeline/pipeline.js'
@@ -30,12 +28,6 @@ import { createRequestIdGenerator } from './pipeline/request-id.js'
 import { RouteTable } from './pipeline/routes.js'
 
 const kWrapped = Symbol('sightline.wrapped')
-/** The readiness check a node:cluster primary gets once its first worker reports. */
-export const CHECK_CLUSTER_WORKERS = 'cluster_workers'
-/** How long a cluster worker waits for its primary's Sightline to answer before serving its own ops port. */
-const PRIMARY_ANSWER_MS = 1000
-/** On a cluster worker's `/metrics`: `cluster` (the primary's sums) or `process` (this worker alone). */
-export const HEADER_METRICS_SCOPE = 'sightline-metrics-scope'
 /** An internal failure is told at most this often per place. */
 const REPORT_INTERVAL_MS = 60_000
 
@@ -67,12 +59,8 @@ export class Sightline {
   private readonly flushables: Flushable[] = []
   private readonly reported = new Map<string, { at: number; untold: number }>()
   private opsServer: Server | undefined
-  /** In a node:cluster worker: reports this process' metrics to the primary. */
-  private readonly clusterReporter: ClusterReporter | undefined
-  /** Stops aggregating workers (the primary's and main thread's listeners). */
-  private readonly stopAggregating: Array<() => void> = []
-  private toldPartialView = false
-  private closed = false
+  /** Workers summed here, or (a cluster worker) this process reported to its primary. */
+  private readonly processes: ProcessAggregation | undefined
   private readonly uninstallCrash: (() => void) | undefined
 
   constructor(options: SightlineOptions = {}) {
@@ -129,15 +117,17 @@ export class Sightline {
     this.runtime = resolved.metrics && resolved.runtimeMetrics ? startRuntimeMetrics(this.metrics) : undefined
     const httpMetrics = resolved.metrics ? new HttpMetrics(this.metrics, resolved.httpBuckets) : undefined
     this.refused = resolved.metrics ? new RefusedRequests(this.metrics) : undefined
-    const aggregating = resolved.metrics && resolved.aggregateWorkers
-    this.clusterReporter =
-      aggregating && cluster.isWorker
-        ? new ClusterReporter(
-            () => this.metrics.snapshot(),
-            (error) => this.report(error, 'metrics.cluster'),
-          )
+    this.processes =
+      resolved.metrics && resolved.aggregateWorkers
+        ? new ProcessAggregation({
+            registry: this.metrics,
+            health: this.health,
+            timeoutMs: resolved.workerScrapeTimeoutMs,
+            report: (error, where) => this.report(error, where),
+            warn: (fields, msg) => this.internal('warn', fields, msg),
+          })
         : undefined
-    if (aggregating) this.aggregateWorkers(resolved.workerScrapeTimeoutMs)
+    const reporting = this.processes?.reporter !== undefined
     // One generator for the application's requests and the ops endpoints' (ids stay distinct).
     const nextRequestId = createRequestIdGenerator()
     this.ops = new OpsHandler({
@@ -145,7 +135,7 @@ export class Sightline {
       nextRequestId,
       health: this.health,
       registry: resolved.metrics ? this.metrics : undefined,
-      render: this.clusterReporter === undefined ? undefined : (openMetrics) => this.renderInWorker(openMetrics),
+      render: reporting ? this.processes?.render : undefined,
       metricsToken: resolved.metricsToken,
       report: (error, where) => this.report(error, where),
     })
@@ -175,31 +165,14 @@ export class Sightline {
     }
     // A cluster worker leaves the ops port to the primary, which serves the whole cluster's sums
     // there: the workers binding it too would share it round-robin, each scrape one worker's share.
-    if (resolved.opsPort !== undefined && this.clusterReporter === undefined)
-      this.startOpsServer(resolved.opsPort, resolved.opsHost)
-    if (this.clusterReporter !== undefined) {
-      const reporter = this.clusterReporter
-      reporter.start()
-      // A primary that runs no Sightline (PM2's cluster mode: the primary is PM2's daemon) never
-      // answers: this worker then serves its own ops port, which should be one per instance.
+    if (resolved.opsPort !== undefined && !reporting) this.startOpsServer(resolved.opsPort, resolved.opsHost)
+    if (reporting) {
+      const processes = this.processes as ProcessAggregation
       const { opsPort, opsHost } = resolved
-      if (opsPort !== undefined)
-        setTimeout(() => {
-          if (reporter.welcomed || this.opsServer !== undefined || this.closed) return
-          this.internal(
-            'warn',
-            { worker: cluster.worker?.id, port: opsPort },
-            'the cluster primary runs no Sightline: this worker serves its own ops port, with its own metrics only',
-          )
-          this.startOpsServer(opsPort, opsHost)
-        }, PRIMARY_ANSWER_MS).unref()
-      // Last: the final snapshot, then the IPC listener goes (it would keep the worker alive).
-      this.flushables.push({
-        forceFlush: async () => {
-          await reporter.final()
-          reporter.stop()
-        },
+      processes.start(opsPort, () => {
+        if (this.opsServer === undefined && opsPort !== undefined) this.startOpsServer(opsPort, opsHost)
       })
+      this.flushables.push({ forceFlush: () => processes.finish() })
     }
     this.uninstallCrash = resolved.crash
       ? installCrashCapture({
@@ -325,10 +298,8 @@ export class Sightline {
 
   /** Stops background work without the shutdown sequence (tests, hot reload). */
   async close(): Promise<void> {
-    this.closed = true
     this.shutdownManager.dispose()
-    this.clusterReporter?.stop()
-    for (const stop of this.stopAggregating) stop()
+    this.processes?.close()
     this.uninstallCrash?.()
     this.runtime?.stop()
     if (this.opsServer !== undefined) {
@@ -366,68 +337,6 @@ export class Sightline {
     } catch {
       // The logger itself failing leaves nothing to report to.
     }
-  }
-
-  /**
-   * The primary's (and any main thread's) side of aggregation: node:cluster workers whose Sightline
-   * says hello, and worker threads that `reportTo` this one, are summed into this registry.
-   */
-  private aggregateWorkers(timeoutMs: number): void {
-    const onConflict = (metric: string, worker: string | undefined): void =>
-      this.report(
-        new Error(`metric ${metric} of worker ${worker ?? 'retired'} differs in type, labels or buckets; left out`),
-        `metrics.aggregate ${metric}`,
-      )
-    const aggregator = (self: string) => this.metrics.aggregation(timeoutMs, self, onConflict)
-    if (cluster.isPrimary) {
-      let checking = false
-      const clusterAggregator = (self: string) => {
-        const created = aggregator(self)
-        if (!checking) {
-          checking = true
-          // The primary's /readyz is the cluster's: not ready while no worker is there to serve.
-          this.health.addCheck(CHECK_CLUSTER_WORKERS, () => {
-            if (created.size === 0) throw new Error('no cluster worker is running Sightline')
-          })
-        }
-        return created
-      }
-      this.stopAggregating.push(
-        aggregateClusterWorkers(cluster, clusterAggregator, (openMetrics) => this.metrics.render(openMetrics)),
-      )
-    }
-    this.stopAggregating.push(aggregateWorkerThreads(aggregator))
-  }
-
-  /**
-   * `/metrics` on a cluster worker's app port: the primary's sum over the cluster, never this
-   * worker's share passed off as the whole. Without a primary that aggregates (its Sightline
-   * never answered), this worker's own series, marked so in a header and told once in the log.
-   */
-  private async renderInWorker(openMetrics: boolean): Promise<MetricsReply> {
-    const reporter = this.clusterReporter as ClusterReporter
-    if (reporter.welcomed) {
-      try {
-        const body = await reporter.renderViaPrimary(openMetrics, this.options.workerScrapeTimeoutMs * 2 + 1000)
-        return { body, headers: { [HEADER_METRICS_SCOPE]: 'cluster' } }
-      } catch (error) {
-        this.report(error, 'metrics.primary')
-        return {
-          status: 503,
-          body: '{"error":"the cluster primary did not answer; this worker alone would be a partial view"}',
-          headers: { [HEADER_METRICS_SCOPE]: 'cluster', 'retry-after': '1' },
-        }
-      }
-    }
-    if (!this.toldPartialView) {
-      this.toldPartialView = true
-      this.internal(
-        'warn',
-        { worker: cluster.worker?.id },
-        "cluster worker's /metrics shows this worker only: the primary runs no Sightline to sum the workers",
-      )
-    }
-    return { body: await this.metrics.render(openMetrics), headers: { [HEADER_METRICS_SCOPE]: 'process' } }
   }
 
   private async flush(): Promise<void> {
