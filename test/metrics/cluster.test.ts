@@ -292,6 +292,9 @@ describe('the zero-code launcher on an unmodified node:cluster app', () => {
       assert.equal(total(last.samples, 'http_server_request_duration_seconds_count'), REQUESTS)
       assert.deepEqual(decreases([...scrapes.map((s) => s.text), last.text]), [])
       assert.equal(await promtoolFindings(last.text), '')
+      // The workers left the ops port to the primary: none of them tried to bind it.
+      assert.doesNotMatch(app.output(), /ops server failed to listen|EADDRINUSE/)
+      assert.equal(app.output().match(/"msg":"ops endpoints listening"/g)?.length, 1)
       t.diagnostic(
         `${scrapes.length} scrapes (${during} during the load), p99 ${percentile(
           scrapes.map((s) => s.ms),
