@@ -20,6 +20,14 @@ export const METRIC_LOG_LINES_DROPPED = 'sightline_log_lines_dropped_total'
 export const METRIC_LOG_RECORDS_DROPPED = 'sightline_log_records_dropped_total'
 export const METRIC_SCRAPE_DURATION = 'sightline_metrics_scrape_duration_seconds'
 export const METRIC_ERRORS = 'sightline_errors_total'
+/** Workers (cluster workers, worker threads) in the last aggregated scrape, by whether they answered in time. */
+export const METRIC_AGGREGATION_WORKERS = 'sightline_metrics_workers'
+/** Times a worker did not answer a scrape in time and was reported from its last snapshot. */
+export const METRIC_AGGREGATION_STALE = 'sightline_metrics_worker_stale_total'
+/** Workers that exited; their last counters and histograms stay in the sums. */
+export const METRIC_AGGREGATION_RETIRED = 'sightline_metrics_workers_retired_total'
+/** Metrics of an adopted prom-client registry left out of a scrape because Sightline emits the name. */
+export const METRIC_ADOPTED_REFUSED = 'sightline_metrics_adopted_refused_total'
 export const METRIC_READINESS_UP = 'sightline_readiness_check_up'
 export const METRIC_READINESS_DURATION = 'sightline_readiness_check_duration_seconds'
 

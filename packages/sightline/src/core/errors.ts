@@ -10,6 +10,11 @@ export const ERROR_CODES = {
   /** A metric's configuration other than its names: no help text, buckets not finite and ascending. */
   SIGHTLINE_ERR_METRIC_CONFIG: 'SIGHTLINE_ERR_METRIC_CONFIG',
   SIGHTLINE_ERR_METRIC_CONFLICT: 'SIGHTLINE_ERR_METRIC_CONFLICT',
+  /**
+   * A metric an adopted registry (prom-client's) emits under a name Sightline's registry emits too,
+   * or another adopted registry does: refused at adoption, or when Sightline makes the metric later.
+   */
+  SIGHTLINE_ERR_METRIC_CLASH: 'SIGHTLINE_ERR_METRIC_CLASH',
   SIGHTLINE_ERR_LABELS: 'SIGHTLINE_ERR_LABELS',
   SIGHTLINE_ERR_CHECK_EXISTS: 'SIGHTLINE_ERR_CHECK_EXISTS',
   SIGHTLINE_ERR_INTERNAL: 'SIGHTLINE_ERR_INTERNAL',

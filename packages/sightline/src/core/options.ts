@@ -47,6 +47,17 @@ export interface SightlineOptions {
   runtimeMetrics?: boolean
   /** Series cap per metric. Env `SIGHTLINE_MAX_SERIES`. Default 2000. */
   maxSeriesPerMetric?: number
+  /**
+   * Sum the metrics of node:cluster workers (and of worker threads that `reportTo` it) into the
+   * primary's `/metrics`; in a worker, report to the primary. Env `SIGHTLINE_AGGREGATE_WORKERS`.
+   * Default true.
+   */
+  aggregateWorkers?: boolean
+  /**
+   * Longest a scrape waits for one worker's snapshot; past it the worker is reported from its last
+   * one. Env `SIGHTLINE_WORKER_SCRAPE_TIMEOUT_MS`. Default 1000.
+   */
+  workerScrapeTimeoutMs?: number
   /** Buckets of the HTTP duration histogram, in seconds. Default the semantic-convention buckets. */
   httpBuckets?: readonly number[]
   /** Paths of the ops endpoints. Defaults `/metrics`, `/healthz`, `/readyz`. */
@@ -86,6 +97,8 @@ export interface ResolvedOptions {
   metrics: boolean
   runtimeMetrics: boolean
   maxSeriesPerMetric: number
+  aggregateWorkers: boolean
+  workerScrapeTimeoutMs: number
   httpBuckets: readonly number[]
   metricsPath: string
   healthPath: string
@@ -144,6 +157,14 @@ export function resolveOptions(options: SightlineOptions = {}, env: NodeJS.Proce
     metrics: readBoolean('metrics', options.metrics, env.SIGHTLINE_METRICS, true),
     runtimeMetrics: readBoolean('runtimeMetrics', options.runtimeMetrics, env.SIGHTLINE_RUNTIME_METRICS, true),
     maxSeriesPerMetric: readInteger('maxSeriesPerMetric', options.maxSeriesPerMetric, env.SIGHTLINE_MAX_SERIES, 2000),
+    aggregateWorkers: readBoolean('aggregateWorkers', options.aggregateWorkers, env.SIGHTLINE_AGGREGATE_WORKERS, true),
+    workerScrapeTimeoutMs: readInteger(
+      'workerScrapeTimeoutMs',
+      options.workerScrapeTimeoutMs,
+      env.SIGHTLINE_WORKER_SCRAPE_TIMEOUT_MS,
+      1000,
+      { min: 1, max: 60_000 },
+    ),
     httpBuckets: buckets,
     metricsPath: readPath('metricsPath', options.metricsPath, '/metrics'),
     healthPath: readPath('healthPath', options.healthPath, '/healthz'),

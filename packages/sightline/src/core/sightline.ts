@@ -16,6 +16,7 @@ import { installCrashCapture } from './lifecycle/crash.js'
 import { type Drainable, drainableServer, Shutdown } from './lifecycle/shutdown.js'
 import { AccessLog } from './logging/access-log.js'
 import { createLogger, DEFAULT_REDACT, type SpanFieldsProvider } from './logging/logger.js'
+import { ProcessAggregation } from './metrics/aggregation/processes.js'
 import type { Counter } from './metrics/counter.js'
 import { HttpMetrics } from './metrics/http-metrics.js'
 import { Registry } from './metrics/registry.js'
@@ -60,6 +61,8 @@ export class Sightline {
   private readonly flushables: Flushable[] = []
   private readonly reported = new Map<string, { at: number; untold: number }>()
   private opsServer: Server | undefined
+  /** Workers summed here, or (a cluster worker) this process reported to its primary. */
+  private readonly processes: ProcessAggregation | undefined
   private readonly uninstallCrash: (() => void) | undefined
 
   constructor(options: SightlineOptions = {}) {
@@ -117,6 +120,17 @@ export class Sightline {
     const httpMetrics = resolved.metrics ? new HttpMetrics(this.metrics, resolved.httpBuckets) : undefined
     this.refused = resolved.metrics ? new RefusedRequests(this.metrics) : undefined
     const errors = new ErrorGroups(resolved.metrics ? this.metrics : undefined)
+    this.processes =
+      resolved.metrics && resolved.aggregateWorkers
+        ? new ProcessAggregation({
+            registry: this.metrics,
+            health: this.health,
+            timeoutMs: resolved.workerScrapeTimeoutMs,
+            report: (error, where) => this.report(error, where),
+            warn: (fields, msg) => this.internal('warn', fields, msg),
+          })
+        : undefined
+    const reporting = this.processes?.reporter !== undefined
     // One generator for the application's requests and the ops endpoints' (ids stay distinct).
     const nextRequestId = createRequestIdGenerator()
     this.ops = new OpsHandler({
@@ -124,6 +138,7 @@ export class Sightline {
       nextRequestId,
       health: this.health,
       registry: resolved.metrics ? this.metrics : undefined,
+      render: reporting ? this.processes?.render : undefined,
       metricsToken: resolved.metricsToken,
       report: (error, where) => this.report(error, where),
     })
@@ -153,7 +168,17 @@ export class Sightline {
       isDraining: () => this.shutdownManager.isDraining,
       report: (error, where) => this.report(error, where),
     }
-    if (resolved.opsPort !== undefined) this.startOpsServer(resolved.opsPort, resolved.opsHost)
+    // A cluster worker leaves the ops port to the primary, which serves the whole cluster's sums
+    // there: the workers binding it too would share it round-robin, each scrape one worker's share.
+    if (resolved.opsPort !== undefined && !reporting) this.startOpsServer(resolved.opsPort, resolved.opsHost)
+    if (reporting) {
+      const processes = this.processes as ProcessAggregation
+      const { opsPort, opsHost } = resolved
+      processes.start(opsPort, () => {
+        if (this.opsServer === undefined && opsPort !== undefined) this.startOpsServer(opsPort, opsHost)
+      })
+      this.flushables.push({ forceFlush: () => processes.finish() })
+    }
     this.uninstallCrash = resolved.crash
       ? installCrashCapture({
           timeoutMs: resolved.crashFlushTimeoutMs,
@@ -301,6 +326,7 @@ export class Sightline {
   /** Stops background work without the shutdown sequence (tests, hot reload). */
   async close(): Promise<void> {
     this.shutdownManager.dispose()
+    this.processes?.close()
     this.uninstallCrash?.()
     this.runtime?.stop()
     if (this.opsServer !== undefined) {

@@ -65,11 +65,14 @@ export class Health {
       name: METRIC_READINESS_UP,
       help: 'Whether a readiness check passed at its last run (1) or not (0).',
       labelNames: ['check', 'critical'],
+      // Across processes: down if any process' check is down.
+      aggregate: 'min',
     })
     this.duration = registry.gauge({
       name: METRIC_READINESS_DURATION,
       help: 'How long a readiness check took at its last run, in seconds.',
       labelNames: ['check'],
+      aggregate: 'max',
     })
   }
 

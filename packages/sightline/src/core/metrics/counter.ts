@@ -3,6 +3,7 @@
  * A monotonically increasing count. Names end in `_total`, as Prometheus and OpenMetrics want.
  */
 import { SightlineError } from '../errors.js'
+import type { MetricSnapshot, ScalarSeries } from './aggregation/snapshot.js'
 import { type Labels, Metric, type MetricConfig, type OnSeriesDropped, renderScalars, ScalarChild } from './metric.js'
 import { escapeHelp } from './validation.js'
 
@@ -42,6 +43,11 @@ export class Counter extends Metric<CounterChild> {
   /** The current value of one series (0 when it does not exist; asking does not make it). */
   get(labels?: Labels): number {
     return this.peek(labels)?.value ?? 0
+  }
+
+  snapshot(): MetricSnapshot {
+    const series: ScalarSeries[] = this.allSeries().map((child) => [child.labelString, child.value])
+    return { name: this.name, help: this.help, type: 'counter', labelNames: this.labelNames, series }
   }
 
   render(openMetrics: boolean): string {

@@ -2,6 +2,14 @@
  * @module gauge
  * A value that goes up and down, optionally refreshed by a `collect` callback at scrape time.
  */
+import { SightlineError } from '../errors.js'
+import {
+  GAUGE_AGGREGATES,
+  type GaugeAggregate,
+  LABEL_WORKER,
+  type MetricSnapshot,
+  type ScalarSeries,
+} from './aggregation/snapshot.js'
 import { type Labels, Metric, type MetricConfig, type OnSeriesDropped, renderScalars, ScalarChild } from './metric.js'
 import { escapeHelp } from './validation.js'
 
@@ -20,6 +28,12 @@ export class GaugeChild extends ScalarChild {
 export interface GaugeConfig extends MetricConfig {
   /** Runs before every scrape to refresh the value(s). Errors are contained, never thrown. */
   collect?: (this: Gauge, gauge: Gauge) => void | Promise<void>
+  /**
+   * How the primary of a node:cluster (or the main thread of worker threads) combines this gauge's
+   * series from every process: `sum` (default), `max`, `min`, or `worker` (one series per process,
+   * labelled `worker`). See docs/metrics.md, "Several processes".
+   */
+  aggregate?: GaugeAggregate
 }
 
 /**
@@ -30,10 +44,25 @@ export interface GaugeConfig extends MetricConfig {
 export class Gauge extends Metric<GaugeChild> {
   readonly type = 'gauge'
   readonly collect: GaugeConfig['collect']
+  readonly aggregate: GaugeAggregate
 
   constructor(config: GaugeConfig, maxSeries: number, onDropped: OnSeriesDropped) {
     super(config, maxSeries, onDropped)
     this.collect = config.collect
+    const aggregate = config.aggregate ?? 'sum'
+    if (!GAUGE_AGGREGATES.includes(aggregate)) {
+      throw new SightlineError(
+        'SIGHTLINE_ERR_METRIC_CONFIG',
+        `aggregate of ${config.name} must be one of ${GAUGE_AGGREGATES.join(', ')}, received ${JSON.stringify(aggregate)}`,
+      )
+    }
+    if (aggregate === 'worker' && this.labelNames.includes(LABEL_WORKER)) {
+      throw new SightlineError(
+        'SIGHTLINE_ERR_METRIC_CONFIG',
+        `${config.name} aggregates by worker, so it cannot have a label named "${LABEL_WORKER}" of its own`,
+      )
+    }
+    this.aggregate = aggregate
   }
 
   protected createChild(labelString: string): GaugeChild {
@@ -58,6 +87,12 @@ export class Gauge extends Metric<GaugeChild> {
   /** The current value of one series (0 when it does not exist; asking does not make it). */
   get(labels?: Labels): number {
     return this.peek(labels)?.value ?? 0
+  }
+
+  snapshot(): MetricSnapshot {
+    const series: ScalarSeries[] = this.allSeries().map((child) => [child.labelString, child.value])
+    const { name, help, labelNames, aggregate } = this
+    return { name, help, type: 'gauge', labelNames, aggregate, series }
   }
 
   render(_openMetrics: boolean): string {

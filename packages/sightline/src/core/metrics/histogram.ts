@@ -4,6 +4,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { SightlineError } from '../errors.js'
+import type { ExemplarTuple, HistogramSeries, MetricSnapshot } from './aggregation/snapshot.js'
 import { braces, type Labels, Metric, type MetricConfig, type OnSeriesDropped } from './metric.js'
 import { escapeHelp, escapeLabelValue, formatValue } from './validation.js'
 
@@ -15,7 +16,7 @@ const MAX_EXEMPLAR_RUNES = 128
  * asks for OpenMetrics (a scrape every 15 s, against one sampled request after another). One
  * object per bucket, updated in place.
  */
-interface Exemplar {
+export interface Exemplar {
   traceId: string
   spanId: string | undefined
   value: number
@@ -207,6 +208,21 @@ export class Histogram extends Metric<HistogramChild> {
     }
     end()
     return result
+  }
+
+  snapshot(): MetricSnapshot {
+    const series: HistogramSeries[] = this.allSeries().map((child) => {
+      const exemplars: ExemplarTuple[] = []
+      const kept = child.exemplars
+      if (kept !== undefined)
+        for (let i = 0; i < kept.length; i++) {
+          const e = kept[i]
+          if (e !== undefined) exemplars.push([i, e.traceId, e.spanId ?? null, e.value, e.timeMs])
+        }
+      return [child.labelString, Array.from(child.counts), child.sum, child.count, exemplars]
+    })
+    const { name, help, labelNames, bounds } = this
+    return { name, help, type: 'histogram', labelNames, bounds, series }
   }
 
   render(openMetrics: boolean): string {

@@ -3,6 +3,7 @@
  * What counters, gauges and histograms share: label handling, cached children, the series cap.
  */
 import { SightlineError } from '../errors.js'
+import type { MetricSnapshot } from './aggregation/snapshot.js'
 import { assertLabelNames, assertMetricName, escapeLabelValue, formatValue } from './validation.js'
 
 export type LabelValue = string | number
@@ -91,6 +92,24 @@ export abstract class Metric<Child> {
     this.overflow = undefined
   }
 
+  /**
+   * The series rendered as `labelString`, made if missing and never capped: how a metric summed
+   * from several processes is filled before it is rendered (its label strings are already checked).
+   * @internal
+   */
+  seriesAt(labelString: string): Child {
+    if (labelString === OVERFLOW_LABELS) {
+      this.overflow ??= this.createChild(OVERFLOW_LABELS)
+      return this.overflow
+    }
+    let child = this.children.get(labelString)
+    if (child === undefined) {
+      child = this.createChild(labelString)
+      this.children.set(labelString, child)
+    }
+    return child
+  }
+
   /** Every series to render: the labelled ones, then the overflow series if there is one. */
   protected series(): Child[] {
     const all = [...this.children.values()]
@@ -156,6 +175,15 @@ export abstract class Metric<Child> {
 
   /** Renders this metric's samples in the Prometheus text format or OpenMetrics. */
   abstract render(openMetrics: boolean): string
+
+  /** Its definition and series in the structured form processes exchange to be summed. @internal */
+  abstract snapshot(): MetricSnapshot
+
+  /** Every series, with the unlabelled metric's one series made if missing (as a scrape shows it). */
+  protected allSeries(): Child[] {
+    if (this.labelNames.length === 0 && this.children.size === 0) this.labels()
+    return this.series()
+  }
 }
 
 /** What counter and gauge series share: one value and a line prefix rendered once. */

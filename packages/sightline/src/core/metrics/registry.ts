@@ -4,8 +4,18 @@
  * reload), a hard series cap per metric, and exposition in the Prometheus text format or OpenMetrics.
  */
 import { performance } from 'node:perf_hooks'
-import { METRIC_SCRAPE_DURATION, METRIC_SERIES_DROPPED, METRIC_VALUES_REJECTED } from '../constants.js'
-import { SightlineError } from '../errors.js'
+import {
+  METRIC_ADOPTED_REFUSED,
+  METRIC_SCRAPE_DURATION,
+  METRIC_SERIES_DROPPED,
+  METRIC_VALUES_REJECTED,
+} from '../constants.js'
+import { SightlineError, SightlineOptionError } from '../errors.js'
+import { AdoptedRegistries, type ExternalRegistry, emittedNames, isExternalRegistry } from './adopted.js'
+import { Aggregator } from './aggregation/aggregator.js'
+import { restore } from './aggregation/restore.js'
+import type { RegistrySnapshot } from './aggregation/snapshot.js'
+import { type PortLike, reportToPort } from './aggregation/threads.js'
 import { Counter } from './counter.js'
 import { Gauge, type GaugeConfig } from './gauge.js'
 import { type ExemplarSource, Histogram, type HistogramConfig, type HistogramSinks } from './histogram.js'
@@ -41,6 +51,10 @@ export class Registry {
   private readonly scrapeDuration: Gauge
   private readonly onCollectError: (error: unknown, metric: string) => void
   private readonly collectors: Array<() => void | Promise<void>> = []
+  private aggregator: Aggregator | undefined = undefined
+  /** Names this process in the `worker` label of gauges aggregated by worker. */
+  private selfName = 'main'
+  private adopted: AdoptedRegistries | undefined = undefined
 
   constructor(options: RegistryOptions = {}) {
     this.maxSeries = options.maxSeriesPerMetric ?? 2000
@@ -71,6 +85,7 @@ export class Registry {
     this.scrapeDuration = this.gauge({
       name: METRIC_SCRAPE_DURATION,
       help: 'Time the previous /metrics scrape took to collect and render, in seconds.',
+      aggregate: 'max',
     })
   }
 
@@ -114,14 +129,131 @@ export class Registry {
     this.metrics.delete(name)
   }
 
-  /** Renders every metric. `openMetrics` selects OpenMetrics 1.0 (with exemplars and `# EOF`). */
+  /**
+   * Renders every metric. `openMetrics` selects OpenMetrics 1.0 (with exemplars and `# EOF`). With
+   * workers reporting to this registry, the series are the sums over this process and them; the
+   * adopted registries' series follow.
+   */
   async render(openMetrics: boolean): Promise<string> {
     const start = performance.now()
     await this.collect()
     let out = ''
-    for (const metric of this.metrics.values()) out += metric.render(openMetrics)
+    const aggregator = this.aggregator
+    if (aggregator === undefined) {
+      for (const metric of this.metrics.values()) out += metric.render(openMetrics)
+    } else {
+      const merged = await aggregator.gather(() => this.ownSnapshot())
+      for (const metric of merged) out += restore(metric, this.selfName).render(openMetrics)
+    }
+    if (this.adopted !== undefined) out += await this.adopted.render(openMetrics)
     this.scrapeDuration.set((performance.now() - start) / 1000)
     return openMetrics ? `${out}# EOF\n` : out
+  }
+
+  /**
+   * This registry in the structured form another process sums (with what its own workers
+   * reported, when it has any). Collectors run first, as for a scrape.
+   * @internal
+   */
+  async snapshot(): Promise<RegistrySnapshot> {
+    await this.collect()
+    const aggregator = this.aggregator
+    return aggregator === undefined ? this.ownSnapshot() : aggregator.gather(() => this.ownSnapshot())
+  }
+
+  /** This process' own metrics as they stand (collectors not run). */
+  private ownSnapshot(): RegistrySnapshot {
+    const out: RegistrySnapshot = []
+    for (const metric of this.metrics.values()) out.push(metric.snapshot())
+    return out
+  }
+
+  /**
+   * Makes this registry the sum of its workers' (created once, on the first worker that reports):
+   * `timeoutMs` is the longest a scrape waits for one of them. `self` names this process in the
+   * `worker` label of gauges aggregated by worker (the first caller's: `primary` for node:cluster,
+   * `main` for worker threads).
+   * @internal the cluster and worker-thread transports' seam
+   */
+  aggregation(
+    timeoutMs: number,
+    self: string,
+    onConflict: (metric: string, worker: string | undefined) => void,
+  ): Aggregator {
+    if (this.aggregator !== undefined) return this.aggregator
+    this.selfName = self
+    this.aggregator = new Aggregator(this, { timeoutMs, maxSeries: this.maxSeries, onConflict })
+    return this.aggregator
+  }
+
+  /**
+   * In a worker thread: reports this registry to the main thread's Sightline, which serves the
+   * sum of its own series and every reporting thread's on its `/metrics`. Returns what stops it.
+   * @example
+   * import { parentPort } from 'node:worker_threads'
+   * const metrics = new Registry()
+   * metrics.reportTo(parentPort!)
+   */
+  reportTo(parent: PortLike): () => void {
+    if (parent === null || typeof parent !== 'object' || typeof parent.postMessage !== 'function') {
+      throw new SightlineOptionError('reportTo(port)', 'a MessagePort (parentPort)', parent)
+    }
+    return reportToPort(
+      parent,
+      () => this.snapshot(),
+      () => this.ownSnapshot(),
+      (error) => this.onCollectError(error, 'reportTo'),
+    )
+  }
+
+  /**
+   * Serves another registry (prom-client's `register`, or any object with `metrics()` and
+   * `getMetricsAsArray()`) on this registry's `/metrics`, after Sightline's own series. A metric
+   * name both would emit throws SIGHTLINE_ERR_METRIC_CLASH naming it, now or when Sightline makes
+   * the metric later; one the other registry makes later is left out of scrapes and counted in
+   * `sightline_metrics_adopted_refused_total`.
+   * @example
+   * import client from 'prom-client'
+   * sightline.metrics.adopt(client.register)
+   */
+  adopt(registry: ExternalRegistry): void {
+    if (!isExternalRegistry(registry)) {
+      throw new SightlineOptionError('adopt(registry)', 'a registry with metrics() and getMetricsAsArray()', registry)
+    }
+    if (this.adopted === undefined) {
+      const refused: MetricConfig = {
+        name: METRIC_ADOPTED_REFUSED,
+        help: "Scrapes that left out a metric of an adopted registry because Sightline's registry emits its name, by metric.",
+        labelNames: ['metric'],
+      }
+      const counter = this.getOrCreate(
+        refused,
+        'counter',
+        () => new Counter(refused, this.maxSeries, this.onDropped),
+      ) as Counter
+      this.adopted = new AdoptedRegistries(
+        () => this.emittedNames(),
+        (metric) => {
+          counter.inc({ metric })
+          this.onCollectError(
+            new SightlineError(
+              'SIGHTLINE_ERR_METRIC_CLASH',
+              `metric ${metric} of an adopted registry clashes with Sightline's; left out`,
+            ),
+            `adopted ${metric}`,
+          )
+        },
+      )
+    }
+    this.adopted.add(registry)
+  }
+
+  /** Every name this registry's exposition holds, each mapped to its metric's name. */
+  private emittedNames(): Map<string, string> {
+    const names = new Map<string, string>()
+    for (const metric of this.metrics.values())
+      for (const name of emittedNames(metric.name, metric.type)) names.set(name, metric.name)
+    return names
   }
 
   private async collect(): Promise<void> {
@@ -162,6 +294,7 @@ export class Registry {
       return existing
     }
     const metric = create()
+    this.adopted?.assertFree(metric.name, emittedNames(metric.name, metric.type))
     this.metrics.set(metric.name, metric)
     return metric
   }

@@ -39,6 +39,8 @@ export function startRuntimeMetrics(registry: Registry): RuntimeMetrics {
     gauge: registry.gauge({
       name: `${METRIC_EVENTLOOP_DELAY_PREFIX}${stat}_seconds`,
       help: `Event loop delay since the previous scrape, ${stat}, in seconds.`,
+      // Summed over processes, a delay means nothing: the worst one does.
+      aggregate: stat === 'min' ? 'min' : 'max',
     }),
   }))
   registry.addCollector(() => {
@@ -53,6 +55,7 @@ export function startRuntimeMetrics(registry: Registry): RuntimeMetrics {
   registry.gauge({
     name: METRIC_EVENTLOOP_UTILIZATION,
     help: 'Share of time the event loop was busy since the previous scrape (0 to 1).',
+    aggregate: 'max',
     collect() {
       const now = performance.eventLoopUtilization()
       this.set(performance.eventLoopUtilization(now, lastUtilization).utilization)
@@ -104,10 +107,19 @@ export function startRuntimeMetrics(registry: Registry): RuntimeMetrics {
   })
 
   registry
-    .gauge({ name: METRIC_START_TIME, help: 'Start time of the process since the Unix epoch, in seconds.' })
+    .gauge({
+      name: METRIC_START_TIME,
+      help: 'Start time of the process since the Unix epoch, in seconds.',
+      aggregate: 'min',
+    })
     .set(Math.round((performance.timeOrigin / 1000) * 1000) / 1000)
   registry
-    .gauge({ name: METRIC_VERSION, help: 'Node.js version, as a label; always 1.', labelNames: ['version'] })
+    .gauge({
+      name: METRIC_VERSION,
+      help: 'Node.js version, as a label; always 1.',
+      labelNames: ['version'],
+      aggregate: 'max',
+    })
     .set({ version: process.version }, 1)
 
   const gc = registry.histogram({

@@ -16,12 +16,21 @@ export interface OpsPaths {
   metrics: string
 }
 
+/** What a scrape answers: the exposition, or (a cluster worker whose primary is silent) an error status. */
+export interface MetricsReply {
+  status?: number
+  body: string
+  headers?: Record<string, string>
+}
+
 export interface OpsHandlerOptions {
   paths: OpsPaths
   /** Makes the `X-Request-ID` an ops response carries when the caller sent no safe one. */
   nextRequestId: () => string
   health: Health
   registry: Registry | undefined
+  /** Renders `/metrics` instead of `registry.render` (a cluster worker asks its primary). */
+  render?: (openMetrics: boolean) => Promise<MetricsReply>
   /** When set, `/metrics` wants `Authorization: Bearer <token>`. */
   metricsToken: string | undefined
   report: (error: unknown, where: string) => void
@@ -120,8 +129,20 @@ export class OpsHandler implements OpsResponder {
       return
     }
     const openMetrics = wantsOpenMetrics(req.headers.accept)
-    registry.render(openMetrics).then(
-      (body) => send(res, 200, openMetrics ? CONTENT_TYPE_OPENMETRICS : CONTENT_TYPE_TEXT, body),
+    const type = openMetrics ? CONTENT_TYPE_OPENMETRICS : CONTENT_TYPE_TEXT
+    const render = this.options.render
+    if (render === undefined) {
+      registry.render(openMetrics).then(
+        (body) => send(res, 200, type, body),
+        (error) => this.fail(res, error, 'metrics'),
+      )
+      return
+    }
+    render(openMetrics).then(
+      (reply) =>
+        reply.status === undefined || reply.status === 200
+          ? send(res, 200, type, reply.body, reply.headers)
+          : send(res, reply.status, JSON_TYPE, reply.body, reply.headers),
       (error) => this.fail(res, error, 'metrics'),
     )
   }

@@ -74,6 +74,7 @@ export function instrumentCache<C extends CacheLike>(cache: C, options: CacheIns
       name: METRIC_CACHE_CIRCUIT_OPEN,
       help: "1 while the cache's circuit breaker is open (calls fail fast), else 0.",
       labelNames: ['cache_system'],
+      aggregate: 'max',
     })
     .labels({ cache_system: system })
   open.set(0)

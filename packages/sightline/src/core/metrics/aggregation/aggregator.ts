@@ -1,0 +1,151 @@
+/**
+ * @module aggregator
+ * The primary's (or main thread's) side of aggregation: asks every worker for a snapshot at each
+ * scrape, waits at most `timeoutMs` (a worker that does not answer is reported from its last
+ * snapshot, and counted), and keeps what an exited worker had counted, so no counter goes down.
+ * Transports (node:cluster IPC, worker_threads ports) only deliver messages to it.
+ */
+import { METRIC_AGGREGATION_RETIRED, METRIC_AGGREGATION_STALE, METRIC_AGGREGATION_WORKERS } from '../../constants.js'
+import type { Counter } from '../counter.js'
+import type { GaugeChild } from '../gauge.js'
+import type { Registry } from '../registry.js'
+import { Accumulator, SeriesCaps } from './merge.js'
+import type { RegistrySnapshot } from './snapshot.js'
+
+/** Sent by a worker with its last snapshot as it shuts down: newer than any answer. */
+export const FINAL_SEQ = Number.MAX_SAFE_INTEGER
+
+interface Peer {
+  readonly request: (seq: number) => void
+  latest: RegistrySnapshot | undefined
+  latestSeq: number
+  readonly waiting: Map<number, () => void>
+}
+
+export interface AggregatorOptions {
+  /** Longest wait for a worker's answer in one scrape. */
+  timeoutMs: number
+  maxSeries: number
+  /** Told when two processes define one metric differently (that process' series are left out). */
+  onConflict: (metric: string, worker: string | undefined) => void
+}
+
+export class Aggregator {
+  private readonly peers = new Map<string, Peer>()
+  private readonly caps: SeriesCaps
+  private readonly retired: Accumulator
+  private readonly options: AggregatorOptions
+  private readonly answered: GaugeChild
+  private readonly staleGauge: GaugeChild
+  private readonly staleTotal: Counter
+  private readonly retiredTotal: Counter
+  private seq = 0
+
+  constructor(registry: Registry, options: AggregatorOptions) {
+    this.options = options
+    this.caps = new SeriesCaps(options.maxSeries)
+    this.retired = new Accumulator(this.caps, options.onConflict)
+    const workers = registry.gauge({
+      name: METRIC_AGGREGATION_WORKERS,
+      help: 'Workers summed into the last scrape, by whether they answered in time (stale: reported from their last snapshot).',
+      labelNames: ['state'],
+    })
+    this.answered = workers.labels('answered')
+    this.staleGauge = workers.labels('stale')
+    this.staleTotal = registry.counter({
+      name: METRIC_AGGREGATION_STALE,
+      help: 'Times a worker did not answer a scrape in time and was reported from its last snapshot.',
+    })
+    this.retiredTotal = registry.counter({
+      name: METRIC_AGGREGATION_RETIRED,
+      help: 'Workers that exited; their last counters and histograms stay in the sums.',
+    })
+  }
+
+  get size(): number {
+    return this.peers.size
+  }
+
+  /** A worker that will answer `request(seq)` with `receive(id, seq, snapshot)`. */
+  join(id: string, request: (seq: number) => void): void {
+    if (this.peers.has(id)) return
+    this.peers.set(id, { request, latest: undefined, latestSeq: -1, waiting: new Map() })
+  }
+
+  /** A worker's snapshot, answering `seq` (or `FINAL_SEQ`, sent as it shuts down). */
+  receive(id: string, seq: number, snapshot: RegistrySnapshot): void {
+    const peer = this.peers.get(id)
+    if (peer === undefined || !Array.isArray(snapshot)) return
+    // A late answer is still the newest this worker sent: kept for the next scrape.
+    if (seq > peer.latestSeq) {
+      peer.latest = snapshot
+      peer.latestSeq = seq
+    }
+    peer.waiting.get(seq)?.()
+  }
+
+  /** A worker exited: its counters and histograms are folded into what the exited ones left. */
+  leave(id: string): void {
+    const peer = this.peers.get(id)
+    if (peer === undefined) return
+    this.peers.delete(id)
+    if (peer.latest !== undefined) this.addSafely(this.retired, peer.latest, undefined, true)
+    this.retiredTotal.inc()
+    for (const resolve of peer.waiting.values()) resolve()
+  }
+
+  /**
+   * Asks every worker, waits at most the timeout, and returns this process' snapshot (`own`,
+   * taken once the answers are in, so the workers gauge is current) summed with theirs.
+   */
+  async gather(own: () => RegistrySnapshot): Promise<RegistrySnapshot> {
+    const seq = ++this.seq
+    // A worker that sent its final snapshot is shutting down: not asked again, its last word stands.
+    const peers = [...this.peers.entries()].filter(([, peer]) => peer.latestSeq !== FINAL_SEQ)
+    const answered = new Set<Peer>()
+    const answers = peers.map(
+      ([, peer]) =>
+        new Promise<void>((resolve) => {
+          peer.waiting.set(seq, () => {
+            answered.add(peer)
+            resolve()
+          })
+          try {
+            peer.request(seq)
+          } catch {
+            // A channel closing as the worker exits: its exit folds it in.
+          }
+        }),
+    )
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.timeoutMs)
+    })
+    await Promise.race([Promise.all(answers), timedOut])
+    clearTimeout(timer)
+    for (const [, peer] of peers) peer.waiting.delete(seq)
+    // Counted over the workers still there: one that exited meanwhile is in the retired sums.
+    let stale = 0
+    for (const [id, peer] of peers) if (this.peers.has(id) && !answered.has(peer)) stale++
+    let current = 0
+    for (const peer of this.peers.values()) if (peer.latestSeq === FINAL_SEQ || answered.has(peer)) current++
+    this.answered.set(current)
+    this.staleGauge.set(stale)
+    if (stale > 0) this.staleTotal.inc(stale)
+
+    const merged = new Accumulator(this.caps, this.options.onConflict)
+    merged.add(own(), undefined)
+    merged.add(this.retired.result(), undefined)
+    for (const [id, peer] of this.peers) if (peer.latest !== undefined) this.addSafely(merged, peer.latest, id)
+    return merged.result()
+  }
+
+  /** A snapshot that is not what a Sightline sends (another library's message, a bug) is told, never thrown into the scrape. */
+  private addSafely(acc: Accumulator, snapshot: RegistrySnapshot, id: string | undefined, monotonicOnly = false): void {
+    try {
+      acc.add(snapshot, id, monotonicOnly)
+    } catch {
+      this.options.onConflict('(malformed snapshot)', id)
+    }
+  }
+}

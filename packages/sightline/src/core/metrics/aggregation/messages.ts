@@ -1,0 +1,29 @@
+/**
+ * @module messages
+ * What Sightline's processes and threads say to each other about metrics: plain objects under one
+ * key, so an application's own `message` handlers can tell them apart (`'sightline.metrics' in message`).
+ */
+import type { MessagePort } from 'node:worker_threads'
+import type { RegistrySnapshot } from './snapshot.js'
+
+export const TAG = 'sightline.metrics'
+
+export type AggregationMessage =
+  /** A worker whose Sightline reports its metrics (cluster: worker → primary). */
+  | { [TAG]: 'hello' }
+  /** The primary aggregates: the worker's app-port `/metrics` asks it (primary → worker). */
+  | { [TAG]: 'welcome' }
+  /** A scrape's question (primary → worker). */
+  | { [TAG]: 'ask'; seq: number }
+  /** The answer, or a shutting-down worker's last word (`seq` FINAL_SEQ). */
+  | { [TAG]: 'snapshot'; seq: number; metrics: RegistrySnapshot }
+  /** A worker's app-port `/metrics` wants the aggregated exposition (worker → primary). */
+  | { [TAG]: 'render'; seq: number; openMetrics: boolean }
+  /** The aggregated exposition, or why there is none (primary → worker). */
+  | { [TAG]: 'text'; seq: number; body?: string; error?: string }
+  /** A worker thread's dedicated port for the rest of the conversation (thread → main). */
+  | { [TAG]: 'port'; port: MessagePort }
+
+export function isAggregationMessage(message: unknown): message is AggregationMessage {
+  return typeof message === 'object' && message !== null && TAG in message
+}
