@@ -6,8 +6,16 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import { otlpLogExporterFromEnv } from '../logging-otlp/from-env.js'
+import { METER_SCOPE, OtlpMetricExporter } from '../metrics-otlp/exporter.js'
+import type { OtlpAttribute } from '../metrics-otlp/model.js'
+import { otlpAttributesOf, type ResourceAttributes, resourceFromEnv } from '../metrics-otlp/resource.js'
 import { http } from './builtins.js'
-import { METRIC_LOG_LINES_DROPPED, METRIC_LOG_RECORDS_DROPPED } from './constants.js'
+import {
+  METRIC_LOG_LINES_DROPPED,
+  METRIC_LOG_RECORDS_DROPPED,
+  METRIC_METRIC_POINTS_DROPPED,
+  METRIC_METRIC_POINTS_EXPORTED,
+} from './constants.js'
 import { ERROR_CODES } from './errors.js'
 import { type CheckFunction, type CheckOptions, Health } from './health/health.js'
 import { installCrashCapture } from './lifecycle/crash.js'
@@ -58,6 +66,10 @@ export class Sightline {
   private readonly flushables: Flushable[] = []
   private readonly reported = new Map<string, { at: number; untold: number }>()
   private opsServer: Server | undefined
+  /** The OTLP metrics push, when `metricsExporter` has `otlp`. */
+  private readonly metricsPush: OtlpMetricExporter | undefined
+  /** The resource the push sends: from the environment, until tracing hands over its own. */
+  private resource: Promise<readonly OtlpAttribute[]> | readonly OtlpAttribute[] | undefined
   private readonly uninstallCrash: (() => void) | undefined
 
   constructor(options: SightlineOptions = {}) {
@@ -120,10 +132,11 @@ export class Sightline {
       paths: { health: resolved.healthPath, ready: resolved.readyPath, metrics: resolved.metricsPath },
       nextRequestId,
       health: this.health,
-      registry: resolved.metrics ? this.metrics : undefined,
+      registry: resolved.metrics && resolved.metricsExporters.includes('prometheus') ? this.metrics : undefined,
       metricsToken: resolved.metricsToken,
       report: (error, where) => this.report(error, where),
     })
+    this.metricsPush = resolved.metricsPush === undefined ? undefined : this.startMetricsPush(resolved)
     this.shutdownManager = new Shutdown(resolved.shutdown, {
       logger: this.logger,
       markShuttingDown: () => this.health.markShuttingDown(),
@@ -196,6 +209,14 @@ export class Sightline {
             return hooks.spanFields(request) ?? request?.logFields ?? request?.buildLogFields()
           },
     )
+  }
+
+  /**
+   * The resource tracing built (its spans'), for the metrics push to send the same one.
+   * @internal tracing's seam, not part of the published API
+   */
+  useResource(attributes: ResourceAttributes): void {
+    this.resource = otlpAttributesOf(attributes)
   }
 
   /**
@@ -276,6 +297,7 @@ export class Sightline {
     this.shutdownManager.dispose()
     this.uninstallCrash?.()
     this.runtime?.stop()
+    await this.metricsPush?.shutdown()
     if (this.opsServer !== undefined) {
       this.opsServer.closeAllConnections()
       await new Promise((resolve) => this.opsServer?.close(resolve))
@@ -323,6 +345,37 @@ export class Sightline {
     }
     await this.drainLogs()
     this.flushLogs()
+  }
+
+  private startMetricsPush(resolved: ResolvedOptions): OtlpMetricExporter {
+    const exported = this.metrics.counter({
+      name: METRIC_METRIC_POINTS_EXPORTED,
+      help: 'Metric data points delivered to the OTLP metrics endpoint.',
+    })
+    const dropped = this.metrics.counter({
+      name: METRIC_METRIC_POINTS_DROPPED,
+      help: 'Metric data points not delivered over OTLP: export queue full, or the export failed, by reason.',
+      labelNames: ['reason'],
+    })
+    // Started now, so that it is ready by the first export; tracing replaces it with its own.
+    this.resource ??= resourceFromEnv(resolved.service).catch((error: unknown) => {
+      this.report(error, 'metrics push resource')
+      return [{ key: 'service.name', value: resolved.service }]
+    })
+    const exporter = new OtlpMetricExporter({
+      registry: this.metrics,
+      push: resolved.metricsPush as NonNullable<ResolvedOptions['metricsPush']>,
+      resource: () => this.resource as NonNullable<typeof this.resource>,
+      scope: METER_SCOPE,
+      onError: (error, fields) =>
+        this.internal('warn', { err: error, ...fields }, 'metric export failing; the data points are dropped'),
+      onRecovered: (fields) => this.internal('info', fields, 'metric export recovered'),
+      onDropped: (reason, points) => dropped.inc({ reason }, points),
+      onExported: (points) => exported.inc(points),
+      onCollectError: (error) => this.report(error, 'metrics push collect'),
+    })
+    this.flushables.push(exporter)
+    return exporter
   }
 
   private startOpsServer(port: number, host: string): void {

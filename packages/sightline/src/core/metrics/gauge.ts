@@ -2,7 +2,15 @@
  * @module gauge
  * A value that goes up and down, optionally refreshed by a `collect` callback at scrape time.
  */
-import { type Labels, Metric, type MetricConfig, type OnSeriesDropped, renderScalars, ScalarChild } from './metric.js'
+import {
+  type Labels,
+  type LabelValue,
+  Metric,
+  type MetricConfig,
+  type OnSeriesDropped,
+  renderScalars,
+  ScalarChild,
+} from './metric.js'
 import { escapeHelp } from './validation.js'
 
 export class GaugeChild extends ScalarChild {
@@ -36,8 +44,8 @@ export class Gauge extends Metric<GaugeChild> {
     this.collect = config.collect
   }
 
-  protected createChild(labelString: string): GaugeChild {
-    return new GaugeChild(labelString, this.name)
+  protected createChild(labelString: string, labelValues: readonly LabelValue[]): GaugeChild {
+    return new GaugeChild(labelString, this.name, labelValues)
   }
 
   set(labels: Labels | number, value?: number): void {
