@@ -222,9 +222,11 @@ export class OtlpMetricsReceiver {
   readonly paths = new Set<string>()
   /** Each request's headers, in arrival order (refused ones included). */
   readonly headers: import('node:http').IncomingHttpHeaders[] = []
-  /** Requests answered with a failure. */
-  refused = 0
+  /** Requests answered with a failure, decoded all the same (what the sender lost). */
+  readonly refused: DecodedRequest[] = []
   status = 200
+  /** Holds each answer this long (a slow collector). */
+  delayMs = 0
   private server: Server | undefined
   private waiters: Array<() => void> = []
   url = ''
@@ -234,21 +236,32 @@ export class OtlpMetricsReceiver {
       const chunks: Buffer[] = []
       req.on('data', (chunk: Buffer) => chunks.push(chunk))
       req.on('end', () => {
-        this.contentTypes.add(String(req.headers['content-type']))
-        this.paths.add(String(req.url))
-        this.headers.push(req.headers)
-        if (this.status >= 300) {
-          this.refused++
-          res.statusCode = this.status
+        // The general OTLP endpoint also gets traces and logs: only metrics are kept.
+        if (req.url === '/v1/traces' || req.url === '/v1/logs') {
           res.end()
           return
         }
-        this.requests.push(decodeMetricsRequest(Buffer.concat(chunks)))
-        res.setHeader('content-type', 'application/x-protobuf')
-        res.end()
-        const waiters = this.waiters
-        this.waiters = []
-        for (const resolve of waiters) resolve()
+        const decoded = decodeMetricsRequest(Buffer.concat(chunks))
+        this.contentTypes.add(String(req.headers['content-type']))
+        this.paths.add(String(req.url))
+        this.headers.push(req.headers)
+        const status = this.status
+        const answer = () => {
+          if (status >= 300) {
+            this.refused.push(decoded)
+            res.statusCode = status
+            res.end()
+            return
+          }
+          this.requests.push(decoded)
+          res.setHeader('content-type', 'application/x-protobuf')
+          res.end()
+          const waiters = this.waiters
+          this.waiters = []
+          for (const resolve of waiters) resolve()
+        }
+        if (this.delayMs > 0) setTimeout(answer, this.delayMs)
+        else answer()
       })
     })
     this.url = await listen(this.server)
@@ -270,6 +283,11 @@ export class OtlpMetricsReceiver {
   async close(): Promise<void> {
     if (this.server !== undefined) await close(this.server)
   }
+}
+
+/** How many data points a decoded request holds. */
+export function pointsIn(request: DecodedRequest): number {
+  return request.metrics.reduce((n, m) => n + m.points.length, 0)
 }
 
 /** The metric named `name` in a decoded request. */

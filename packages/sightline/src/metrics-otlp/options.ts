@@ -87,16 +87,15 @@ export function resolveMetricsPush(
 ): ResolvedMetricsPush {
   if (options === null || typeof options !== 'object')
     throw new SightlineOptionError('metricsPush', 'an object', options)
-  const protocol = (
-    env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL ||
-    env.OTEL_EXPORTER_OTLP_PROTOCOL ||
-    'http/protobuf'
-  ).trim()
+  const protocolVariable = env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL?.trim()
+    ? 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL'
+    : 'OTEL_EXPORTER_OTLP_PROTOCOL'
+  const protocol = env[protocolVariable]?.trim() || 'http/protobuf'
   if (protocol !== 'http/protobuf') {
     // Sending protobuf over HTTP to a gRPC or JSON endpoint would fail every export, quietly.
     throw new SightlineOptionError(
-      'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL',
-      '"http/protobuf" (the only one the metrics push speaks)',
+      `${protocolVariable} (with the OTLP metrics push)`,
+      '"http/protobuf", the only protocol the metrics push speaks',
       protocol,
     )
   }
