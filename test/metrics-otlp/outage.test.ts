@@ -126,10 +126,10 @@ describe('OTLP metrics push through outages', () => {
     }
   })
 
-  it('a graceful shutdown sends a last export with the requests made just before it', async () => {
+  it('a graceful shutdown sends a last export with the requests made just before it, then stops', async () => {
     const receiver = await new OtlpMetricsReceiver().start()
     const logs = new LogCapture()
-    const app = await startApp(receiver.url, logs, { intervalMs: 600_000 })
+    const app = await startApp(receiver.url, logs, { intervalMs: 60_000 })
     try {
       app.sightline.manage(app.server)
       await requests(app.url, 5)
@@ -141,6 +141,10 @@ describe('OTLP metrics push through outages', () => {
         pushed?.points.reduce((n, p) => n + (p.count ?? 0), 0),
         5,
       )
+      // Stopped: close() (which flushes the other exporters) does not push again.
+      await app.sightline.close()
+      await sleep(2 * INTERVAL_MS)
+      assert.equal(receiver.requests.length, 1)
     } finally {
       await app.sightline.close()
       await receiver.close()

@@ -140,7 +140,8 @@ export class Sightline {
     this.shutdownManager = new Shutdown(resolved.shutdown, {
       logger: this.logger,
       markShuttingDown: () => this.health.markShuttingDown(),
-      flush: () => this.flush(),
+      // After the shutdown's flush (which pushed the last metrics) nothing is served any more.
+      flush: () => this.flush().finally(() => this.metricsPush?.stop()),
     })
     this.deps = {
       nextRequestId,

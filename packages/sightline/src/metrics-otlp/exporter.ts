@@ -118,6 +118,12 @@ export class OtlpMetricExporter {
   async shutdown(): Promise<void> {
     clearInterval(this.timer)
     await this.forceFlush()
+    await this.stop()
+  }
+
+  /** Stops the timer and the worker without another export (after a shutdown's flush). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer)
     this.stopped = true
     const worker = this.worker
     this.worker = undefined
@@ -127,7 +133,7 @@ export class OtlpMetricExporter {
   private async collectOnce(): Promise<void> {
     try {
       const resource = await this.options.resource()
-      const metrics = await this.options.registry.collectMetrics()
+      const metrics = await withTimeout(this.options.registry.collectMetrics(), this.options.push.timeoutMs)
       const now = Date.now()
       const built = this.points.build(metrics, now)
       const points = PointBuilder.pointsOf(built)
@@ -145,6 +151,7 @@ export class OtlpMetricExporter {
   }
 
   private enqueue(request: Pending): void {
+    if (this.stopped) return
     const { maxQueue, maxQueueBytes } = this.options.push
     while (
       this.queue.length > 0 &&
@@ -259,4 +266,17 @@ export class OtlpMetricExporter {
       // Counting must never fail the exporter.
     }
   }
+}
+
+/**
+ * `promise`, or a rejection after `ms`: a collector that never settles fails one collection
+ * instead of holding every later interval behind it.
+ */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`metrics collection took longer than ${ms} ms`)), ms)
+    timer.unref()
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
