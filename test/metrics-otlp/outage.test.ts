@@ -150,4 +150,21 @@ describe('OTLP metrics push through outages', () => {
       await receiver.close()
     }
   })
+
+  it('after a graceful shutdown the interval pushes no more', async () => {
+    const receiver = await new OtlpMetricsReceiver().start()
+    const app = await startApp(receiver.url, new LogCapture())
+    try {
+      app.sightline.manage(app.server)
+      await requests(app.url, 2)
+      await receiver.waitFor(1)
+      await app.sightline.shutdown('test')
+      const pushed = receiver.requests.length
+      await sleep(5 * INTERVAL_MS)
+      assert.equal(receiver.requests.length, pushed)
+    } finally {
+      await app.sightline.close()
+      await receiver.close()
+    }
+  })
 })
