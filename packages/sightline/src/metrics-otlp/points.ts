@@ -3,8 +3,8 @@
  * Reads the registry's metrics into one export's data points, in the temporality asked for.
  *
  * Cumulative: every series as `/metrics` shows it, from the process's start. Delta (and
- * `lowmemory`, which for Sightline's instruments is the same: its counters and histograms are all
- * synchronous, its gauges are gauges either way): what each counter and histogram series gained
+ * `lowmemory`, the same here: the registry does not tell a counter a collector refreshes from one
+ * counted in place, so all are taken as synchronous; gauges are gauges either way): what each counter and histogram series gained
  * since the previous collection, from that collection's time; a series that gained nothing is left
  * out, as an OpenTelemetry SDK's delta reader does. The previous values advance at every
  * collection, whether or not its request is then delivered: a request that fails or is dropped
