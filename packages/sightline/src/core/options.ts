@@ -144,7 +144,10 @@ export function resolveOptions(options: SightlineOptions = {}, env: NodeJS.Proce
   if (!Array.isArray(buckets) || buckets.some((b) => typeof b !== 'number')) {
     throw new SightlineOptionError('httpBuckets', 'an array of numbers', buckets)
   }
-  const metricsExporters = resolveMetricsExporters(options.metricsExporter, env.OTEL_METRICS_EXPORTER)
+  // OTEL_SDK_DISABLED turns every OpenTelemetry signal off, as it does tracing: no push; the pull stays.
+  const metricsExporters = resolveMetricsExporters(options.metricsExporter, env.OTEL_METRICS_EXPORTER).filter(
+    (name) => name !== 'otlp' || env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true',
+  )
   return {
     service: readString(
       'service',

@@ -37,6 +37,10 @@ describe('metrics exporters (OTEL_METRICS_EXPORTER)', () => {
     const both = resolveOptions({}, { OTEL_METRICS_EXPORTER: 'otlp,prometheus' })
     assert.deepEqual(both.metricsExporters, ['otlp', 'prometheus'])
     assert.equal(both.metricsPush?.endpoint, DEFAULT_METRICS_ENDPOINT)
+    // OTEL_SDK_DISABLED: no push (as no tracing); the Prometheus pull is Sightline's own and stays.
+    const disabled = resolveOptions({}, { OTEL_METRICS_EXPORTER: 'otlp,prometheus', OTEL_SDK_DISABLED: 'true' })
+    assert.deepEqual(disabled.metricsExporters, ['prometheus'])
+    assert.equal(disabled.metricsPush, undefined)
   })
 })
 
