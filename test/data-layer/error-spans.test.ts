@@ -83,5 +83,10 @@ test('a database error is recorded with its type and SQLSTATE, never the value P
 
   assert.equal(JSON.stringify(receiver.spans).includes(SECRET), false, 'the value in a span')
   assert.equal(logs.raw.join('\n').includes(SECRET), false, 'the value in a log line')
-  assert.deepEqual(access.err, { type: 'DatabaseError', message: 'database error SQLSTATE 22P02', code: '22P02' })
+  const { fingerprint, frame, ...err } = access.err as Record<string, unknown>
+  assert.deepEqual(err, { type: 'DatabaseError', message: 'database error SQLSTATE 22P02', code: '22P02' })
+  // Grouped by type, SQLSTATE and where it was raised (core/error-groups), on the line and the span alike.
+  assert.match(String(fingerprint), /^[0-9a-f]{16}$/)
+  assert.equal(attributes['sightline.error.fingerprint'], fingerprint)
+  assert.equal(typeof frame, 'string')
 })

@@ -103,6 +103,8 @@ for (const [path, message] of [
     const attributes = Object.fromEntries((event.attributes ?? []).map((a) => [a.key, a.value.stringValue]))
     assert.equal(attributes['exception.message'], message)
     assert.match(String(attributes['exception.stacktrace']), new RegExp(message))
+    assert.equal(attributes['sightline.error.fingerprint'], (fatal.err as { fingerprint: string }).fingerprint)
+    assert.equal(attributes['code.file.path'], 'test/dist/fixtures/crash-app.js')
   })
 }
 
@@ -129,8 +131,11 @@ test('--enable-source-maps: the stack frames point at the .ts source', async () 
   assert.equal(code, 1)
   const fatal = crashLines(app.lines)[0]
   assert.ok(fatal)
-  const stack = (fatal.err as { stack: string }).stack
-  assert.match(stack, /at \S*failOutsideRequests[^\n]*\(.*test\/fixtures\/crash-app\.ts:15:\d+\)/)
+  const err = fatal.err as { stack: string; fingerprint: string; frame: string }
+  assert.match(err.stack, /at \S*failOutsideRequests[^\n]*\(.*test\/fixtures\/crash-app\.ts:15:\d+\)/)
+  // Its group (core/error-groups): the top application frame, relative to the app's root (the cwd).
+  assert.match(err.fingerprint, /^[0-9a-f]{16}$/)
+  assert.equal(err.frame, 'test/fixtures/crash-app.ts:15')
 })
 
 test('--unhandled-rejections=warn: an error line with the request, and the process keeps serving', async () => {

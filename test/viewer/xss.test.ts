@@ -7,7 +7,7 @@
  *
  * Rendered, and covered here: service name, span name (root and child), route, span attribute keys
  * and values, request id (span and log), status message, event names, event attribute keys and
- * values, exception attributes, log body, log attribute keys and values (the log line's tooltip),
+ * values, exception attributes (and the error group they make on `/errors`), log body, log attribute keys and values (the log line's tooltip),
  * and the filter values taken from the URL. Not rendered, so not opened: resource attributes other
  * than `service.name` (not kept), metric names and points (no metrics page; `/api/metrics` only),
  * severity text (reduced to a fixed level name), and ids (hex only: the normaliser drops others).
@@ -39,6 +39,9 @@ const P = {
   eventKey: payload('event.key'),
   eventValue: payload('event.value'),
   exceptionMessage: payload('exception.message'),
+  exceptionType: payload('exception.type'),
+  exceptionFile: payload('code.file.path'),
+  fingerprint: payload('sightline.error.fingerprint'),
   logBody: payload('log.body'),
   logKey: payload('log.key'),
   logValue: payload('log.value'),
@@ -72,7 +75,16 @@ function telemetry(): { traces: unknown; logs: unknown; metrics: unknown } {
     status: { code: 2, message: P.statusMessage },
     events: [
       { name: P.eventName, timeUnixNano: ns(2), attributes: [str(P.eventKey, P.eventValue)] },
-      { name: 'exception', timeUnixNano: ns(3), attributes: [str('exception.message', P.exceptionMessage)] },
+      {
+        name: 'exception',
+        timeUnixNano: ns(3),
+        attributes: [
+          str('exception.message', P.exceptionMessage),
+          str('exception.type', P.exceptionType),
+          str('code.file.path', P.exceptionFile),
+          str('sightline.error.fingerprint', P.fingerprint),
+        ],
+      },
     ],
   }
   const child = {
@@ -219,6 +231,13 @@ describe('viewer: hostile text in every rendered field', () => {
       P.logRequestId,
     ])
     await assertLogTooltip(page)
+    await page.close()
+  })
+
+  it('/errors shows the error type, message, frame, route, service and request id as text', async () => {
+    const page = await open('/errors')
+    assert.equal(await page.locator('tr.error-group').count(), 1)
+    await assertInert(page, [P.exceptionType, P.exceptionMessage, P.exceptionFile, P.route, P.service, P.spanRequestId])
     await page.close()
   })
 

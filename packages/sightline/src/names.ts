@@ -5,12 +5,14 @@
  * a rename breaks their build instead of leaving a panel empty). Re-exports only.
  */
 export {
+  ATTR_ERROR_FINGERPRINT,
   HEADER_REQUEST_ID,
   HTTP_DURATION_BUCKETS,
   KNOWN_METHODS,
   LABEL_HTTP_METHOD,
   LABEL_HTTP_ROUTE,
   LABEL_HTTP_STATUS,
+  METRIC_ERRORS,
   METRIC_HTTP_CLIENT_DURATION,
   METRIC_HTTP_SERVER_ACTIVE,
   METRIC_HTTP_SERVER_DURATION,
@@ -27,6 +29,7 @@ export {
   OTHER_METHOD,
   UNMATCHED_ROUTE,
 } from './core/constants.js'
+export { NO_ROUTE } from './core/error-groups/error-groups.js'
 export {
   METRIC_CPU,
   METRIC_EVENTLOOP_DELAY_PREFIX,

@@ -2,7 +2,8 @@
  * @module viewer/api
  * The JSON API the pages read, so the viewer is scriptable too: `GET /api/services`,
  * `/api/traces?service&route&status&error&minDurationMs&q&limit`, `/api/traces/<trace_id>`,
- * `/api/logs?service&level&text&requestId&traceId&limit`, `/api/metrics?name&service`, `/api/stats`.
+ * `/api/logs?service&level&text&requestId&traceId&limit`, `/api/metrics?name&service`,
+ * `/api/errors?service&limit` (error groups, newest last seen first), `/api/stats`.
  */
 import { decodeComponent } from './decode.js'
 import type { Store } from './store.js'
@@ -61,6 +62,10 @@ export function handleApi(store: Store, url: URL): ApiResponse | undefined {
         limit: numberParam(q, 'limit'),
       }),
     })
+  }
+  if (path === '/api/errors') {
+    const groups = store.errors.list({ service: param(q, 'service'), limit: numberParam(q, 'limit') })
+    return ok({ groups, total: store.errors.size, evicted: store.counters.errorGroupsEvicted })
   }
   if (path === '/api/stats') {
     return ok({ size: { ...store.size, ...store.stats.size }, limits: store.limits, counters: store.counters })

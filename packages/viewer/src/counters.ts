@@ -40,6 +40,8 @@ export interface StoreCounters extends NormaliseCounters {
   routesEvicted: number
   /** OTLP requests refused with a 503 because too many bytes were waiting to be stored. */
   requestsRefused: number
+  /** Error groups evicted (the least recently seen) past the group cap (viewer/errors). */
+  errorGroupsEvicted: number
 }
 
 export function newNormaliseCounters(): NormaliseCounters {
@@ -68,6 +70,7 @@ export function newStoreCounters(): StoreCounters {
     servicesEvicted: 0,
     routesEvicted: 0,
     requestsRefused: 0,
+    errorGroupsEvicted: 0,
     ...newNormaliseCounters(),
   }
 }

@@ -21,7 +21,7 @@ export const SHELL_HTML = `<!doctype html>
 <body>
 <header class="top">
   <a class="brand" href="/services">Sightline</a>
-  <nav><a href="/services" data-nav="services">Services</a><a href="/traces" data-nav="traces">Traces</a><a href="/logs" data-nav="logs">Logs</a></nav>
+  <nav><a href="/services" data-nav="services">Services</a><a href="/traces" data-nav="traces">Traces</a><a href="/logs" data-nav="logs">Logs</a><a href="/errors" data-nav="errors">Errors</a></nav>
   <span class="status" id="status"></span>
 </header>
 <main id="main"></main>
@@ -79,4 +79,6 @@ svg.spark { background: #0b0f14; border: 1px solid var(--line); }
 .bar-err { background: var(--err) !important; }
 .logline td { font-size: 12px; }
 .empty { color: var(--dim); padding: 20px 0; }
+.error-message { max-width: 420px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.error-count { font-weight: 600; }
 `

@@ -22,6 +22,7 @@ const LOSSES = [
   'servicesEvicted',
   'routesEvicted',
   'requestsRefused',
+  'errorGroupsEvicted',
 ] as const satisfies readonly (keyof StoreCounters)[]
 
 export const REPORT_INTERVAL_MS = 60_000

@@ -18,7 +18,7 @@ import { LimitReporter } from './report.js'
 import { Store } from './store.js'
 
 const TOKEN_COOKIE = 'sightline_viewer_token'
-const PAGE_PATH = /^\/(services|traces|logs)(\/[0-9a-fA-F]{1,64})?\/?$/
+const PAGE_PATH = /^\/(services|traces|logs|errors)(\/[0-9a-fA-F]{1,64})?\/?$/
 const SECURITY_HEADERS = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',

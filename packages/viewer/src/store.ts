@@ -7,6 +7,7 @@
  * thousands of ordinary ones are allowed. Nothing here grows past the configured limits.
  */
 import { newStoreCounters, type StoreCounters } from './counters.js'
+import { ErrorGroups } from './errors.js'
 import { DEFAULT_LIMITS, invalidLimit, type StoreLimits } from './limits.js'
 import { STATUS_ERROR, type ViewerLog, type ViewerMetricPoint, type ViewerSpan } from './model.js'
 import { Ring } from './ring.js'
@@ -76,6 +77,8 @@ const LEVEL_RANK: Record<string, number> = { trace: 0, debug: 1, info: 2, warn: 
 export class Store {
   readonly limits: StoreLimits
   readonly stats: ServiceStats
+  /** Errors grouped by fingerprint (viewer/errors), from the same spans and log records. */
+  readonly errors: ErrorGroups
   /** Insertion order is age order: the first entry is the next to evict. */
   private readonly traceMap = new Map<string, StoredTrace>()
   private readonly byRequestId = new Map<string, Set<string>>()
@@ -95,6 +98,7 @@ export class Store {
     const invalid = invalidLimit(this.limits as unknown as Record<string, unknown>)
     if (invalid !== undefined) throw new TypeError(`viewer limit ${invalid} must be a positive integer`)
     this.stats = new ServiceStats(this.limits, this.counters)
+    this.errors = new ErrorGroups(this.counters)
     this.logs = new Ring(this.limits.maxLogs)
     this.metrics = new Ring(this.limits.maxMetricPoints)
     this.metricArrivals = new Ring(this.limits.maxMetricPoints)
@@ -108,6 +112,7 @@ export class Store {
     for (const span of spans) {
       this.counters.spans++
       this.stats.record(span, nowMs)
+      this.errors.addSpan(span)
       let trace = this.traceMap.get(span.traceId)
       if (trace === undefined) {
         trace = {
@@ -154,6 +159,7 @@ export class Store {
       this.counters.logs++
       const log = input as ViewerLog
       log.seq = ++this.arrival
+      this.errors.addLog(log)
       this.bytes += logBytes(log)
       const evicted = this.logs.push(log)
       if (evicted !== undefined) this.forgetLog(evicted)

@@ -21,12 +21,16 @@ export const METRIC_LOG_RECORDS_DROPPED = 'sightline_log_records_dropped_total'
 export const METRIC_METRIC_POINTS_EXPORTED = 'sightline_metric_points_exported_total'
 export const METRIC_METRIC_POINTS_DROPPED = 'sightline_metric_points_dropped_total'
 export const METRIC_SCRAPE_DURATION = 'sightline_metrics_scrape_duration_seconds'
+export const METRIC_ERRORS = 'sightline_errors_total'
 export const METRIC_READINESS_UP = 'sightline_readiness_check_up'
 export const METRIC_READINESS_DURATION = 'sightline_readiness_check_duration_seconds'
 
 export const LABEL_HTTP_METHOD = 'http_request_method'
 export const LABEL_HTTP_ROUTE = 'http_route'
 export const LABEL_HTTP_STATUS = 'http_response_status_code'
+
+/** An exception event's fingerprint of its error (core/error-groups): no semantic convention names one. */
+export const ATTR_ERROR_FINGERPRINT = 'sightline.error.fingerprint'
 
 /** The route label of every request no route matched: one value, whatever the path. */
 export const UNMATCHED_ROUTE = 'unmatched'

@@ -35,6 +35,9 @@ export const EVENT_EXCEPTION = 'exception'
 export const ATTR_EXCEPTION_TYPE = 'exception.type'
 export const ATTR_EXCEPTION_MESSAGE = 'exception.message'
 export const ATTR_EXCEPTION_STACKTRACE = 'exception.stacktrace'
+/** On an exception event: where the error was thrown (its top application frame). */
+export const ATTR_CODE_FILE_PATH = 'code.file.path'
+export const ATTR_CODE_LINE_NUMBER = 'code.line.number'
 
 // Databases (and caches, which are databases to the conventions)
 export const ATTR_DB_SYSTEM_NAME = 'db.system.name'

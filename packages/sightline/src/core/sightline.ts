@@ -6,6 +6,7 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import { otlpLogExporterFromEnv } from '../logging-otlp/from-env.js'
+import { OtlpLogTee } from '../logging-otlp/otlp-log-tee.js'
 import { METER_SCOPE, OtlpMetricExporter } from '../metrics-otlp/exporter.js'
 import type { OtlpAttribute } from '../metrics-otlp/model.js'
 import { otlpAttributesOf, type ResourceAttributes, resourceFromEnv } from '../metrics-otlp/resource.js'
@@ -16,6 +17,7 @@ import {
   METRIC_METRIC_POINTS_DROPPED,
   METRIC_METRIC_POINTS_EXPORTED,
 } from './constants.js'
+import { ErrorGroups } from './error-groups/error-groups.js'
 import { ERROR_CODES } from './errors.js'
 import { type CheckFunction, type CheckOptions, Health } from './health/health.js'
 import { installCrashCapture } from './lifecycle/crash.js'
@@ -126,6 +128,7 @@ export class Sightline {
     this.runtime = resolved.metrics && resolved.runtimeMetrics ? startRuntimeMetrics(this.metrics) : undefined
     const httpMetrics = resolved.metrics ? new HttpMetrics(this.metrics, resolved.httpBuckets) : undefined
     this.refused = resolved.metrics ? new RefusedRequests(this.metrics) : undefined
+    const errors = new ErrorGroups(resolved.metrics ? this.metrics : undefined)
     // One generator for the application's requests and the ops endpoints' (ids stay distinct).
     const nextRequestId = createRequestIdGenerator()
     this.ops = new OpsHandler({
@@ -155,8 +158,10 @@ export class Sightline {
             service: resolved.service,
             logQuery: resolved.logQuery,
             viaLogger: resolved.logFormat === 'pretty',
+            records: created.stream instanceof OtlpLogTee ? created.stream : undefined,
           })
         : undefined,
+      errors,
       ops: resolved.opsPort === undefined ? this.ops : undefined,
       tracing: undefined,
       isDraining: () => this.shutdownManager.isDraining,
@@ -178,7 +183,15 @@ export class Sightline {
               // The logger itself failing leaves nothing to report to.
             }
           },
-          record: (error, end) => this.deps.tracing?.crashed?.(storage.getStore(), error, end),
+          describe: (error) => {
+            const request = storage.getStore()
+            return errors.crash(
+              error,
+              request === undefined ? undefined : (request.route ?? this.routes.unmatched).template,
+            )
+          },
+          record: (error, end, fingerprint) =>
+            this.deps.tracing?.crashed?.(storage.getStore(), error, end, fingerprint),
           flushLogs: () => this.flushLogs(),
           flush: () => this.flush(),
         })

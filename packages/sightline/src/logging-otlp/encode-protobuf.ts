@@ -80,8 +80,18 @@ export class LogEncoder {
   private valueEnd = 0
   private number = 0
 
-  encode(lines: readonly string[], fallbackService: string, observedMillis: number): EncodedLogs {
-    let records = 0
+  /**
+   * `encoded` (with `encodedCount` records in it) are LogRecords written elsewhere (the access log's,
+   * logging-otlp/access-record): they join the records of `fallbackService` as they are.
+   */
+  encode(
+    lines: readonly string[],
+    fallbackService: string,
+    observedMillis: number,
+    encoded?: Uint8Array,
+    encodedCount = 0,
+  ): EncodedLogs {
+    let records = encodedCount
     let skipped = 0
     for (const chunk of lines) {
       // A chunk is one line (with its newline) from pino and the access log; more are split here.
@@ -95,6 +105,14 @@ export class LogEncoder {
         }
         start = end + 1
       }
+    }
+    if (encoded !== undefined && encoded.byteLength > 0) {
+      // After the lines' records in the same buffer: one range more for the service.
+      const start = this.records.pos
+      this.records.bytes(encoded)
+      const ranges = this.byService.get(fallbackService)
+      if (ranges === undefined) this.byService.set(fallbackService, [start, this.records.pos])
+      else ranges.push(start, this.records.pos)
     }
     return { bytes: this.assemble(), records, skipped }
   }

@@ -17,6 +17,9 @@ export interface LogWorkerConfig {
 export interface LogExportRequest {
   id: number
   lines: string[]
+  /** Access records the access log encoded itself (LogRecord messages, field 2 of ScopeLogs, back to back), of the worker's service. */
+  records: Uint8Array | undefined
+  recordCount: number
   /** When the batch left the queue: every record's observed time. */
   observedMillis: number
 }

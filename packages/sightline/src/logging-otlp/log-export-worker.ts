@@ -22,7 +22,13 @@ const post = otlpPoster(config, 'log')
 const encoder = new LogEncoder()
 
 port.on('message', (batch: LogExportRequest) => {
-  const { bytes, records, skipped } = encoder.encode(batch.lines, config.service, batch.observedMillis)
+  const { bytes, records, skipped } = encoder.encode(
+    batch.lines,
+    config.service,
+    batch.observedMillis,
+    batch.records,
+    batch.recordCount,
+  )
   const answer = (reply: LogExportReply) => port.postMessage(reply)
   if (records === 0) {
     answer({ id: batch.id, ok: true, records, skipped })

@@ -7,12 +7,18 @@
  * thread pays a queued string per line and a message per batch; a failing endpoint is told when
  * the outage begins, at most once a minute while it lasts and when it ends (core/logging/outage),
  * and never reaches the app.
+ *
+ * The access log does not hand its lines to `write`: it is this tee's `AccessRecordSink`, writes its
+ * line to the destination and its record, already encoded (logging-otlp/access-record), into the
+ * tee's buffer, which goes to the worker with the next batch (transferred, not copied).
  */
 import { Worker } from 'node:worker_threads'
 import type { DestinationStream } from 'pino'
 import { SightlineOptionError } from '../core/errors.js'
 import { Outage, type OutageFields } from '../core/logging/outage.js'
+import { ProtoWriter } from '../core/otlp/proto-writer.js'
 import { storage } from '../core/pipeline/context.js'
+import type { AccessRecordSink } from './access-record.js'
 import type { LogExportReply, LogExportRequest, LogWorkerConfig } from './log-export-protocol.js'
 
 const WORKER_URL = new URL('./log-export-worker.js', import.meta.url)
@@ -24,11 +30,11 @@ export interface OtlpLogTeeOptions {
   headers?: Record<string, string>
   /** `service.name` of lines that carry no `service` field. */
   service: string
-  /** Lines held at most; more are dropped and counted. Default 2048. */
+  /** Lines (and access records) held at most; more are dropped and counted. Default 2048. */
   maxQueue?: number
-  /** Characters held at most (lines of a few KB fill memory long before 2048 lines); default 4 MiB. */
+  /** Characters (and encoded records' bytes) held at most (lines of a few KB fill memory long before 2048 lines); default 4 MiB. */
   maxQueueChars?: number
-  /** Lines per request. Default 512. */
+  /** Lines per request (access records already encoded go with the next request, all of them). Default 512. */
   maxBatch?: number
   /** Longest a line waits before its batch is sent. Default 1000 ms. */
   flushMs?: number
@@ -57,7 +63,7 @@ export interface OtlpLogTeeStats {
  * const tee = new OtlpLogTee(pino.destination(1), { endpoint: 'http://127.0.0.1:9400/v1/logs', service: 'api' })
  * const logger = pino(tee)
  */
-export class OtlpLogTee implements DestinationStream {
+export class OtlpLogTee implements DestinationStream, AccessRecordSink {
   private readonly inner: DestinationStream
   private readonly config: LogWorkerConfig
   private readonly maxQueue: number
@@ -67,6 +73,9 @@ export class OtlpLogTee implements DestinationStream {
   private readonly outage: Outage
   private queue: string[] = []
   private queueChars = 0
+  /** Access records, encoded by the access log, waiting for the next batch; and how many. */
+  private readonly encoded = new ProtoWriter(16 * 1024)
+  private encodedRecords = 0
   /** One timer for the tee's lifetime, re-armed with refresh(): made here, outside every request. */
   private readonly timer: NodeJS.Timeout
   private timerArmed = false
@@ -126,15 +135,43 @@ export class OtlpLogTee implements DestinationStream {
   write(chunk: string): void {
     this.inner.write(chunk)
     // The line as written (one write is one line, newline included): the worker splits and parses.
-    if (this.queue.length >= this.maxQueue || this.queueChars + chunk.length > this.maxQueueChars) {
-      this.stats.dropped++
-      this.onDropped('queue_full', 1)
-      return
-    }
+    if (this.full(chunk.length)) return
     this.queue.push(chunk)
     this.queueChars += chunk.length
+    this.queued()
+  }
+
+  /** The access log's line goes straight to the destination: its record comes through `beginRecord`. */
+  get destination(): { write(line: string): unknown } {
+    return this.inner
+  }
+
+  beginRecord(): ProtoWriter | undefined {
+    // A record is a few hundred bytes; its size is known only once written, so the bound is checked before.
+    return this.full(0) ? undefined : this.encoded
+  }
+
+  endRecord(): void {
+    this.encodedRecords++
+    this.queued()
+  }
+
+  /** True (the drop counted) when the queue has no room for one more line of `chars`. */
+  private full(chars: number): boolean {
+    if (
+      this.queue.length + this.encodedRecords < this.maxQueue &&
+      this.queueChars + this.encoded.pos + chars <= this.maxQueueChars
+    ) {
+      return false
+    }
+    this.stats.dropped++
+    this.onDropped('queue_full', 1)
+    return true
+  }
+
+  private queued(): void {
     this.stats.queued++
-    if (this.queue.length >= this.maxBatch && this.inFlight === undefined) this.sendNext()
+    if (this.queue.length + this.encodedRecords >= this.maxBatch && this.inFlight === undefined) this.sendNext()
     else if (!this.timerArmed) {
       this.timerArmed = true
       this.timer.refresh()
@@ -148,7 +185,7 @@ export class OtlpLogTee implements DestinationStream {
 
   /** Sends everything queued; resolves when the batches are answered (sent, or failed). Never rejects. */
   async forceFlush(): Promise<void> {
-    while (this.inFlight !== undefined || this.queue.length > 0) {
+    while (this.inFlight !== undefined || this.queue.length > 0 || this.encodedRecords > 0) {
       if (this.inFlight !== undefined) await this.inFlight.settled
       else this.sendNext()
     }
@@ -164,9 +201,10 @@ export class OtlpLogTee implements DestinationStream {
   }
 
   private sendNext(): void {
-    if (this.queue.length === 0) return
+    if (this.queue.length === 0 && this.encodedRecords === 0) return
     let lines: string[]
-    if (this.queue.length <= this.maxBatch) {
+    if (this.queue.length === 0) lines = []
+    else if (this.queue.length <= this.maxBatch) {
       lines = this.queue
       this.queue = []
       this.queueChars = 0
@@ -176,8 +214,11 @@ export class OtlpLogTee implements DestinationStream {
       for (const line of this.queue) chars += line.length
       this.queueChars = chars
     }
+    const recordCount = this.encodedRecords
+    const records = recordCount > 0 ? this.encoded.take() : undefined
+    this.encodedRecords = 0
     if (this.stopped) {
-      this.fail(lines.length, 0, new Error('the log exporter is shut down'))
+      this.fail(lines.length + recordCount, 0, new Error('the log exporter is shut down'))
       return
     }
     const id = ++this.nextId
@@ -185,12 +226,12 @@ export class OtlpLogTee implements DestinationStream {
     const settled = new Promise<void>((resolve) => {
       settle = resolve
     })
-    this.inFlight = { id, lines: lines.length, settled, settle }
+    this.inFlight = { id, lines: lines.length + recordCount, settled, settle }
     const worker = this.worker ?? this.startWorker()
     // While a batch is in flight the worker keeps the process alive, so a flush at shutdown completes.
     worker.ref()
-    const request: LogExportRequest = { id, lines, observedMillis: Date.now() }
-    worker.postMessage(request)
+    const request: LogExportRequest = { id, lines, records, recordCount, observedMillis: Date.now() }
+    worker.postMessage(request, records === undefined ? [] : [records.buffer as ArrayBuffer])
   }
 
   private startWorker(): Worker {
@@ -246,8 +287,9 @@ export class OtlpLogTee implements DestinationStream {
     this.worker?.unref()
     batch?.settle()
     // Lines that arrived while this batch was in flight go out next.
-    if (this.queue.length >= this.maxBatch) this.sendNext()
-    else if (this.queue.length > 0 && !this.timerArmed) {
+    const pending = this.queue.length + this.encodedRecords
+    if (pending >= this.maxBatch) this.sendNext()
+    else if (pending > 0 && !this.timerArmed) {
       this.timerArmed = true
       this.timer.refresh()
     }

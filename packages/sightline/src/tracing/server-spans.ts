@@ -19,13 +19,16 @@ import {
 } from '@opentelemetry/api'
 import type { InstrumentationScope } from '@opentelemetry/core'
 import type { SamplingResult } from '@opentelemetry/sdk-trace-base'
-import { OTHER_METHOD } from '../core/constants.js'
+import { ATTR_ERROR_FINGERPRINT, OTHER_METHOD } from '../core/constants.js'
+import type { ErrorFingerprint } from '../core/error-groups/fingerprint.js'
 import { serializeError, sqlStateOf } from '../core/logging/access-log.js'
 import type { RequestContext } from '../core/pipeline/context.js'
 import type { TracingHooks } from '../core/pipeline/pipeline.js'
 import { METHOD_NAMES, methodIndex, type RouteState } from '../core/pipeline/routes.js'
 import {
   ATTR_CLIENT_ADDRESS,
+  ATTR_CODE_FILE_PATH,
+  ATTR_CODE_LINE_NUMBER,
   ATTR_DB_RESPONSE_STATUS_CODE,
   ATTR_ERROR_TYPE,
   ATTR_EXCEPTION_MESSAGE,
@@ -279,6 +282,7 @@ export class ServerSpans implements TracingHooks {
       if (error.stack !== undefined) attributes[ATTR_EXCEPTION_STACKTRACE] = error.stack as string
       const sqlState = sqlStateOf(context.error)
       if (sqlState !== undefined) attributes[ATTR_DB_RESPONSE_STATUS_CODE] = sqlState
+      if (context.fingerprint !== undefined) addFingerprint(attributes, context.fingerprint)
       span.addEvent(EVENT_EXCEPTION, attributes)
     }
     if (status >= 500) {
@@ -291,20 +295,36 @@ export class ServerSpans implements TracingHooks {
     else span.end()
   }
 
-  crashed(context: RequestContext | undefined, error: unknown, end: boolean): void {
+  crashed(context: RequestContext | undefined, error: unknown, end: boolean, fingerprint?: ErrorFingerprint): void {
     const server = context?.span as Span | undefined
     const active = trace.getSpan(activeContext(this.instance)) ?? server
     if (active === undefined || !active.isRecording()) return
     const serialized = serializeError(error)
     const attributes: Attributes = new ExceptionAttributes(String(serialized.type), String(serialized.message))
     if (serialized.stack !== undefined) attributes[ATTR_EXCEPTION_STACKTRACE] = serialized.stack as string
+    if (fingerprint !== undefined) addFingerprint(attributes, fingerprint)
     active.addEvent(EVENT_EXCEPTION, attributes)
+    // The request never reaches `end`: its route, when the framework already matched one, is set here.
+    const route = context?.route
+    if (server !== undefined && route !== undefined) {
+      server.setAttribute(ATTR_HTTP_ROUTE, route.template)
+      server.updateName(route.spanName(methodIndex(context?.req.method)))
+    }
     for (const span of active === server || server === undefined ? [active] : [active, server]) {
       span.setStatus({ code: SpanStatusCode.ERROR })
       span.setAttribute(ATTR_ERROR_TYPE, String(serialized.type))
       // The innermost first: a child ends before its parent, as it would have.
       if (end) span.end()
     }
+  }
+}
+
+/** The error's fingerprint and where it was thrown, on its exception event (core/error-groups). */
+function addFingerprint(attributes: Attributes, fingerprint: ErrorFingerprint): void {
+  attributes[ATTR_ERROR_FINGERPRINT] = fingerprint.fingerprint
+  if (fingerprint.file !== '') {
+    attributes[ATTR_CODE_FILE_PATH] = fingerprint.file
+    attributes[ATTR_CODE_LINE_NUMBER] = fingerprint.line
   }
 }
 

@@ -4,6 +4,7 @@
  * shared) and marks the active navigation link.
  */
 import { h, replace } from './dom.js'
+import { errorsPage } from './errors-page.js'
 import { logsPage } from './logs-page.js'
 import { servicesPage } from './services-page.js'
 import { tracePage } from './trace-page.js'
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     if (traceMatch !== null) await tracePage(root, traceMatch[1]!)
     else if (section === 'traces') await tracesPage(root, params)
     else if (section === 'logs') await logsPage(root, params)
+    else if (section === 'errors') await errorsPage(root, params)
     else await servicesPage(root)
     document.body.dataset.ready = 'true'
   } catch (error) {

@@ -15,6 +15,7 @@
  * to them, and so does Sightline: it logs and flushes, and does not exit.
  */
 
+import type { ErrorFingerprint } from '../error-groups/fingerprint.js'
 import { serializeError } from '../logging/access-log.js'
 
 export type CrashKind = 'uncaughtException' | 'unhandledRejection'
@@ -32,8 +33,13 @@ export interface CrashParts {
   within(error: unknown, fn: () => void): void
   /** Writes the line, in the context the error happened in. Never throws. */
   log(level: 'fatal' | 'error', fields: object, msg: string): void
+  /**
+   * Fingerprints the error and counts it (core/error-groups), in the context it happened in.
+   * Optional: crash capture works without it.
+   */
+  describe?(error: unknown): ErrorFingerprint | undefined
   /** Records the error on the active span; with `end`, ends it (and the request's) so they are exported. */
-  record(error: unknown, end: boolean): void
+  record(error: unknown, end: boolean, fingerprint: ErrorFingerprint | undefined): void
   /** Writes out the log lines already buffered, synchronously. */
   flushLogs(): void
   /** Flushes spans, exported logs and log lines. */
@@ -70,12 +76,22 @@ export function installCrashCapture(
     const msg = kind === 'uncaughtException' ? 'uncaught exception' : 'unhandled rejection'
     const exit = fatal && ownListenerOnly && !exiting
     parts.within(error, () => {
+      let fingerprint: ErrorFingerprint | undefined
+      try {
+        // Once per error: a second report of it during the flush is not a second occurrence.
+        if (!exiting) fingerprint = parts.describe?.(error)
+      } catch {
+        // Grouping failing must not cost the line.
+      }
       // Without a prototype, pino's `err` serializer keeps this `type` instead of naming it `Object`.
-      const err = Object.assign(Object.create(null) as Record<string, unknown>, serializeError(error))
+      const err = Object.assign(
+        Object.create(null) as Record<string, unknown>,
+        serializeError(error, undefined, fingerprint),
+      )
       parts.log(level, { err, kind }, msg)
       if (exiting) return
       try {
-        parts.record(error, exit)
+        parts.record(error, exit, fingerprint)
       } catch {
         // Tracing failing must not keep the line from being flushed nor the process from exiting.
       }

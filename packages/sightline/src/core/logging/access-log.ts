@@ -5,7 +5,9 @@
  * Every value that can come from a client goes through `jsonString`, so CR/LF or quotes never break a line.
  */
 import type { Logger } from 'pino'
+import { type AccessRecordSink, AccessRecordWriter } from '../../logging-otlp/access-record.js'
 import { CHAR_QUERY, HEADER_CONTENT_LENGTH } from '../constants.js'
+import type { ErrorFingerprint } from '../error-groups/fingerprint.js'
 import type { RequestContext } from '../pipeline/context.js'
 import { storage } from '../pipeline/context.js'
 import { METHOD_NAMES, type RouteState } from '../pipeline/routes.js'
@@ -40,6 +42,11 @@ export interface AccessLogOptions {
   logQuery: boolean
   /** Go through pino (for pretty output) instead of writing the hand-built line. */
   viaLogger: boolean
+  /**
+   * Log export's sink, when export is on: the line then goes to its destination and the record is
+   * written from the same values (logging-otlp/access-record), not scanned back out of the line.
+   */
+  records?: AccessRecordSink
 }
 
 /**
@@ -65,13 +72,19 @@ export class AccessLog {
   private infoPrefix = ''
   private readonly byStatus: string[] = []
   private readonly stream: { write(line: string): unknown }
+  private readonly records: AccessRecordSink | undefined
+  private readonly recordWriter: AccessRecordWriter | undefined
+  /** The path the last line shows, unescaped (what `pathChars` escaped, or did not need to). */
+  private rawPath = ''
   readonly write: AccessWrite
 
   constructor(options: AccessLogOptions) {
     this.logger = options.logger
     this.logQuery = options.logQuery
     this.prefixTail = flatString(`,"service":${jsonString(options.service)},"request_id":"`)
-    this.stream = options.stream
+    this.records = options.viaLogger ? undefined : options.records
+    this.stream = this.records?.destination ?? options.stream
+    this.recordWriter = this.records === undefined ? undefined : new AccessRecordWriter(ACCESS_LOG_MESSAGE)
     // The variant is chosen once, here, not per request.
     this.write = options.viaLogger ? this.writeViaLogger : this.writeLine
   }
@@ -92,13 +105,43 @@ export class AccessLog {
       line += `${TRACE_ID_KEY}${context.traceId}${SPAN_ID_KEY}${context.spanId}${TRACE_FLAGS_KEY}${context.traceFlags}`
     }
     line += route.accessFields(method) + this.pathChars(context) + this.statusFields(status) + formatMillis(durationMs)
-    const requestBytes = context.headers[HEADER_CONTENT_LENGTH]
-    if (requestBytes !== undefined) line += `${REQ_BYTES_KEY}${Number(requestBytes) || 0}`
-    const responseBytes = context.responseBytes ?? context.res.getHeader(HEADER_CONTENT_LENGTH)
-    if (responseBytes !== undefined) line += `${RES_BYTES_KEY}${Number(responseBytes) || 0}`
+    const requestHeader = context.headers[HEADER_CONTENT_LENGTH]
+    const requestBytes = requestHeader === undefined ? undefined : Number(requestHeader) || 0
+    if (requestBytes !== undefined) line += `${REQ_BYTES_KEY}${requestBytes}`
+    const responseHeader = context.responseBytes ?? context.res.getHeader(HEADER_CONTENT_LENGTH)
+    const responseBytes = responseHeader === undefined ? undefined : Number(responseHeader) || 0
+    if (responseBytes !== undefined) line += `${RES_BYTES_KEY}${responseBytes}`
     if (aborted) line += ABORTED_FIELD
-    if (context.error !== undefined) line += `,"err":${JSON.stringify(serializeError(context.error, status))}`
+    const errorJson =
+      context.error === undefined
+        ? undefined
+        : JSON.stringify(serializeError(context.error, status, context.fingerprint))
+    if (errorJson !== undefined) line += `,"err":${errorJson}`
     this.stream.write(line + LINE_END)
+    const records = this.records
+    if (records === undefined) return
+    const w = records.beginRecord()
+    if (w === undefined) return
+    ;(this.recordWriter as AccessRecordWriter).write(
+      w,
+      level,
+      this.prefixMillis,
+      context.requestId,
+      context.traceId,
+      context.spanId,
+      context.traceFlags,
+      route,
+      method,
+      METHOD_NAMES[method] ?? '_OTHER',
+      this.rawPath,
+      status,
+      durationMs,
+      requestBytes,
+      responseBytes,
+      aborted,
+      errorJson,
+    )
+    records.endRecord()
   }
 
   /**
@@ -139,7 +182,7 @@ export class AccessLog {
       duration_ms: Math.round(durationMs * 1000) / 1000,
     }
     if (aborted) fields.aborted = true
-    if (context.error !== undefined) fields.err = serializeError(context.error, status)
+    if (context.error !== undefined) fields.err = serializeError(context.error, status, context.fingerprint)
     const log = level === LEVEL_INFO ? 'info' : level === LEVEL_WARN ? 'warn' : 'error'
     storage.run(context, () => this.logger[log](fields, ACCESS_LOG_MESSAGE))
   }
@@ -152,11 +195,18 @@ export class AccessLog {
     const url = context.req.url ?? ''
     if (!this.logQuery && url.length <= MAX_LOGGED_PATH) {
       const stop = url.search(QUERY_OR_ESCAPE)
-      if (stop === -1) return url
+      if (stop === -1) {
+        this.rawPath = url
+        return url
+      }
       // Everything before the query string was scanned: nothing there needs escaping.
-      if (url.charCodeAt(stop) === CHAR_QUERY) return url.slice(0, stop)
+      if (url.charCodeAt(stop) === CHAR_QUERY) {
+        this.rawPath = url.slice(0, stop)
+        return this.rawPath
+      }
     }
-    return jsonChars(this.pathOf(context))
+    this.rawPath = this.pathOf(context)
+    return jsonChars(this.rawPath)
   }
 
   private pathOf(context: RequestContext): string {
@@ -226,16 +276,33 @@ function databaseMessage(error: Error, code: string): string {
 }
 
 /**
- * An error as lines and spans record it: type, message, code, and the stack for server errors
- * only (`status` ≥ 500, or unknown). Never request data: a body-parse error's message is replaced,
- * and so is a database error's (by its SQLSTATE, and the names of what it refused).
+ * An error as lines and spans record it: type, message, code, its `fingerprint` and `frame` when
+ * given (core/error-groups; ahead of the stack, so a line cut short downstream keeps them), and
+ * the stack for server errors only (`status` ≥ 500, or unknown). Never request data: a body-parse
+ * error's message is replaced, and so is a database error's (by its SQLSTATE, and the names of
+ * what it refused).
  */
-export function serializeError(error: unknown, status?: number): Record<string, unknown> {
-  if (!(error instanceof Error)) return { type: typeof error, message: String(error) }
+export function serializeError(
+  error: unknown,
+  status?: number,
+  fingerprint?: ErrorFingerprint,
+): Record<string, unknown> {
+  if (!(error instanceof Error)) {
+    const out: Record<string, unknown> = { type: typeof error, message: String(error) }
+    if (fingerprint !== undefined) out.fingerprint = fingerprint.fingerprint
+    return out
+  }
   const sqlState = sqlStateOf(error)
   // Its stack is pg's parser, the same for every query: it says nothing about where it was run.
-  if (sqlState !== undefined)
-    return { type: errorTypeName(error), message: databaseMessage(error, sqlState), code: sqlState }
+  if (sqlState !== undefined) {
+    const out: Record<string, unknown> = {
+      type: errorTypeName(error),
+      message: databaseMessage(error, sqlState),
+      code: sqlState,
+    }
+    if (fingerprint !== undefined) addFingerprint(out, fingerprint)
+    return out
+  }
   const bodyParse = isBodyParseError(error)
   const out: Record<string, unknown> = {
     type: errorTypeName(error),
@@ -243,8 +310,14 @@ export function serializeError(error: unknown, status?: number): Record<string, 
   }
   const code = (error as { code?: unknown }).code
   if (typeof code === 'string' || typeof code === 'number') out.code = code
+  if (fingerprint !== undefined) addFingerprint(out, fingerprint)
   // A client error's stack says where the framework refused the request, every time: it only
   // makes a 404 line a kilobyte long.
   if (error.stack !== undefined && !bodyParse && !(status !== undefined && status < 500)) out.stack = error.stack
   return out
+}
+
+function addFingerprint(out: Record<string, unknown>, fingerprint: ErrorFingerprint): void {
+  out.fingerprint = fingerprint.fingerprint
+  if (fingerprint.frame !== '') out.frame = fingerprint.frame
 }

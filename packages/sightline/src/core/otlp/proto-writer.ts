@@ -180,6 +180,13 @@ export class ProtoWriter {
     this.pos = end
   }
 
+  /** Appends raw bytes (already-encoded fields). */
+  bytes(source: Uint8Array): void {
+    this.ensure(source.byteLength)
+    this.buf.set(source, this.pos)
+    this.pos += source.byteLength
+  }
+
   /** Appends bytes another writer wrote. */
   append(source: Buffer, start: number, end: number): void {
     this.ensure(end - start)

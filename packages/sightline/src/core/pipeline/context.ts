@@ -6,6 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import { enterWithEndsWithCallback } from '../../internals/node.js'
+import type { ErrorFingerprint } from '../error-groups/fingerprint.js'
 import type { RouteState } from './routes.js'
 
 /** What Sightline knows about the request in flight. */
@@ -28,6 +29,8 @@ export class RequestContext {
   responseBytes: unknown = undefined
   /** An error the framework reported for this request, logged on the access line. */
   error: unknown = undefined
+  /** The fingerprint of `error`, made at the end of a 5xx request for its access line and span. */
+  fingerprint: ErrorFingerprint | undefined = undefined
   /** Log fields merged into every line written during the request; built on first use. */
   logFields: Record<string, string> | undefined = undefined
   /** Trace identity of the request's server span, set by the tracing module when one exists. */

@@ -16,6 +16,8 @@ import { performance } from 'node:perf_hooks'
 import { replaceResponseHead, responseHead } from '../../internals/node.js'
 import { http } from '../builtins.js'
 import { HEADER_CONTENT_LENGTH, HEADER_REQUEST_ID, STATUS_CLIENT_CLOSED } from '../constants.js'
+import type { ErrorGroups } from '../error-groups/error-groups.js'
+import type { ErrorFingerprint } from '../error-groups/fingerprint.js'
 import type { AccessLog } from '../logging/access-log.js'
 import type { GaugeChild } from '../metrics/gauge.js'
 import type { HttpMetrics } from '../metrics/http-metrics.js'
@@ -44,8 +46,9 @@ export interface TracingHooks {
   /**
    * A crash (core/lifecycle/crash): records `error` on the active span and fails it; with `end`
    * (the process is about to exit) ends it and the request's server span, so they are exported.
+   * `fingerprint` (core/error-groups) goes on the exception event.
    */
-  crashed?(context: RequestContext | undefined, error: unknown, end: boolean): void
+  crashed?(context: RequestContext | undefined, error: unknown, end: boolean, fingerprint?: ErrorFingerprint): void
 }
 
 /** Serves `/healthz`, `/readyz`, `/metrics` when they live on the application port. */
@@ -60,6 +63,8 @@ export interface PipelineDeps {
   metrics: HttpMetrics | undefined
   active: GaugeChild | undefined
   accessLog: AccessLog | undefined
+  /** Fingerprints and counts the errors of 5xx requests (core/error-groups). */
+  errors: ErrorGroups | undefined
   ops: OpsResponder | undefined
   tracing: TracingHooks | undefined
   /** True once shutdown began: responses then ask clients to close their connection. */
@@ -246,6 +251,14 @@ export class Pipeline {
       context.route = route
     }
     const method = methodIndex(context.req.method)
+    // Error paths only: one comparison for a request that succeeded.
+    if (status >= 500 && deps.errors !== undefined) {
+      try {
+        context.fingerprint = deps.errors.request(context.error, route.template, status)
+      } catch (error) {
+        deps.report(error, 'pipeline.errors')
+      }
+    }
     // One guard per pillar: a failure in one (a metric, a log destination) costs the others nothing.
     if (deps.metrics !== undefined) {
       try {

@@ -1,0 +1,157 @@
+/**
+ * @module logging-otlp/access-record.test
+ * The access log's own OTLP record is byte for byte the record the line scanner makes of the line
+ * written beside it, for every shape an access line takes; and the tee sends both kinds, counted.
+ */
+import assert from 'node:assert/strict'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { test } from 'node:test'
+import type { Logger } from 'pino'
+import { AccessLog } from '../core/logging/access-log.js'
+import { ProtoWriter } from '../core/otlp/proto-writer.js'
+import { RequestContext } from '../core/pipeline/context.js'
+import { RouteTable } from '../core/pipeline/routes.js'
+import type { AccessRecordSink } from './access-record.js'
+import { LogEncoder } from './encode-protobuf.js'
+import { OtlpLogTee } from './otlp-log-tee.js'
+
+interface Shape {
+  name: string
+  url: string
+  status: number
+  durationMs: number
+  trace?: [string, string, string]
+  requestBytes?: string
+  responseBytes?: unknown
+  aborted?: boolean
+  error?: Error
+  logQuery?: boolean
+}
+
+const TRACE: [string, string, string] = ['4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7', '01']
+const SHAPES: Shape[] = [
+  { name: 'a plain GET', url: '/users/42', status: 200, durationMs: 0.4123 },
+  {
+    name: 'sampled, with sizes',
+    url: '/users/42?q=1',
+    status: 201,
+    durationMs: 12,
+    trace: TRACE,
+    requestBytes: '17',
+    responseBytes: 38,
+  },
+  { name: 'unsampled trace flags', url: '/a', status: 204, durationMs: 1.5, trace: [TRACE[0], TRACE[1], '00'] },
+  { name: 'a 404 (warn)', url: '/nope', status: 404, durationMs: 0.001 },
+  {
+    name: 'a 500 with an error',
+    url: '/boom',
+    status: 500,
+    durationMs: 3.25,
+    error: Object.assign(new Error('kaboom "x"\nline'), { code: 'E_X' }),
+  },
+  { name: 'aborted', url: '/slow', status: 200, durationMs: 2500.5, aborted: true, responseBytes: '12' },
+  { name: 'a path that needs escaping', url: '/a"b\\c\there?x=1', status: 200, durationMs: 1 },
+  { name: 'a non-ASCII path', url: '/é/\u2028/日本', status: 200, durationMs: 0 },
+  { name: 'a long path (cut)', url: `/${'x'.repeat(3000)}`, status: 200, durationMs: 7 },
+  { name: 'the query kept (logQuery)', url: '/q?a=1&b="2"', status: 200, durationMs: 1.0004, logQuery: true },
+  { name: 'a bad content-length', url: '/c', status: 200, durationMs: 1, requestBytes: 'abc', responseBytes: [1, 2] },
+]
+
+/** One access line and the record the access log wrote beside it. */
+function both(shape: Shape): { line: string; record: Uint8Array } {
+  const lines: string[] = []
+  const writer = new ProtoWriter(256)
+  let records = 0
+  const sink: AccessRecordSink = {
+    destination: { write: (line: string) => lines.push(line) },
+    beginRecord: () => writer,
+    endRecord: () => {
+      records++
+    },
+  }
+  const log = new AccessLog({
+    logger: { levelVal: 30 } as Logger,
+    stream: { write: () => assert.fail('the line goes to the sink') },
+    service: 'svc',
+    logQuery: shape.logQuery ?? false,
+    viaLogger: false,
+    records: sink,
+  })
+  const headers: Record<string, string> = {}
+  if (shape.requestBytes !== undefined) headers['content-length'] = shape.requestBytes
+  const req = { url: shape.url, method: 'GET', headers } as unknown as IncomingMessage
+  const res = { getHeader: () => shape.responseBytes } as unknown as ServerResponse
+  const context = new RequestContext('req-7', req, res, 0)
+  if (shape.trace !== undefined) [context.traceId, context.spanId, context.traceFlags] = shape.trace
+  if (shape.error !== undefined) context.error = shape.error
+  log.write(context, new RouteTable().get('/users/:id'), 0, shape.status, shape.durationMs, shape.aborted ?? false)
+  assert.equal(lines.length, 1)
+  assert.equal(records, 1)
+  return { line: lines[0] as string, record: writer.take() }
+}
+
+for (const shape of SHAPES) {
+  test(`access record = the scanned line's record: ${shape.name}`, () => {
+    const { line, record } = both(shape)
+    const time = (JSON.parse(line) as { time: number }).time
+    // The scanner's observed time is the batch's; the access record's is its own time.
+    const scanned = new LogEncoder().encode([line], 'svc', time)
+    const direct = new LogEncoder().encode([], 'svc', time, record, 1)
+    assert.equal(scanned.records, 1)
+    assert.equal(direct.records, 1)
+    assert.deepEqual(Buffer.from(direct.bytes), Buffer.from(scanned.bytes))
+  })
+}
+
+test('the tee sends access records and lines in one request, counts both, and bounds them together', async () => {
+  const bodies: Buffer[] = []
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      bodies.push(Buffer.concat(chunks))
+      res.end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  const dropped: string[] = []
+  const tee = new OtlpLogTee(
+    { write: () => true },
+    {
+      endpoint: `http://127.0.0.1:${port}/v1/logs`,
+      service: 'svc',
+      maxQueue: 3,
+      flushMs: 60_000,
+      onDropped: (reason, n) => dropped.push(`${reason}:${n}`),
+    },
+  )
+  try {
+    const { record } = both(SHAPES[1] as Shape)
+    for (let i = 0; i < 2; i++) {
+      const w = tee.beginRecord()
+      assert.ok(w !== undefined)
+      w.bytes(record)
+      tee.endRecord()
+    }
+    tee.write('{"level":"info","time":1,"msg":"app line"}\n')
+    // The fourth does not fit a queue of three: refused and counted, whichever kind it is.
+    assert.equal(tee.beginRecord(), undefined)
+    tee.write('{"level":"info","time":2,"msg":"one too many"}\n')
+    assert.deepEqual(dropped, ['queue_full:1', 'queue_full:1'])
+    await tee.forceFlush()
+    assert.equal(tee.stats.exported, 3)
+    assert.equal(bodies.length, 1)
+    const body = bodies[0] as Buffer
+    assert.ok(body.includes(Buffer.from('app line')))
+    assert.equal(
+      body.indexOf(Buffer.from('request completed')) !== body.lastIndexOf(Buffer.from('request completed')),
+      true,
+    )
+  } finally {
+    await tee.shutdown()
+    server.close()
+  }
+})
