@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 const FLAGS: Record<string, string> = {
   '--service-name': 'OTEL_SERVICE_NAME',
   '--traces-exporter': 'OTEL_TRACES_EXPORTER',
+  '--metrics-exporter': 'OTEL_METRICS_EXPORTER',
   '--exporter-otlp-endpoint': 'OTEL_EXPORTER_OTLP_ENDPOINT',
   '--exporter-otlp-protocol': 'OTEL_EXPORTER_OTLP_PROTOCOL',
   '--sampler': 'OTEL_TRACES_SAMPLER',

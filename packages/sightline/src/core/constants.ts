@@ -18,6 +18,8 @@ export const METRIC_SERIES_DROPPED = 'sightline_metric_series_dropped_total'
 export const METRIC_VALUES_REJECTED = 'sightline_metric_values_rejected_total'
 export const METRIC_LOG_LINES_DROPPED = 'sightline_log_lines_dropped_total'
 export const METRIC_LOG_RECORDS_DROPPED = 'sightline_log_records_dropped_total'
+export const METRIC_METRIC_POINTS_EXPORTED = 'sightline_metric_points_exported_total'
+export const METRIC_METRIC_POINTS_DROPPED = 'sightline_metric_points_dropped_total'
 export const METRIC_SCRAPE_DURATION = 'sightline_metrics_scrape_duration_seconds'
 export const METRIC_ERRORS = 'sightline_errors_total'
 /** Workers (cluster workers, worker threads) in the last aggregated scrape, by whether they answered in time. */

@@ -4,6 +4,13 @@
  * docs/configuration.md lists the same table for readers.
  */
 import type { DestinationStream } from 'pino'
+import {
+  type MetricsExporterName,
+  type MetricsPushOptions,
+  type ResolvedMetricsPush,
+  resolveMetricsExporters,
+  resolveMetricsPush,
+} from '../metrics-otlp/options.js'
 import { HTTP_DURATION_BUCKETS } from './constants.js'
 import { SightlineOptionError } from './errors.js'
 import type { ShutdownOptions } from './lifecycle/shutdown.js'
@@ -43,6 +50,14 @@ export interface SightlineOptions {
   accessLog?: boolean
   /** HTTP RED metrics and `/metrics`. Env `SIGHTLINE_METRICS`. Default true. */
   metrics?: boolean
+  /**
+   * Which metrics exporters run: `prometheus` (the pull at `/metrics`), `otlp` (the push, see
+   * `metricsPush`), both (`['otlp', 'prometheus']`), or `none`. Env `OTEL_METRICS_EXPORTER`
+   * (comma-separated). Default `prometheus`.
+   */
+  metricsExporter?: MetricsExporterName | readonly MetricsExporterName[]
+  /** How the OTLP push is made, when `metricsExporter` has `otlp` (docs/metrics.md, "OTLP push"). */
+  metricsPush?: MetricsPushOptions
   /** Node runtime metrics. Env `SIGHTLINE_RUNTIME_METRICS`. Default true. */
   runtimeMetrics?: boolean
   /** Series cap per metric. Env `SIGHTLINE_MAX_SERIES`. Default 2000. */
@@ -95,6 +110,10 @@ export interface ResolvedOptions {
   logQuery: boolean
   accessLog: boolean
   metrics: boolean
+  /** The exporters that run, each once; empty for `none`. */
+  metricsExporters: readonly ('prometheus' | 'otlp')[]
+  /** The OTLP push's settings, when `otlp` is one of the exporters. */
+  metricsPush: ResolvedMetricsPush | undefined
   runtimeMetrics: boolean
   maxSeriesPerMetric: number
   aggregateWorkers: boolean
@@ -138,6 +157,10 @@ export function resolveOptions(options: SightlineOptions = {}, env: NodeJS.Proce
   if (!Array.isArray(buckets) || buckets.some((b) => typeof b !== 'number')) {
     throw new SightlineOptionError('httpBuckets', 'an array of numbers', buckets)
   }
+  // OTEL_SDK_DISABLED turns every OpenTelemetry signal off, as it does tracing: no push; the pull stays.
+  const metricsExporters = resolveMetricsExporters(options.metricsExporter, env.OTEL_METRICS_EXPORTER).filter(
+    (name) => name !== 'otlp' || env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true',
+  )
   return {
     service: readString(
       'service',
@@ -155,6 +178,8 @@ export function resolveOptions(options: SightlineOptions = {}, env: NodeJS.Proce
     logQuery: readBoolean('logQuery', options.logQuery, env.SIGHTLINE_LOG_QUERY, false),
     accessLog: readBoolean('accessLog', options.accessLog, env.SIGHTLINE_ACCESS_LOG, true),
     metrics: readBoolean('metrics', options.metrics, env.SIGHTLINE_METRICS, true),
+    metricsExporters,
+    metricsPush: metricsExporters.includes('otlp') ? resolveMetricsPush(options.metricsPush, env) : undefined,
     runtimeMetrics: readBoolean('runtimeMetrics', options.runtimeMetrics, env.SIGHTLINE_RUNTIME_METRICS, true),
     maxSeriesPerMetric: readInteger('maxSeriesPerMetric', options.maxSeriesPerMetric, env.SIGHTLINE_MAX_SERIES, 2000),
     aggregateWorkers: readBoolean('aggregateWorkers', options.aggregateWorkers, env.SIGHTLINE_AGGREGATE_WORKERS, true),

@@ -7,8 +7,16 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'n
 import type { Logger } from 'pino'
 import { otlpLogExporterFromEnv } from '../logging-otlp/from-env.js'
 import { OtlpLogTee } from '../logging-otlp/otlp-log-tee.js'
+import { METER_SCOPE, OtlpMetricExporter } from '../metrics-otlp/exporter.js'
+import type { OtlpAttribute } from '../metrics-otlp/model.js'
+import { otlpAttributesOf, type ResourceAttributes, resourceFromEnv } from '../metrics-otlp/resource.js'
 import { http } from './builtins.js'
-import { METRIC_LOG_LINES_DROPPED, METRIC_LOG_RECORDS_DROPPED } from './constants.js'
+import {
+  METRIC_LOG_LINES_DROPPED,
+  METRIC_LOG_RECORDS_DROPPED,
+  METRIC_METRIC_POINTS_DROPPED,
+  METRIC_METRIC_POINTS_EXPORTED,
+} from './constants.js'
 import { ErrorGroups } from './error-groups/error-groups.js'
 import { ERROR_CODES } from './errors.js'
 import { type CheckFunction, type CheckOptions, Health } from './health/health.js'
@@ -63,6 +71,10 @@ export class Sightline {
   private opsServer: Server | undefined
   /** Workers summed here, or (a cluster worker) this process reported to its primary. */
   private readonly processes: ProcessAggregation | undefined
+  /** The OTLP metrics push, when `metricsExporter` has `otlp`. */
+  private readonly metricsPush: OtlpMetricExporter | undefined
+  /** The resource the push sends: from the environment, until tracing hands over its own. */
+  private resource: Promise<readonly OtlpAttribute[]> | readonly OtlpAttribute[] | undefined
   private readonly uninstallCrash: (() => void) | undefined
 
   constructor(options: SightlineOptions = {}) {
@@ -137,15 +149,17 @@ export class Sightline {
       paths: { health: resolved.healthPath, ready: resolved.readyPath, metrics: resolved.metricsPath },
       nextRequestId,
       health: this.health,
-      registry: resolved.metrics ? this.metrics : undefined,
+      registry: resolved.metrics && resolved.metricsExporters.includes('prometheus') ? this.metrics : undefined,
       render: reporting ? this.processes?.render : undefined,
       metricsToken: resolved.metricsToken,
       report: (error, where) => this.report(error, where),
     })
+    this.metricsPush = resolved.metricsPush === undefined ? undefined : this.startMetricsPush(resolved)
     this.shutdownManager = new Shutdown(resolved.shutdown, {
       logger: this.logger,
       markShuttingDown: () => this.health.markShuttingDown(),
-      flush: () => this.flush(),
+      // After the shutdown's flush (which pushed the last metrics) nothing is served any more.
+      flush: () => this.flush().finally(() => this.metricsPush?.stop()),
     })
     this.deps = {
       nextRequestId,
@@ -246,6 +260,14 @@ export class Sightline {
   }
 
   /**
+   * The resource tracing built (its spans'), for the metrics push to send the same one.
+   * @internal tracing's seam, not part of the published API
+   */
+  useResource(attributes: ResourceAttributes): void {
+    this.resource = otlpAttributesOf(attributes)
+  }
+
+  /**
    * Names the route of the request in flight, for servers without a router.
    * @example sightline.setRoute('/api/patients/:id')
    */
@@ -329,6 +351,7 @@ export class Sightline {
     this.processes?.close()
     this.uninstallCrash?.()
     this.runtime?.stop()
+    await this.metricsPush?.shutdown()
     if (this.opsServer !== undefined) {
       this.opsServer.closeAllConnections()
       await new Promise((resolve) => this.opsServer?.close(resolve))
@@ -376,6 +399,37 @@ export class Sightline {
     }
     await this.drainLogs()
     this.flushLogs()
+  }
+
+  private startMetricsPush(resolved: ResolvedOptions): OtlpMetricExporter {
+    const exported = this.metrics.counter({
+      name: METRIC_METRIC_POINTS_EXPORTED,
+      help: 'Metric data points delivered to the OTLP metrics endpoint.',
+    })
+    const dropped = this.metrics.counter({
+      name: METRIC_METRIC_POINTS_DROPPED,
+      help: 'Metric data points not delivered over OTLP: export queue full, or the export failed, by reason.',
+      labelNames: ['reason'],
+    })
+    // Started now, so that it is ready by the first export; tracing replaces it with its own.
+    this.resource ??= resourceFromEnv(resolved.service).catch((error: unknown) => {
+      this.report(error, 'metrics push resource')
+      return [{ key: 'service.name', value: resolved.service }]
+    })
+    const exporter = new OtlpMetricExporter({
+      registry: this.metrics,
+      push: resolved.metricsPush as NonNullable<ResolvedOptions['metricsPush']>,
+      resource: () => this.resource as NonNullable<typeof this.resource>,
+      scope: METER_SCOPE,
+      onError: (error, fields) =>
+        this.internal('warn', { err: error, ...fields }, 'metric export failing; the data points are dropped'),
+      onRecovered: (fields) => this.internal('info', fields, 'metric export recovered'),
+      onDropped: (reason, points) => dropped.inc({ reason }, points),
+      onExported: (points) => exported.inc(points),
+      onCollectError: (error) => this.report(error, 'metrics push collect'),
+    })
+    this.flushables.push(exporter)
+    return exporter
   }
 
   private startOpsServer(port: number, host: string): void {

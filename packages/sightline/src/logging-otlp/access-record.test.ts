@@ -10,12 +10,12 @@ import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import type { Logger } from 'pino'
 import { AccessLog } from '../core/logging/access-log.js'
+import { ProtoWriter } from '../core/otlp/proto-writer.js'
 import { RequestContext } from '../core/pipeline/context.js'
 import { RouteTable } from '../core/pipeline/routes.js'
 import type { AccessRecordSink } from './access-record.js'
 import { LogEncoder } from './encode-protobuf.js'
 import { OtlpLogTee } from './otlp-log-tee.js'
-import { ProtoWriter } from './proto-writer.js'
 
 interface Shape {
   name: string

@@ -15,8 +15,8 @@
  * body per level. A request writes its ids, path, numbers and times, and the lengths around them.
  */
 import { Buffer } from 'node:buffer'
+import { FIXED32, FIXED64, LENGTH_DELIMITED, ProtoWriter, VARINT } from '../core/otlp/proto-writer.js'
 import type { RouteState } from '../core/pipeline/routes.js'
-import { FIXED32, FIXED64, LENGTH_DELIMITED, ProtoWriter, VARINT } from './proto-writer.js'
 
 /** Where the access log hands its records when log export is on (the log tee). */
 export interface AccessRecordSink {

@@ -13,8 +13,9 @@
  * `indexOf` finds every field; JSON.parse would build an object (and a string per value) only for
  * it to be walked and dropped. The figures are in docs/performance.md.
  */
+
+import { FIXED32, FIXED64, ProtoWriter, VARINT } from '../core/otlp/proto-writer.js'
 import { ATTR_SERVICE_NAME } from '../core/semconv.js'
-import { FIXED32, FIXED64, ProtoWriter, VARINT } from './proto-writer.js'
 
 /** pino's level labels, their OTLP severity numbers (the first of each OTLP range) and texts. */
 const LEVELS = [

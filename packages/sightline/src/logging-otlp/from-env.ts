@@ -5,31 +5,13 @@
  * `OTEL_EXPORTER_OTLP_LOGS_HEADERS` / `OTEL_EXPORTER_OTLP_HEADERS`; `OTEL_LOGS_EXPORTER=none` turns it off.
  */
 import type { DestinationStream } from 'pino'
+import { otlpEndpoint, otlpHeaders } from '../core/otlp/env.js'
 import { OtlpLogTee, type OtlpLogTeeOptions } from './otlp-log-tee.js'
 
 /** The logs endpoint the environment names, or `undefined` when log export is off. */
 export function logsEndpointFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.OTEL_LOGS_EXPORTER?.trim() === 'none') return undefined
-  const specific = env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT?.trim()
-  if (specific) return specific
-  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim()
-  if (!base) return undefined
-  return `${base.replace(/\/+$/, '')}/v1/logs`
-}
-
-/** `key=value,key2=value2`, values percent-decoded, as the OpenTelemetry specification defines. */
-export function parseOtlpHeaders(text: string | undefined): Record<string, string> {
-  const headers: Record<string, string> = {}
-  for (const pair of (text ?? '').split(',')) {
-    const eq = pair.indexOf('=')
-    if (eq <= 0) continue
-    try {
-      headers[pair.slice(0, eq).trim().toLowerCase()] = decodeURIComponent(pair.slice(eq + 1).trim())
-    } catch {
-      // A malformed header is left out rather than failing the app's start.
-    }
-  }
-  return headers
+  return otlpEndpoint('logs', env)
 }
 
 /**
@@ -42,9 +24,8 @@ export function otlpLogExporterFromEnv(
 ): ((destination: DestinationStream) => OtlpLogTee) | undefined {
   const endpoint = logsEndpointFromEnv(env)
   if (endpoint === undefined) return undefined
-  const headers = {
-    ...parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS),
-    ...parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_LOGS_HEADERS),
-  }
+  const headers = otlpHeaders('logs', env)
   return (destination) => new OtlpLogTee(destination, { endpoint, headers, ...options })
 }
+
+export { parseOtlpHeaders } from '../core/otlp/env.js'

@@ -9,9 +9,8 @@
  * (see tracing/export-worker). Here the application's thread only queues a line and, per batch,
  * posts the array of lines.
  */
-import { request as httpRequest } from 'node:http'
-import { request as httpsRequest } from 'node:https'
 import { parentPort, workerData } from 'node:worker_threads'
+import { otlpPoster } from '../core/otlp/post.js'
 import { LogEncoder } from './encode-protobuf.js'
 import type { LogExportReply, LogExportRequest, LogWorkerConfig } from './log-export-protocol.js'
 
@@ -19,34 +18,8 @@ const port = parentPort
 if (port === null) throw new Error('logging-otlp/log-export-worker runs as a worker thread')
 
 const config = workerData as LogWorkerConfig
-const url = new URL(config.url)
-const request = url.protocol === 'https:' ? httpsRequest : httpRequest
+const post = otlpPoster(config, 'log')
 const encoder = new LogEncoder()
-
-function post(bytes: Uint8Array): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        headers: { ...config.headers, 'content-type': 'application/x-protobuf', 'content-length': bytes.byteLength },
-        timeout: config.timeoutMs,
-      },
-      (res) => {
-        res.resume()
-        res.on('end', () =>
-          res.statusCode !== undefined && res.statusCode < 300
-            ? resolve()
-            : reject(new Error(`log export to ${url.href} answered HTTP ${res.statusCode}`)),
-        )
-        res.on('error', reject)
-      },
-    )
-    req.on('timeout', () => req.destroy(new Error(`log export to ${url.href} timed out`)))
-    req.on('error', reject)
-    req.end(bytes)
-  })
-}
 
 port.on('message', (batch: LogExportRequest) => {
   const { bytes, records, skipped } = encoder.encode(

@@ -16,10 +16,10 @@ import { Worker } from 'node:worker_threads'
 import type { DestinationStream } from 'pino'
 import { SightlineOptionError } from '../core/errors.js'
 import { Outage, type OutageFields } from '../core/logging/outage.js'
+import { ProtoWriter } from '../core/otlp/proto-writer.js'
 import { storage } from '../core/pipeline/context.js'
 import type { AccessRecordSink } from './access-record.js'
 import type { LogExportReply, LogExportRequest, LogWorkerConfig } from './log-export-protocol.js'
-import { ProtoWriter } from './proto-writer.js'
 
 const WORKER_URL = new URL('./log-export-worker.js', import.meta.url)
 

@@ -5,6 +5,7 @@
  */
 import { SightlineOptionError } from '../core/errors.js'
 import { readBoolean, readInteger } from '../core/option-readers.js'
+import { otlpEndpoint } from '../core/otlp/env.js'
 import {
   type OpenTelemetryInstrumentation,
   readInstrumentationPackages,
@@ -153,9 +154,7 @@ export function resolveTracingOptions(options: TracingOptions = {}, env = proces
     disabled: env.OTEL_SDK_DISABLED?.toLowerCase() === 'true',
     // The environment's service name is read once, by Sightline's own `service` (the fallback in
     // buildResource), so that spans and log lines name the same service.
-    serviceName: options.serviceName,
-    serviceVersion: options.serviceVersion ?? env.SIGHTLINE_SERVICE_VERSION,
-    environment: options.environment ?? env.SIGHTLINE_ENVIRONMENT ?? env.NODE_ENV,
+    ...resolveResourceOptions(options, env),
     sampler,
     ratio,
     exporter,
@@ -190,6 +189,21 @@ export function resolveTracingOptions(options: TracingOptions = {}, env = proces
   }
 }
 
+/** What the resource is built from (tracing/sdk's `buildResource`): spans and the metrics push share it. */
+export type ResourceOptions = Pick<ResolvedTracingOptions, 'serviceName' | 'serviceVersion' | 'environment'>
+
+/** The resource's service name, version and environment: given in code, else from the environment. */
+export function resolveResourceOptions(
+  options: Pick<TracingOptions, 'serviceName' | 'serviceVersion' | 'environment'>,
+  env: NodeJS.ProcessEnv = process.env,
+): ResourceOptions {
+  return {
+    serviceName: options.serviceName,
+    serviceVersion: options.serviceVersion ?? env.SIGHTLINE_SERVICE_VERSION,
+    environment: options.environment ?? env.SIGHTLINE_ENVIRONMENT ?? env.NODE_ENV,
+  }
+}
+
 const PROPAGATORS = new Set<string>(PROPAGATOR_NAMES)
 
 /** The propagator names, known and each once, in order; an empty variable means the default. */
@@ -216,10 +230,8 @@ function resolvePropagators(option: readonly PropagatorName[] | undefined, envVa
 
 /** The traces URL: the per-signal variable as given, or the base endpoint plus `/v1/traces` (HTTP only). */
 function traceEndpoint(env: NodeJS.ProcessEnv, protocol: OtlpProtocol): string | undefined {
-  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
-  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT
-  if (!base) return undefined
-  return protocol === 'grpc' ? base : `${base.replace(/\/+$/, '')}/v1/traces`
+  if (protocol !== 'grpc') return otlpEndpoint('traces', env)
+  return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined
 }
 
 function readPositive(name: string, value: number | undefined, envValue: string | undefined, fallback: number): number {

@@ -40,7 +40,7 @@ import {
   resourceFromAttributes,
   TraceIdRatioBasedSampler,
 } from '../vendor/otel-sdk.js'
-import type { ResolvedTracingOptions } from './options.js'
+import type { ResolvedTracingOptions, ResourceOptions } from './options.js'
 
 export const METRIC_SPANS_EXPORTED = 'sightline_spans_exported_total'
 export const METRIC_SPANS_DROPPED = 'sightline_spans_dropped_total'
@@ -99,7 +99,8 @@ export function buildSampler(options: ResolvedTracingOptions): Sampler {
   }
 }
 
-export function buildResource(options: ResolvedTracingOptions, fallbackService: string): Resource {
+/** The resource of every span and of the metrics push (metrics-otlp/resource). */
+export function buildResource(options: ResourceOptions, fallbackService: string): Resource {
   const attributes: Record<string, string | number> = {
     [ATTR_SERVICE_NAME]: options.serviceName ?? fallbackService,
     [ATTR_HOST_NAME]: hostname(),

@@ -92,8 +92,11 @@ export async function setupTracing(sightline: Sightline, options: TracingOptions
         ]
   const ids = new HandoverIdGenerator()
   const sampler = new HandoverSampler(buildSampler(resolved))
+  const resource = buildResource(resolved, sightline.options.service)
+  // The metrics push sends the resource the spans carry.
+  sightline.useResource(resource.attributes)
   const provider = new BasicTracerProvider({
-    resource: buildResource(resolved, sightline.options.service),
+    resource,
     sampler,
     idGenerator: ids,
     spanProcessors,

@@ -4,7 +4,15 @@
  */
 import { SightlineError } from '../errors.js'
 import type { MetricSnapshot, ScalarSeries } from './aggregation/snapshot.js'
-import { type Labels, Metric, type MetricConfig, type OnSeriesDropped, renderScalars, ScalarChild } from './metric.js'
+import {
+  type Labels,
+  type LabelValue,
+  Metric,
+  type MetricConfig,
+  type OnSeriesDropped,
+  renderScalars,
+  ScalarChild,
+} from './metric.js'
 import { escapeHelp } from './validation.js'
 
 export class CounterChild extends ScalarChild {
@@ -31,8 +39,8 @@ export class Counter extends Metric<CounterChild> {
     this.family = config.name.slice(0, -'_total'.length)
   }
 
-  protected createChild(labelString: string): CounterChild {
-    return new CounterChild(labelString, this.name)
+  protected createChild(labelString: string, labelValues: readonly LabelValue[]): CounterChild {
+    return new CounterChild(labelString, this.name, labelValues)
   }
 
   inc(labels?: Labels | number, amount?: number): void {

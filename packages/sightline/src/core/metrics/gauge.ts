@@ -10,7 +10,15 @@ import {
   type MetricSnapshot,
   type ScalarSeries,
 } from './aggregation/snapshot.js'
-import { type Labels, Metric, type MetricConfig, type OnSeriesDropped, renderScalars, ScalarChild } from './metric.js'
+import {
+  type Labels,
+  type LabelValue,
+  Metric,
+  type MetricConfig,
+  type OnSeriesDropped,
+  renderScalars,
+  ScalarChild,
+} from './metric.js'
 import { escapeHelp } from './validation.js'
 
 export class GaugeChild extends ScalarChild {
@@ -65,8 +73,8 @@ export class Gauge extends Metric<GaugeChild> {
     this.aggregate = aggregate
   }
 
-  protected createChild(labelString: string): GaugeChild {
-    return new GaugeChild(labelString, this.name)
+  protected createChild(labelString: string, labelValues: readonly LabelValue[]): GaugeChild {
+    return new GaugeChild(labelString, this.name, labelValues)
   }
 
   set(labels: Labels | number, value?: number): void {

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks'
 import { SightlineError } from '../errors.js'
 import type { ExemplarTuple, HistogramSeries, MetricSnapshot } from './aggregation/snapshot.js'
-import { braces, type Labels, Metric, type MetricConfig, type OnSeriesDropped } from './metric.js'
+import { braces, type Labels, type LabelValue, Metric, type MetricConfig, type OnSeriesDropped } from './metric.js'
 import { escapeHelp, escapeLabelValue, formatValue } from './validation.js'
 
 /** OpenMetrics caps an exemplar's label set at 128 UTF-8 characters (names and values together). */
@@ -42,6 +42,8 @@ const NO_SINKS: HistogramSinks = { exemplars: undefined, rejected: () => {} }
 
 export class HistogramChild {
   readonly labelString: string
+  /** The label values in the metric's `labelNames` order (empty for the overflow series). */
+  readonly labelValues: readonly LabelValue[]
   readonly bounds: readonly number[]
   /** Non-cumulative counts per bucket; the last slot is +Inf. Cumulated at scrape time. */
   readonly counts: Float64Array
@@ -52,8 +54,15 @@ export class HistogramChild {
   private readonly sinks: HistogramSinks
   private readonly metric: string
 
-  constructor(labelString: string, bounds: readonly number[], sinks: HistogramSinks = NO_SINKS, metric = '') {
+  constructor(
+    labelString: string,
+    bounds: readonly number[],
+    sinks: HistogramSinks = NO_SINKS,
+    metric = '',
+    labelValues: readonly LabelValue[] = [],
+  ) {
     this.labelString = labelString
+    this.labelValues = labelValues
     this.bounds = bounds
     this.counts = new Float64Array(bounds.length + 1)
     this.sinks = sinks
@@ -171,8 +180,8 @@ export class Histogram extends Metric<HistogramChild> {
     this.leOpenMetrics = [...bounds.map((b) => `le="${Number.isInteger(b) ? b.toFixed(1) : b}"`), 'le="+Inf"']
   }
 
-  protected createChild(labelString: string): HistogramChild {
-    return new HistogramChild(labelString, this.bounds, this.sinks, this.name)
+  protected createChild(labelString: string, labelValues: readonly LabelValue[]): HistogramChild {
+    return new HistogramChild(labelString, this.bounds, this.sinks, this.name, labelValues)
   }
 
   observe(labels: Labels | number, value?: number): void {

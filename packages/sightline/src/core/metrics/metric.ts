@@ -31,6 +31,7 @@ export type OnSeriesDropped = (metric: string) => void
 export const OVERFLOW_LABELS = 'otel_metric_overflow="true"'
 
 const KEY_SEPARATOR = '\u0001'
+const NO_VALUES: readonly LabelValue[] = []
 
 export abstract class Metric<Child> {
   readonly name: string
@@ -57,7 +58,8 @@ export abstract class Metric<Child> {
     this.onDropped = onDropped
   }
 
-  protected abstract createChild(labelString: string): Child
+  /** A new series: its rendered label string, and the values it was asked for in `labelNames` order. */
+  protected abstract createChild(labelString: string, labelValues: readonly LabelValue[]): Child
 
   /**
    * Returns the series for these label values: keep the result and call it on the hot path, so
@@ -71,10 +73,10 @@ export abstract class Metric<Child> {
     if (child === undefined) {
       if (this.children.size >= this.maxSeries) {
         this.onDropped(this.name)
-        this.overflow ??= this.createChild(OVERFLOW_LABELS)
+        this.overflow ??= this.createChild(OVERFLOW_LABELS, NO_VALUES)
         return this.overflow
       }
-      child = this.createChild(this.renderLabels(list))
+      child = this.createChild(this.renderLabels(list), list)
       this.children.set(key, child)
     }
     return child
@@ -115,6 +117,16 @@ export abstract class Metric<Child> {
     const all = [...this.children.values()]
     if (this.overflow !== undefined) all.push(this.overflow)
     return all
+  }
+
+  /**
+   * Every series, as a scrape sees them (an unlabelled metric has its one series even before it is
+   * used): what an exporter other than the exposition reads (metrics-otlp).
+   * @internal
+   */
+  exportSeries(): Child[] {
+    if (this.labelNames.length === 0 && this.children.size === 0) this.labels()
+    return this.series()
   }
 
   /** The existing series for `labels`, never made by asking. */
@@ -190,10 +202,13 @@ export abstract class Metric<Child> {
 export class ScalarChild {
   value = 0
   readonly labelString: string
+  /** The label values in the metric's `labelNames` order (empty for the overflow series). */
+  readonly labelValues: readonly LabelValue[]
   /** `name{labels} `, rendered once: a scrape only appends the value. */
   readonly prefix: string
-  constructor(labelString: string, name = '') {
+  constructor(labelString: string, name = '', labelValues: readonly LabelValue[] = NO_VALUES) {
     this.labelString = labelString
+    this.labelValues = labelValues
     this.prefix = `${name}${braces(labelString)} `
   }
 }

@@ -31,7 +31,7 @@ export interface RegistryOptions {
   onCollectError?: (error: unknown, metric: string) => void
 }
 
-type AnyMetric = Counter | Gauge | Histogram
+export type AnyMetric = Counter | Gauge | Histogram
 
 /**
  * @example
@@ -127,6 +127,16 @@ export class Registry {
   /** Removes a metric; a later get-or-create builds it afresh. */
   removeMetric(name: string): void {
     this.metrics.delete(name)
+  }
+
+  /**
+   * Runs the collectors as a scrape does and returns every metric, for an exporter that encodes
+   * them itself (metrics-otlp); the values are read synchronously after this resolves.
+   * @internal
+   */
+  async collectMetrics(): Promise<readonly AnyMetric[]> {
+    await this.collect()
+    return [...this.metrics.values()]
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
- * @module logging-otlp/proto-writer
- * A growing protobuf buffer for the log encoder: tags, varints, fixed-width numbers, strings (from a
+ * @module core/otlp/proto-writer
+ * A growing protobuf buffer for the OTLP log and metric encoders: tags, varints, fixed-width numbers, strings (from a
  * JS string or a range of one, ASCII copied by hand, the rest through Buffer.write) and hex ids
  * decoded straight into bytes. Nested messages are written in place and their length is inserted
  * afterwards (a memmove of the message), so no size-estimating pass is needed.
