@@ -78,8 +78,9 @@ export function burnRateFactor(objective: Objective, window: BurnWindow): number
 
 /** The request series an objective counts: its service, and its route and method when given. */
 export function selector(service: string, objective: Objective, extra: string[] = []): string {
-  const matchers = [`${n.LABEL_JOB}="${service}"`]
-  if (objective.route !== undefined) matchers.push(`${n.LABEL_HTTP_ROUTE}="${objective.route}"`)
+  // JSON's string escapes are PromQL's: a route with a quote or a backslash stays one matcher.
+  const matchers = [`${n.LABEL_JOB}=${JSON.stringify(service)}`]
+  if (objective.route !== undefined) matchers.push(`${n.LABEL_HTTP_ROUTE}=${JSON.stringify(objective.route)}`)
   if (objective.method !== undefined) matchers.push(`${n.LABEL_HTTP_METHOD}="${objective.method}"`)
   return `{${[...matchers, ...extra].join(', ')}}`
 }
