@@ -8,9 +8,14 @@
  * differs on purpose is listed at the end and explained in docs/operations.md.
  */
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { type AlertingRule, type RecordingRule, sloRuleGroup } from '@sightline/deploy'
 import { errorBudget, parseObjectives } from 'sightline/slo'
+import { stringify } from 'yaml'
+import { DEPLOY, PROMTOOL, run } from './tools.js'
 
 /** Sloth's documented output for `objective: 99.9` over its default 30-day period. */
 const SLOTH = {
@@ -140,5 +145,67 @@ describe('the generator against Sloth for the same objective (99.9% over 30d)', 
     const period = records.find((rule) => rule.record === SLOTH.sliRecord('30d'))
     assert.match(period?.expr ?? '', /\[30d\]/)
     assert.doesNotMatch(period?.expr ?? '', /sum_over_time|count_over_time/)
+  })
+
+  test('the period SLI, numerically: Sloth averages 5m ratios, ours weighs by traffic (promtool)', () => {
+    // Sloth's two period records, as its documented output writes them, over doctor-api's payments.
+    const selector = 'job="doctor-api", http_route="/api/payments"'
+    const count = 'http_server_request_duration_seconds_count'
+    const slothRules = {
+      groups: [
+        {
+          name: 'sloth-form',
+          rules: [
+            {
+              record: 'sloth:sli_error:ratio_rate5m',
+              expr: `(sum(rate(${count}{${selector}, http_response_status_code=~"5.."}[5m])))\n/\n(sum(rate(${count}{${selector}}[5m])))`,
+            },
+            {
+              record: 'sloth:sli_error:ratio_rate30d',
+              expr: 'sum_over_time(sloth:sli_error:ratio_rate5m[30d])\n/\ncount_over_time(sloth:sli_error:ratio_rate5m[30d])',
+            },
+          ],
+        },
+      ],
+    }
+    const series = (status: string, values: string) => ({
+      series: `${count}{${selector}, http_request_method="POST", http_response_status_code="${status}"}`,
+      values,
+    })
+    // A quiet hour (10 requests a minute, half failing), then a busy one (1,000 a minute, none failing):
+    // 300 of 60,600 requests failed (0.5%), but half the 5-minute ratios are 50%.
+    const tests = {
+      rule_files: ['sloth.yml', join(DEPLOY, 'prometheus/rules/sightline-slo.yml')],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: [series('200', '0+5x60 305+1000x60'), series('503', '0+5x60 300+0x60')],
+          promql_expr_test: [
+            {
+              expr: 'round(sloth:sli_error:ratio_rate30d, 0.01)',
+              eval_time: '120m',
+              exp_samples: [{ labels: '{}', value: 0.25 }],
+            },
+            {
+              expr: 'round(slo:sli_error:ratio_rate30d{slo="payments-availability"}, 0.001)',
+              eval_time: '120m',
+              exp_samples: [
+                { labels: '{job="doctor-api", slo="payments-availability", slo_sli="availability"}', value: 0.005 },
+              ],
+            },
+          ],
+        },
+      ],
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'sightline-sloth-'))
+    try {
+      writeFileSync(join(dir, 'sloth.yml'), stringify(slothRules, { lineWidth: 0 }))
+      writeFileSync(join(dir, 'tests.yml'), stringify(tests, { lineWidth: 0 }))
+      const result = run(PROMTOOL, ['test', 'rules', 'tests.yml'], dir, 120_000)
+      assert.equal(result.status, 0, result.output)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
