@@ -68,7 +68,8 @@ process.on('uncaughtException', (error) => {
 if (!process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
   const { startViewer } = await import('@sightline/viewer')
   try {
-    const viewer = await startViewer() // SIGHTLINE_VIEWER_PORT, default 9400, on 127.0.0.1
+    // SIGHTLINE_VIEWER_PORT, default 9400, on 127.0.0.1; doctor-api's objectives on /services.
+    const viewer = await startViewer({ slo: process.env.SIGHTLINE_VIEWER_SLO || `${examples}doctor-api/slo.yaml` })
     env.OTEL_EXPORTER_OTLP_ENDPOINT = viewer.url
     // Spans show up within half a second rather than the SDK's default five.
     env.OTEL_BSP_SCHEDULE_DELAY = process.env.OTEL_BSP_SCHEDULE_DELAY ?? '500'

@@ -18,6 +18,7 @@ import {
 } from './grafana.js'
 import * as n from './names.js'
 import * as r from './recording-rules.js'
+import { sloDashboard } from './slo-dashboard.js'
 
 /** Every query filters on the dashboard's `job` variable. */
 const JOB = `${n.LABEL_JOB}=~"$job"`
@@ -303,6 +304,7 @@ export function dashboards(): Record<string, Dashboard> {
       [jobVariable(n.METRIC_APP_SIGNUPS)],
       doctorApiPanels(),
     ),
+    'sightline-slo.json': sloDashboard(),
   }
 }
 

@@ -8,6 +8,7 @@ import { stringify } from 'yaml'
 import { dashboards } from './dashboards.js'
 import { ruleTestFile } from './rule-tests.js'
 import { prometheusRule, ruleFiles } from './rules.js'
+import { sloRuleTestFiles } from './slo-rule-tests.js'
 
 /** Namespace of the Kubernetes manifests. */
 export const NAMESPACE = 'sightline'
@@ -24,6 +25,8 @@ export function generatedFiles(): Record<string, string> {
   const files: Record<string, string> = {}
   for (const [name, contents] of Object.entries(ruleFiles())) files[`deploy/prometheus/rules/${name}`] = yaml(contents)
   files['deploy/prometheus/tests/sightline-alerts.test.yml'] = yaml(ruleTestFile())
+  for (const [name, contents] of Object.entries(sloRuleTestFiles()))
+    files[`deploy/prometheus/tests/${name}`] = yaml(contents)
   files['deploy/kubernetes/prometheusrule.yaml'] = yaml(prometheusRule(NAMESPACE))
   for (const [name, board] of Object.entries(dashboards())) {
     files[`deploy/grafana/dashboards/${name}`] = `${JSON.stringify(board, null, 2)}\n`

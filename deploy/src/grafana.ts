@@ -273,3 +273,53 @@ export function dashboard(
     panels,
   }
 }
+
+export interface StatOptions {
+  unit: string
+  description: string
+  width?: number
+  /** Colour steps: below the first value red, then each step's colour from its value up. */
+  steps: { color: string; value: number | null }[]
+}
+
+/** One big number per series (its last value), coloured by thresholds. */
+export function stat(layout: Layout, title: string, queries: QuerySpec[], options: StatOptions): Panel {
+  return {
+    id: layout.nextId(),
+    type: 'stat',
+    title,
+    description: options.description,
+    gridPos: layout.place(options.width ?? 12, 6),
+    datasource: PROMETHEUS,
+    targets: targets(queries),
+    fieldConfig: {
+      defaults: { unit: options.unit, thresholds: { mode: 'absolute', steps: options.steps } },
+      overrides: [],
+    },
+    options: {
+      reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+      colorMode: 'background',
+      graphMode: 'area',
+      textMode: 'value_and_name',
+    },
+  }
+}
+
+/** A variable listing the values of `label` on `metric` (after `filter`), "All" selected. */
+export function labelVariable(name: string, label: string, metric: string, filter = ''): unknown {
+  const query = `label_values(${metric}${filter}, ${label})`
+  return {
+    type: 'query',
+    name,
+    label: name === 'slo' ? 'Objective' : label,
+    datasource: PROMETHEUS,
+    query: { query, refId: name },
+    definition: query,
+    refresh: 2,
+    includeAll: true,
+    allValue: '.+',
+    multi: true,
+    current: { selected: true, text: ['All'], value: ['$__all'] },
+    sort: 1,
+  }
+}

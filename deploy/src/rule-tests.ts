@@ -9,18 +9,18 @@ import { ALERTS } from './alerts.js'
 import * as n from './names.js'
 import { RECORD_ERROR_RATIO, RECORD_LATENCY_P95 } from './recording-rules.js'
 
-interface Series {
+export interface Series {
   series: string
   values: string
 }
 
-interface AlertCheck {
+export interface AlertCheck {
   eval_time: string
   alertname: string
   exp_alerts: { exp_labels: Record<string, string>; exp_annotations: Record<string, string> }[]
 }
 
-interface TestCase {
+export interface TestCase {
   name: string
   interval: string
   input_series: Series[]

@@ -5,6 +5,8 @@
  */
 import { ALERTS } from './alerts.js'
 import { DATA_RECORDING_RULES, HTTP_RECORDING_RULES } from './recording-rules.js'
+import { declaredObjectives } from './slo-declarations.js'
+import { sloRuleGroups } from './slo-rules.js'
 import type { RuleFile } from './types.js'
 
 /** File name (under deploy/prometheus/rules/) → contents. */
@@ -19,6 +21,8 @@ export function ruleFiles(): Record<string, RuleFile> {
     'sightline-alerts.yml': {
       groups: [{ name: 'sightline-alerts', rules: ALERTS }],
     },
+    // Multi-window, multi-burn-rate rules of every declared objective (slo-rules.ts).
+    'sightline-slo.yml': { groups: sloRuleGroups(declaredObjectives()) },
   }
 }
 

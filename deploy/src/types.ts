@@ -6,13 +6,15 @@
 export interface RecordingRule {
   record: string
   expr: string
+  labels?: Record<string, string>
 }
 
 export interface AlertingRule {
   alert: string
   expr: string
   for: string
-  labels: { severity: 'critical' | 'warning' }
+  /** `severity` always; SLO alerts add the objective (`slo`, `slo_objective`, ...). */
+  labels: { severity: 'critical' | 'warning'; [label: string]: string }
   annotations: { summary: string; description: string; runbook: string; runbook_url: string }
 }
 

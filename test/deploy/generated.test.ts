@@ -7,7 +7,13 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
-import { DATASOURCE_JAEGER_UID, DATASOURCE_PROMETHEUS_UID, dashboards, generatedFiles } from '@sightline/deploy'
+import {
+  DATASOURCE_JAEGER_UID,
+  DATASOURCE_PROMETHEUS_UID,
+  dashboards,
+  generatedFiles,
+  ruleFiles,
+} from '@sightline/deploy'
 import { parse } from 'yaml'
 import { ROOT, yamlOf } from './tools.js'
 
@@ -20,7 +26,7 @@ describe('generated deploy files', () => {
 
   test('the PrometheusRule carries every group of the rule files', () => {
     const rule = yamlOf<{ spec: { groups: { name: string; rules: unknown[] }[] } }>('kubernetes/prometheusrule.yaml')
-    const fromFiles = ['sightline-recording.yml', 'sightline-alerts.yml'].flatMap(
+    const fromFiles = Object.keys(ruleFiles()).flatMap(
       (file) => yamlOf<{ groups: unknown[] }>(`prometheus/rules/${file}`).groups,
     )
     assert.deepEqual(rule.spec.groups, fromFiles)

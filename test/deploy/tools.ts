@@ -31,8 +31,8 @@ export interface RunResult {
 }
 
 /** Runs a binary to completion; a missing binary is a failure (status null), never a skip. */
-export function run(binary: string, args: string[], cwd = DEPLOY): RunResult {
-  const result = spawnSync(binary, args, { cwd, encoding: 'utf8', timeout: 60_000 })
+export function run(binary: string, args: string[], cwd = DEPLOY, timeoutMs = 60_000): RunResult {
+  const result = spawnSync(binary, args, { cwd, encoding: 'utf8', timeout: timeoutMs })
   return {
     status: result.status,
     output: `${result.error === undefined ? '' : `${result.error.message}\n`}${result.stdout}${result.stderr}`,

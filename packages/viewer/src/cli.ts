@@ -1,7 +1,7 @@
 /**
  * @module cli/viewer
  * `sightline viewer [--port N] [--host H] [--token T] [--max-traces N] [--max-logs N] [--max-metric-points N]
- * [--max-bytes N]`:
+ * [--max-bytes N] [--slo slo.yaml]`:
  * starts the viewer and prints the URL to open and the endpoint to point apps at. Flags override
  * the `SIGHTLINE_VIEWER_*` environment variables. Stops on SIGINT/SIGTERM.
  */
@@ -11,7 +11,8 @@ import { startViewer } from './server.js'
 const HELP = `usage: sightline viewer [--port 9400] [--host 127.0.0.1] [--token T]
                         [--max-traces 10000] [--max-logs 10000] [--max-metric-points 10000]
                         [--max-bytes 268435456]   (estimated bytes the store may hold)
-env: SIGHTLINE_VIEWER_PORT, SIGHTLINE_VIEWER_HOST, SIGHTLINE_VIEWER_TOKEN, SIGHTLINE_VIEWER_MAX_*
+                        [--slo slo.yaml]          (a service's objectives: burn shown on /services)
+env: SIGHTLINE_VIEWER_PORT, SIGHTLINE_VIEWER_HOST, SIGHTLINE_VIEWER_TOKEN, SIGHTLINE_VIEWER_MAX_*, SIGHTLINE_VIEWER_SLO
 `
 
 export async function run(args: string[]): Promise<number> {
@@ -25,6 +26,7 @@ export async function run(args: string[]): Promise<number> {
       'max-logs': { type: 'string' },
       'max-metric-points': { type: 'string' },
       'max-bytes': { type: 'string' },
+      slo: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -45,6 +47,7 @@ export async function run(args: string[]): Promise<number> {
     host: values.host,
     token: values.token,
     limits,
+    slo: values.slo,
   })
   const url = viewer.url
   process.stdout.write(

@@ -8,6 +8,7 @@
  * a 503 and `Retry-After`, which OTLP exporters retry, rather than held.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises'
+import type { ViewerSpan } from './model.js'
 import { logsOf, metricPointsOf, type NormaliseContext, spansOf } from './normalise.js'
 import { decodeRequest, HttpError, type Signal } from './otlp-request.js'
 import type { Store } from './store.js'
@@ -25,11 +26,12 @@ export class Ingest {
   private tail: Promise<unknown> = Promise.resolve()
   private waitingBytes = 0
 
-  /** `afterEach` runs once a request is stored (the viewer's limits report). */
+  /** `afterEach` runs once a request is stored (the viewer's limits report); `onSpans` with each stored slice of spans. */
   constructor(
     private readonly store: Store,
     private readonly afterEach: () => void = () => {},
     private readonly maxWaitingBytes = MAX_WAITING_BYTES,
+    private readonly onSpans: (spans: readonly ViewerSpan[]) => void = () => {},
   ) {}
 
   /**
@@ -54,8 +56,12 @@ export class Ingest {
     const request = decodeRequest(signal, contentType, body)
     const context: NormaliseContext = { limits: this.store.limits, counters: this.store.counters }
     try {
-      if (signal === 'traces') await inSlices(spansOf(request, context), (spans) => this.store.addSpans(spans))
-      else if (signal === 'logs') await inSlices(logsOf(request, context), (logs) => this.store.addLogs(logs))
+      if (signal === 'traces') {
+        await inSlices(spansOf(request, context), (spans) => {
+          this.store.addSpans(spans)
+          this.onSpans(spans)
+        })
+      } else if (signal === 'logs') await inSlices(logsOf(request, context), (logs) => this.store.addLogs(logs))
       else await inSlices(metricPointsOf(request, context), (points) => this.store.addMetricPoints(points))
     } finally {
       this.afterEach()

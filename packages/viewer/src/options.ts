@@ -2,11 +2,13 @@
  * @module viewer/options
  * The viewer's options, validated once: port, host, token and store limits, from the arguments
  * or the environment (`SIGHTLINE_VIEWER_PORT`, `_HOST`, `_TOKEN`, `_MAX_TRACES`, `_MAX_LOGS`, `_MAX_METRIC_POINTS`,
- * `_MAX_BYTES`).
+ * `_MAX_BYTES`, `_SLO`).
  */
 import { SightlineOptionError } from 'sightline'
-import { readInteger } from 'sightline/options'
+import { readInteger, readString } from 'sightline/options'
+import type { ServiceObjectives } from 'sightline/slo'
 import { DEFAULT_LIMITS, type StoreLimits } from './limits.js'
+import { loadObjectives } from './slo.js'
 
 export const DEFAULT_VIEWER_PORT = 9400
 export const DEFAULT_VIEWER_HOST = '127.0.0.1'
@@ -21,6 +23,8 @@ export interface ViewerOptions {
   /** Env `SIGHTLINE_VIEWER_TOKEN`; required when `host` is not loopback. */
   token?: string
   limits?: Partial<StoreLimits>
+  /** Env `SIGHTLINE_VIEWER_SLO`: a service's objectives file (slo.yaml), shown with their burn on /services. */
+  slo?: string
 }
 
 export interface ResolvedViewerOptions {
@@ -28,6 +32,8 @@ export interface ResolvedViewerOptions {
   host: string
   token: string | undefined
   limits: StoreLimits
+  /** The objectives of the `slo` file, read and validated here; empty without one. */
+  objectives: ServiceObjectives[]
 }
 
 /**
@@ -60,7 +66,9 @@ export function resolveViewerOptions(options: ViewerOptions = {}, env = process.
   for (const [name, value] of Object.entries(options.limits ?? {}) as [keyof StoreLimits, unknown][]) {
     limits[name] = readInteger(`limits.${name}`, value, undefined, limits[name], { min: 1 })
   }
-  return { port, host, token, limits }
+  const sloFile = readString('slo', options.slo, env.SIGHTLINE_VIEWER_SLO ?? '')
+  const objectives = sloFile === '' ? [] : [loadObjectives(sloFile)]
+  return { port, host, token, limits, objectives }
 }
 
 /** Whether `host` only accepts connections from this machine. */

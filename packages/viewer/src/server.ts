@@ -15,6 +15,7 @@ import { type ResolvedViewerOptions, resolveViewerOptions, type ViewerOptions } 
 import { CONTENT_SECURITY_POLICY, SHELL_HTML, STYLESHEET } from './page.js'
 import { OTLP_PATHS, receive } from './receiver.js'
 import { LimitReporter } from './report.js'
+import { SLO_BASIS, SloTracker } from './slo.js'
 import { Store } from './store.js'
 
 const TOKEN_COOKIE = 'sightline_viewer_token'
@@ -51,12 +52,20 @@ export class Viewer {
   private readonly token: Buffer | undefined
   private readonly reporter: LimitReporter
   private readonly ingest: Ingest
+  /** Declared objectives and their burn from received spans (`--slo`); none without a file. */
+  readonly slo: SloTracker
 
   constructor(options: ViewerOptions = {}) {
     this.options = resolveViewerOptions(options)
     this.store = new Store(this.options.limits)
     this.reporter = new LimitReporter(this.store.counters)
-    this.ingest = new Ingest(this.store, () => this.reporter.check())
+    this.slo = new SloTracker(this.options.objectives)
+    this.ingest = new Ingest(
+      this.store,
+      () => this.reporter.check(),
+      undefined,
+      (spans) => this.slo.record(spans, Date.now()),
+    )
     this.token = this.options.token === undefined ? undefined : Buffer.from(this.options.token)
     this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.handle(req, res))
   }
@@ -126,6 +135,16 @@ export class Viewer {
       return true
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'GET only')
+    if (url.pathname === '/api/slo') {
+      res.setHeader('cache-control', 'no-store')
+      const now = Date.now()
+      return send(
+        res,
+        200,
+        'application/json',
+        JSON.stringify({ now, basis: SLO_BASIS, objectives: this.slo.summary(now) }),
+      )
+    }
     if (url.pathname.startsWith('/api/')) {
       const answer = handleApi(this.store, url)
       if (answer === undefined) return send(res, 404, 'application/json', '{"message":"not found"}')

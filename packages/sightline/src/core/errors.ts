@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   SIGHTLINE_ERR_MISSING_PEER: 'SIGHTLINE_ERR_MISSING_PEER',
   /** A cache call refused without trying: the cache failed repeatedly and its circuit is open. */
   SIGHTLINE_ERR_CIRCUIT_OPEN: 'SIGHTLINE_ERR_CIRCUIT_OPEN',
+  /** A service-level objective declaration (slo.yaml) that cannot be turned into rules: the message says where and why. */
+  SIGHTLINE_ERR_SLO_DECLARATION: 'SIGHTLINE_ERR_SLO_DECLARATION',
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES

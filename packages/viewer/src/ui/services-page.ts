@@ -7,6 +7,7 @@ import { sparkline } from './chart.js'
 import { api, type RouteSummary, type ServiceSummary } from './client.js'
 import { h, link, replace } from './dom.js'
 import { duration, percent, rate } from './format.js'
+import { sloPanel } from './slo-panel.js'
 
 const REFRESH_MS = 3000
 
@@ -14,9 +15,11 @@ export async function servicesPage(main: HTMLElement): Promise<void> {
   const render = async () => {
     const data = await api<{ services: ServiceSummary[] }>('/api/services')
     const services = data?.services ?? []
+    const objectives = await sloPanel()
     replace(
       main,
       h('h1', {}, 'Services ', h('span', { class: 'dim' }, '· last 15 minutes, from server spans')),
+      objectives,
       services.length === 0
         ? h('p', { class: 'empty' }, 'No telemetry yet. Point an app at this URL (OTEL_EXPORTER_OTLP_ENDPOINT).')
         : null,
