@@ -167,14 +167,19 @@ describe('viewer: hostile text in every rendered field', () => {
     for (const value of expected) assert.ok(text.includes(value), `visible as text: ${value.slice(0, 60)}`)
   }
 
-  /** The log line's tooltip is its attributes as JSON text (an attribute, never markup). */
+  /** The log line opens to its attributes: the hostile key and value are table cells' text, never markup. */
   async function assertLogTooltip(page: Page): Promise<void> {
-    const tooltip = (await page.locator('table.logs td[title]').first().getAttribute('title')) ?? '{}'
-    assert.equal(
-      (JSON.parse(tooltip) as Record<string, unknown>)[P.logKey],
-      P.logValue,
-      'log attributes in the tooltip',
+    await page.locator('table.logs tr.logline').first().click()
+    const cells = await page
+      .locator('table.logs tr.log-detail')
+      .first()
+      .locator('table.attributes tr')
+      .evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent)))
+    assert.ok(
+      cells.some(([key, value]) => key === P.logKey && value === P.logValue),
+      'log attributes in the detail table',
     )
+    await assertInert(page, [])
   }
 
   it('detects a payload that is parsed as HTML (the check itself can fail)', async () => {

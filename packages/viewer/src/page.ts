@@ -23,6 +23,7 @@ export const SHELL_HTML = `<!doctype html>
   <a class="brand" href="/services">Sightline</a>
   <nav><a href="/services" data-nav="services">Services</a><a href="/traces" data-nav="traces">Traces</a><a href="/logs" data-nav="logs">Logs</a></nav>
   <span class="status" id="status"></span>
+  <button type="button" id="live-toggle" class="live-toggle" aria-pressed="false">❚❚ Pause</button>
 </header>
 <main id="main"></main>
 </body>
@@ -78,5 +79,14 @@ svg.spark { background: #0b0f14; border: 1px solid var(--line); }
 .svc-3 { background: #f49b52; } .svc-4 { background: #e86fb0; } .svc-5 { background: #a3c94a; }
 .bar-err { background: var(--err) !important; }
 .logline td { font-size: 12px; }
+.logline { cursor: pointer; }
+.logline:hover, .logline.open { background: #1b2230; }
+.log-detail > td { background: var(--panel); padding: 6px 14px 10px; }
+.log-detail td.key { color: var(--dim); width: 22%; }
+.chip { display: inline-block; margin-left: 8px; padding: 0 6px; border-radius: 8px; background: #222b38; color: var(--dim); font-size: 11px; font-family: ui-monospace, monospace; }
+.chip-err { color: var(--err); }
+.nowrap { white-space: nowrap; }
+.live-toggle { font-size: 12px; }
+.live-toggle.paused { color: var(--warn); border-color: var(--warn); }
 .empty { color: var(--dim); padding: 20px 0; }
 `

@@ -178,18 +178,22 @@ export class Store {
     return this.traceMap.get(traceId.toLowerCase())
   }
 
-  /** Newest first. */
+  /** Newest first: by start time, so a trace whose spans arrived late is still listed where it began. */
   traces(query: TraceQuery = {}): TraceSummary[] {
     const limit = Math.min(query.limit ?? 100, 1000)
-    const out: TraceSummary[] = []
-    const candidates = this.candidates(query.q)
-    for (let i = candidates.length - 1; i >= 0 && out.length < limit; i--) {
-      const trace = candidates[i]!
+    const matching: StoredTrace[] = []
+    for (const trace of this.candidates(query.q)) {
       if (query.service && !trace.services.has(query.service)) continue
       if (query.route && !trace.routes.has(query.route)) continue
       if (query.error === true && !trace.error) continue
       if (query.error === false && trace.error) continue
       if (query.minDurationMs !== undefined && trace.endMs - trace.startMs < query.minDurationMs) continue
+      matching.push(trace)
+    }
+    matching.sort((a, b) => b.startMs - a.startMs || b.arrival - a.arrival)
+    const out: TraceSummary[] = []
+    for (const trace of matching) {
+      if (out.length >= limit) break
       const summary = this.summary(trace)
       if (query.status && !statusMatches(summary.httpStatus, query.status)) continue
       out.push(summary)
@@ -246,7 +250,8 @@ export class Store {
     } else {
       this.logs.forEachNewest(accept)
     }
-    return out
+    // Arrival order is batch order: a batch may carry older lines after newer ones.
+    return out.sort((a, b) => b.timeMs - a.timeMs || b.seq - a.seq)
   }
 
   /** Newest first. */

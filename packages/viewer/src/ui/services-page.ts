@@ -7,8 +7,7 @@ import { sparkline } from './chart.js'
 import { api, type RouteSummary, type ServiceSummary } from './client.js'
 import { h, link, replace } from './dom.js'
 import { duration, percent, rate } from './format.js'
-
-const REFRESH_MS = 3000
+import { live } from './live.js'
 
 export async function servicesPage(main: HTMLElement): Promise<void> {
   const render = async () => {
@@ -25,7 +24,7 @@ export async function servicesPage(main: HTMLElement): Promise<void> {
   }
   await render()
   // Live: the 10-second buckets fill as spans arrive.
-  setInterval(() => void render().catch(() => undefined), REFRESH_MS)
+  live(render)
 }
 
 function serviceBlock(service: ServiceSummary): HTMLElement {
