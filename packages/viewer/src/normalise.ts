@@ -12,6 +12,7 @@ import {
   deriveSpanFields,
   levelOf,
   logRequestId,
+  samplingProbability,
   type ViewerLog,
   type ViewerMetricPoint,
   type ViewerSpan,
@@ -96,6 +97,8 @@ function spanOf(
     statusMessage: stringField(status.message, limits, counters),
     attributes: attributesOf(raw.attributes, limits, counters),
     events: [],
+    weight: 1,
+    weighted: false,
     route: '',
     httpStatus: 0,
     requestId: '',
@@ -116,6 +119,13 @@ function spanOf(
     })
   }
   deriveSpanFields(span)
+  if (typeof raw.traceState === 'string' && raw.traceState !== '') {
+    const probability = samplingProbability(raw.traceState.slice(0, 512))
+    if (probability !== undefined) {
+      span.weight = 1 / probability
+      span.weighted = true
+    }
+  }
   return span
 }
 

@@ -46,6 +46,7 @@ const SCOPE: Schema = { 1: ['name', 'string'], 2: ['version', 'string'], 3: ['at
 const SPAN: Schema = {
   1: ['traceId', 'hex'],
   2: ['spanId', 'hex'],
+  3: ['traceState', 'string'],
   4: ['parentSpanId', 'hex'],
   5: ['name', 'string'],
   6: ['kind', 'varint'],

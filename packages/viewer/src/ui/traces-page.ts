@@ -102,8 +102,14 @@ function traceRow(trace: TraceSummary): HTMLElement {
     h('td', { class: 'mono' }, trace.route),
     h(
       'td',
-      { class: trace.error ? 'num err' : 'num' },
-      trace.httpStatus === 0 ? (trace.error ? 'error' : '') : trace.httpStatus,
+      { class: 'num' },
+      trace.httpStatus === 0 && !trace.error
+        ? ''
+        : h(
+            'span',
+            { class: trace.error ? 'status-pill err' : 'status-pill' },
+            trace.httpStatus === 0 ? 'error' : trace.httpStatus,
+          ),
     ),
     h('td', { class: 'num' }, duration(trace.durationMs)),
     h('td', { class: 'num' }, trace.spanCount),
