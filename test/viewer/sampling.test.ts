@@ -95,13 +95,19 @@ describe('sampling-weighted golden signals', () => {
     ) as number[]
     const charted = values.reduce((a, b) => a + b, 0) * 10
     assert.ok(Math.abs(charted - shownCount) < 1e-6 * shownCount + 1e-6, `${charted} vs ${shownCount}`)
-    assert.match(await page.locator('section[data-service="sampled-api"] .badge').innerText(), /sampling-weighted/)
+    assert.match(
+      (await page.locator('section[data-service="sampled-api"] .badge').textContent()) ?? '',
+      /sampling-weighted/,
+    )
     // The unsampled service: 30 spans are 30 requests, said to be from received spans.
     const plain = page.locator(`section[data-service="plain-api"] tr[data-route="${ROUTE}"]`)
     assert.equal(Number(await plain.getAttribute('data-count')), 30)
-    assert.match(await page.locator('section[data-service="plain-api"] .badge').innerText(), /from received spans/)
+    assert.match(
+      (await page.locator('section[data-service="plain-api"] .badge').textContent()) ?? '',
+      /from received spans/,
+    )
     // A low rate reads per minute, not "0.00 req/s".
-    assert.equal(await plain.locator('td.rate').innerText(), '30/min')
+    assert.equal(await plain.locator('td.rate').textContent(), '30/min')
     // Hovering a chart reads out the point under the pointer (paused, so no update redraws it meanwhile).
     await page.locator('#live-toggle').click()
     const chart = page.locator('section[data-service="sampled-api"] .charts svg').first()

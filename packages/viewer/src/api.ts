@@ -2,9 +2,11 @@
  * @module viewer/api
  * The JSON API the pages read, so the viewer is scriptable too: `GET /api/services`,
  * `/api/traces?service&route&status&error&minDurationMs&q&limit`, `/api/traces/<trace_id>`,
- * `/api/logs?service&level&text&requestId&traceId&limit`, `/api/metrics?name&service`, `/api/stats`.
+ * `/api/logs?service&level&text&requestId&traceId&limit`, `/api/metrics?name&service` (raw points),
+ * `/api/metric-names`, `/api/metric-view?service&name&by` (the metrics page), `/api/stats`.
  */
 import { decodeComponent } from './decode.js'
+import { metricCatalog, metricView } from './metrics-view.js'
 import type { Store } from './store.js'
 
 export interface ApiResponse {
@@ -61,6 +63,16 @@ export function handleApi(store: Store, url: URL): ApiResponse | undefined {
         limit: numberParam(q, 'limit'),
       }),
     })
+  }
+  if (path === '/api/metric-names') {
+    return ok({ metrics: metricCatalog(store.allMetricPoints()), series: store.metricSeries })
+  }
+  if (path === '/api/metric-view') {
+    const name = param(q, 'name')
+    if (name === undefined) return { status: 400, body: { message: 'name is required' } }
+    const view = metricView(store.allMetricPoints(), { name, service: param(q, 'service'), by: param(q, 'by') })
+    if (view === undefined) return { status: 404, body: { message: 'no such metric' } }
+    return ok(view)
   }
   if (path === '/api/stats') {
     return ok({ size: { ...store.size, ...store.stats.size }, limits: store.limits, counters: store.counters })

@@ -65,6 +65,10 @@ export interface ViewerLog {
   attributes: Attributes
 }
 
+/** OTLP aggregation temporality. */
+export const TEMPORALITY_DELTA = 1
+export const TEMPORALITY_CUMULATIVE = 2
+
 export interface ViewerMetricPoint {
   name: string
   service: string
@@ -76,6 +80,15 @@ export interface ViewerMetricPoint {
   value: number
   count: number
   attributes: Attributes
+  /** When the point's accumulation started (cumulative and delta points); 0 when not given. */
+  startMs?: number
+  /** Sums and histograms: 1 delta, 2 cumulative (OTLP's numbering); 0 for gauges. */
+  temporality?: number
+  /** Sums: whether the sum only grows (a counter), so it is shown as a rate. */
+  monotonic?: boolean
+  /** Explicit-bucket histograms: upper bounds, and one count per bucket (one more than bounds). */
+  bounds?: number[]
+  bucketCounts?: number[]
 }
 
 /** Everything one OTLP request carried, after normalisation. */

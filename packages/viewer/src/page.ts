@@ -21,7 +21,7 @@ export const SHELL_HTML = `<!doctype html>
 <body>
 <header class="top">
   <a class="brand" href="/services">Sightline</a>
-  <nav><a href="/services" data-nav="services">Services</a><a href="/traces" data-nav="traces">Traces</a><a href="/logs" data-nav="logs">Logs</a></nav>
+  <nav><a href="/services" data-nav="services">Services</a><a href="/traces" data-nav="traces">Traces</a><a href="/logs" data-nav="logs">Logs</a><a href="/metrics" data-nav="metrics">Metrics</a></nav>
   <span class="status" id="status"></span>
   <button type="button" id="live-toggle" class="live-toggle" aria-pressed="false">❚❚ Pause</button>
 </header>
@@ -155,5 +155,7 @@ table.attributes tr:hover { background: transparent; }
 .metric-list a:hover { background: var(--hover); text-decoration: none; }
 .metric-list a.active { background: var(--accent-bg); box-shadow: inset 3px 0 0 var(--accent); }
 .metric-list .dim { font-size: 11px; display: block; }
+.metric-list .mono { display: block; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+form.split { display: inline-flex; padding: 8px 12px; margin: 12px 0; }
 .empty { color: var(--dim); padding: 24px 0; }
 `

@@ -22,6 +22,8 @@ const LOSSES = [
   'servicesEvicted',
   'routesEvicted',
   'requestsRefused',
+  'metricSeriesDropped',
+  'scrapeFailures',
 ] as const satisfies readonly (keyof StoreCounters)[]
 
 export const REPORT_INTERVAL_MS = 60_000

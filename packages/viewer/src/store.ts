@@ -85,6 +85,9 @@ export class Store {
   private readonly metrics: Ring<ViewerMetricPoint>
   /** The arrival of each kept metric point, in step with `metrics`. */
   private readonly metricArrivals: Ring<number>
+  /** Points kept per metric series key, for the series cap. */
+  private readonly seriesPoints = new Map<string, number>()
+  private readonly pointSeries = new WeakMap<ViewerMetricPoint, string>()
   private arrival = 0
   private bytes = 0
   /** Counts of what was received and what the limits cut, dropped, rejected and evicted. */
@@ -166,6 +169,14 @@ export class Store {
   addMetricPoints(points: readonly ViewerMetricPoint[]): void {
     for (const point of points) {
       this.counters.metricPoints++
+      const key = seriesKey(point)
+      const kept = this.seriesPoints.get(key)
+      if (kept === undefined && this.seriesPoints.size >= this.limits.maxMetricSeries) {
+        this.counters.metricSeriesDropped++
+        continue
+      }
+      this.seriesPoints.set(key, (kept ?? 0) + 1)
+      this.pointSeries.set(point, key)
       this.bytes += metricPointBytes(point)
       const evicted = this.metrics.push(point)
       this.metricArrivals.push(++this.arrival)
@@ -267,6 +278,21 @@ export class Store {
     return out
   }
 
+  /** Every kept metric point, oldest first (for the metrics page's series). */
+  allMetricPoints(filter: (point: ViewerMetricPoint) => boolean = () => true): ViewerMetricPoint[] {
+    const out: ViewerMetricPoint[] = []
+    this.metrics.forEachNewest((point) => {
+      if (filter(point)) out.push(point)
+      return true
+    })
+    return out.reverse()
+  }
+
+  /** How many metric series have points kept. */
+  get metricSeries(): number {
+    return this.seriesPoints.size
+  }
+
   private candidates(q: string | undefined): StoredTrace[] {
     if (!q) return [...this.traceMap.values()]
     const needle = q.trim()
@@ -321,6 +347,12 @@ export class Store {
   }
 
   private forgetMetricPoint(point: ViewerMetricPoint): void {
+    const key = this.pointSeries.get(point)
+    if (key !== undefined) {
+      const left = (this.seriesPoints.get(key) ?? 1) - 1
+      if (left <= 0) this.seriesPoints.delete(key)
+      else this.seriesPoints.set(key, left)
+    }
     this.bytes -= metricPointBytes(point)
     this.counters.metricPointsEvicted++
   }
@@ -351,6 +383,14 @@ export function summarise(trace: StoredTrace): TraceSummary {
     error: trace.error,
     requestId: root.requestId || ([...trace.requestIds][0] ?? ''),
   }
+}
+
+/** A metric series: service, name and the attribute set (in key order). */
+export function seriesKey(point: ViewerMetricPoint): string {
+  const keys = Object.keys(point.attributes).sort()
+  let key = `${point.service}\u0000${point.name}`
+  for (const k of keys) key += `\u0000${k}=${String(point.attributes[k])}`
+  return key
 }
 
 function statusMatches(status: number, wanted: string): boolean {

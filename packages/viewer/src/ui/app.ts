@@ -5,6 +5,7 @@
  */
 import { h, replace } from './dom.js'
 import { logsPage } from './logs-page.js'
+import { metricsPage } from './metrics-page.js'
 import { servicesPage } from './services-page.js'
 import { tracePage } from './trace-page.js'
 import { tracesPage } from './traces-page.js'
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     if (traceMatch !== null) await tracePage(root, traceMatch[1]!)
     else if (section === 'traces') await tracesPage(root, params)
     else if (section === 'logs') await logsPage(root, params)
+    else if (section === 'metrics') await metricsPage(root, params)
     else await servicesPage(root)
     document.body.dataset.ready = 'true'
   } catch (error) {

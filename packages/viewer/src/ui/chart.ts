@@ -17,9 +17,11 @@ export interface ChartOptions {
   height?: number
   /** Draws the line only: tables with many rows use the small size. */
   compact?: boolean
+  /** More lines on the same axes (p95 and p99 over p50), each with its label in the readout. */
+  more?: readonly { label: string; color: string; values: readonly number[] }[]
 }
 
-const MARGIN_LEFT = 44
+const MARGIN_LEFT = 54
 const MARGIN_BOTTOM = 16
 const MARGIN_TOP = 14
 
@@ -46,9 +48,11 @@ export function niceMax(max: number): number {
   return 10 * power
 }
 
-function ago(ms: number, now: number): string {
-  const minutes = Math.round((now - ms) / 60_000)
-  return minutes <= 0 ? 'now' : `-${minutes}m`
+/** Time before the last point: `-12m`, or `-40s` when the chart spans less than three minutes. */
+function ago(ms: number, now: number, spanMs: number): string {
+  if (ms >= now) return 'now'
+  if (spanMs < 180_000) return `-${Math.round((now - ms) / 1000)}s`
+  return `-${Math.round((now - ms) / 60_000)}m`
 }
 
 /**
@@ -62,7 +66,8 @@ export function timeChart(times: readonly number[], values: readonly number[], o
   const left = MARGIN_LEFT
   const plotWidth = width - left - 4
   const plotHeight = height - MARGIN_BOTTOM - MARGIN_TOP
-  const max = niceMax(Math.max(0, ...values.filter(Number.isFinite)))
+  const lines = [{ label: options.label, color: options.color, values }, ...(options.more ?? [])]
+  const max = niceMax(Math.max(0, ...lines.flatMap((line) => line.values.filter(Number.isFinite))))
   const x = (i: number) => left + (values.length > 1 ? (i / (values.length - 1)) * plotWidth : plotWidth)
   const y = (value: number) => MARGIN_TOP + plotHeight - (Math.max(0, value) / max) * plotHeight
 
@@ -89,22 +94,28 @@ export function timeChart(times: readonly number[], values: readonly number[], o
     for (const fraction of compact ? [0, 1] : [0, 1 / 3, 2 / 3, 1]) {
       const i = Math.round(fraction * (times.length - 1))
       const anchor = fraction === 0 ? 'start' : fraction === 1 ? 'end' : 'middle'
-      svg.appendChild(svgText(x(i), height - 3, ago(times[i]!, now), anchor))
+      svg.appendChild(svgText(x(i), height - 3, ago(times[i]!, now, now - times[0]!), anchor))
     }
   }
-  if (values.length > 0) {
-    const points = values.map((value, i) => `${x(i).toFixed(1)},${y(value).toFixed(1)}`)
+  for (const [n, line] of lines.entries()) {
+    if (line.values.length === 0) continue
+    const points = line.values.map((value, i) => `${x(i).toFixed(1)},${y(value).toFixed(1)}`)
     const base = (MARGIN_TOP + plotHeight).toFixed(1)
+    if (n === 0) {
+      svg.appendChild(
+        svgElement('polygon', {
+          points: `${x(0).toFixed(1)},${base} ${points.join(' ')} ${x(line.values.length - 1).toFixed(1)},${base}`,
+          fill: line.color,
+          'fill-opacity': '0.15',
+        }),
+      )
+    }
     svg.appendChild(
-      svgElement('polygon', {
-        points: `${x(0).toFixed(1)},${base} ${points.join(' ')} ${x(values.length - 1).toFixed(1)},${base}`,
-        fill: options.color,
-        'fill-opacity': '0.15',
-      }),
+      svgElement('polyline', { points: points.join(' '), fill: 'none', stroke: line.color, 'stroke-width': 1.5 }),
     )
-    svg.appendChild(
-      svgElement('polyline', { points: points.join(' '), fill: 'none', stroke: options.color, 'stroke-width': 1.5 }),
-    )
+    // One point makes no line: a dot shows it.
+    if (line.values.length === 1)
+      svg.appendChild(svgElement('circle', { cx: x(0), cy: y(line.values[0]!), r: 3, fill: line.color }))
   }
   svg.appendChild(svgText(left, 10, options.label, 'start', 'chart-title'))
   // Hover: a cursor line, a dot and the readout of the nearest point.
@@ -130,7 +141,10 @@ export function timeChart(times: readonly number[], values: readonly number[], o
     cursor.setAttribute('visibility', 'visible')
     dot.setAttribute('visibility', 'visible')
     const time = times[i] === undefined ? '' : `${new Date(times[i]!).toLocaleTimeString()} · `
-    readout.textContent = `${time}${options.format(value)}`
+    readout.textContent =
+      lines.length === 1
+        ? `${time}${options.format(value)}`
+        : time + lines.map((line) => `${line.label} ${options.format(line.values[i] ?? 0)}`).join(' · ')
     svg.dataset.hover = String(i)
   })
   svg.addEventListener('mouseleave', () => {
