@@ -125,6 +125,7 @@ table.routes td { vertical-align: middle; }
 .wf-dot { position: absolute; top: 10px; width: 8px; height: 8px; border-radius: 50%; background: var(--warn); }
 .wf-tools { display: flex; gap: 10px; align-items: center; margin: 0 0 10px; flex-wrap: wrap; }
 .wf-tools input { min-width: 240px; }
+.wf-item.dimmed { opacity: .45; }
 .details { background: var(--panel2); border-top: 1px solid var(--line); border-bottom: 1px solid var(--line); padding: 10px 16px; }
 .details table td:first-child, table.attributes td.key { color: var(--dim); width: 30%; word-break: break-all; }
 .details td { word-break: break-all; white-space: pre-wrap; }

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   }
   try {
     const traceMatch = /^\/traces\/([0-9a-fA-F]+)$/.exec(path)
-    if (traceMatch !== null) await tracePage(root, traceMatch[1]!)
+    if (traceMatch !== null) await tracePage(root, traceMatch[1]!, params)
     else if (section === 'traces') await tracesPage(root, params)
     else if (section === 'logs') await logsPage(root, params)
     else if (section === 'metrics') await metricsPage(root, params)
