@@ -288,8 +288,11 @@ function groupOf(key: string, group: Accumulator, kind: MetricInfo['kind']): Met
   }
   if (kind === 'histogram' && group.bounds !== undefined) {
     const bounds = group.bounds
+    // A step without observations has no percentile (NaN, null in JSON): the chart leaves a gap.
     const quantiles = (q: number) =>
-      steps.map(([, s]) => (s.buckets === undefined ? 0 : bucketQuantile(bounds, s.buckets, q)))
+      steps.map(([, s]) =>
+        s.buckets === undefined || s.buckets.every((c) => c === 0) ? Number.NaN : bucketQuantile(bounds, s.buckets, q),
+      )
     out.p50 = quantiles(0.5)
     out.p95 = quantiles(0.95)
     out.p99 = quantiles(0.99)

@@ -56,6 +56,7 @@ nav a:hover { color: var(--text); text-decoration: none; background: var(--hover
 nav a.active { color: var(--text); border-bottom-color: var(--accent); }
 .status { margin-left: auto; color: var(--dim); font-size: 12px; }
 .status::before { content: "●"; color: var(--ok); margin-right: 6px; }
+.status:empty::before { content: none; }
 body[data-live="paused"] .status::before { color: var(--warn); }
 main { padding: 20px 24px 40px; max-width: 1500px; }
 h1 { font-size: 20px; font-weight: 600; margin: 0 0 16px; }
@@ -156,6 +157,7 @@ table.attributes tr:hover { background: transparent; }
 .metric-list a:hover { background: var(--hover); text-decoration: none; }
 .metric-list a.active { background: var(--accent-bg); box-shadow: inset 3px 0 0 var(--accent); }
 .metric-list .dim { font-size: 11px; display: block; }
+.metric-service { padding: 8px 12px 4px; font-size: 11px; font-weight: 700; color: var(--dim); text-transform: uppercase; letter-spacing: .4px; background: var(--panel2); border-bottom: 1px solid var(--line); }
 .metric-list .mono { display: block; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 form.split { display: inline-flex; padding: 8px 12px; margin: 12px 0; }
 .empty { color: var(--dim); padding: 24px 0; }

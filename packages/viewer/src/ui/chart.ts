@@ -91,17 +91,22 @@ export function timeChart(times: readonly number[], values: readonly number[], o
   // Time axis: the first point, two between, and the last.
   const now = times.at(-1) ?? Date.now()
   if (times.length > 1) {
-    for (const fraction of compact ? [0, 1] : [0, 1 / 3, 2 / 3, 1]) {
-      const i = Math.round(fraction * (times.length - 1))
+    const indices = new Set((compact ? [0, 1] : [0, 1 / 3, 2 / 3, 1]).map((f) => Math.round(f * (times.length - 1))))
+    for (const i of indices) {
+      const fraction = i / (times.length - 1)
       const anchor = fraction === 0 ? 'start' : fraction === 1 ? 'end' : 'middle'
       svg.appendChild(svgText(x(i), height - 3, ago(times[i]!, now, now - times[0]!), anchor))
     }
   }
   for (const [n, line] of lines.entries()) {
     if (line.values.length === 0) continue
-    const points = line.values.map((value, i) => `${x(i).toFixed(1)},${y(value).toFixed(1)}`)
+    // A point that is not a number (a step without observations) is left out, not drawn as zero.
+    const points = line.values.flatMap((value, i) =>
+      Number.isFinite(value) ? [`${x(i).toFixed(1)},${y(value).toFixed(1)}`] : [],
+    )
+    if (points.length === 0) continue
     const base = (MARGIN_TOP + plotHeight).toFixed(1)
-    if (n === 0) {
+    if (n === 0 && points.length === line.values.length) {
       svg.appendChild(
         svgElement('polygon', {
           points: `${x(0).toFixed(1)},${base} ${points.join(' ')} ${x(line.values.length - 1).toFixed(1)},${base}`,
@@ -114,8 +119,10 @@ export function timeChart(times: readonly number[], values: readonly number[], o
       svgElement('polyline', { points: points.join(' '), fill: 'none', stroke: line.color, 'stroke-width': 1.5 }),
     )
     // One point makes no line: a dot shows it.
-    if (line.values.length === 1)
-      svg.appendChild(svgElement('circle', { cx: x(0), cy: y(line.values[0]!), r: 3, fill: line.color }))
+    if (points.length === 1) {
+      const [cx, cy] = points[0]!.split(',')
+      svg.appendChild(svgElement('circle', { cx: cx!, cy: cy!, r: 3, fill: line.color }))
+    }
   }
   svg.appendChild(svgText(left, 10, options.label, 'start', 'chart-title'))
   // Hover: a cursor line, a dot and the readout of the nearest point.
@@ -133,7 +140,7 @@ export function timeChart(times: readonly number[], values: readonly number[], o
     const box = svg.getBoundingClientRect()
     const px = ((event.clientX - box.left) / box.width) * width
     const i = Math.max(0, Math.min(values.length - 1, Math.round(((px - left) / plotWidth) * (values.length - 1))))
-    const value = values[i]!
+    const value = Number.isFinite(values[i]!) ? values[i]! : 0
     cursor.setAttribute('x1', String(x(i)))
     cursor.setAttribute('x2', String(x(i)))
     dot.setAttribute('cx', String(x(i)))
@@ -144,7 +151,13 @@ export function timeChart(times: readonly number[], values: readonly number[], o
     readout.textContent =
       lines.length === 1
         ? `${time}${options.format(value)}`
-        : time + lines.map((line) => `${line.label} ${options.format(line.values[i] ?? 0)}`).join(' · ')
+        : time +
+          lines
+            .map((line) => {
+              const v = line.values[i]
+              return `${line.label} ${v === undefined || !Number.isFinite(v) ? '–' : options.format(v)}`
+            })
+            .join(' · ')
     svg.dataset.hover = String(i)
   })
   svg.addEventListener('mouseleave', () => {

@@ -70,7 +70,10 @@ export async function metricsPage(main: HTMLElement, params: URLSearchParams): P
       shownList = signature
       replace(
         list,
-        ...metrics.map((metric) =>
+        ...metrics.flatMap((metric, i) => [
+          i === 0 || metrics[i - 1]!.service !== metric.service
+            ? h('div', { class: 'metric-service' }, metric.service)
+            : null,
           h(
             'a',
             {
@@ -79,9 +82,9 @@ export async function metricsPage(main: HTMLElement, params: URLSearchParams): P
               data: { metric: metric.name, service: metric.service },
             },
             h('span', { class: 'mono' }, metric.name),
-            h('span', { class: 'dim' }, `${metric.service} · ${KIND_LABEL[metric.kind]} · ${metric.series} series`),
+            h('span', { class: 'dim' }, `${KIND_LABEL[metric.kind]} · ${metric.series} series`),
           ),
-        ),
+        ]),
       )
     }
     if (selected === undefined) {
