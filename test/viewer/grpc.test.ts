@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict'
 import { connect } from 'node:http2'
 import { after, before, describe, it } from 'node:test'
+import { gzipSync } from 'node:zlib'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base'
 import { resourceFromAttributes } from '@opentelemetry/resources'
@@ -31,6 +32,32 @@ async function call(url: string, path: string, message: Buffer, headers: Record<
     const frame = Buffer.alloc(5 + message.length)
     frame.writeUInt32BE(message.length, 1)
     message.copy(frame, 5)
+    stream.end(frame)
+    const result: Record<string, string> = {}
+    stream.on('response', (h) => Object.assign(result, h))
+    stream.on('trailers', (h) => Object.assign(result, h))
+    stream.resume()
+    await new Promise((resolve) => stream.once('close', resolve))
+    return result
+  } finally {
+    client.close()
+  }
+}
+
+/** One call whose message is sent gzipped (compressed flag set, `grpc-encoding: gzip`). */
+async function callCompressed(url: string, path: string, gzipped: Buffer) {
+  const client = connect(url)
+  try {
+    const stream = client.request({
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/grpc',
+      'grpc-encoding': 'gzip',
+    })
+    const frame = Buffer.alloc(5 + gzipped.length)
+    frame[0] = 1
+    frame.writeUInt32BE(gzipped.length, 1)
+    gzipped.copy(frame, 5)
     stream.end(frame)
     const result: Record<string, string> = {}
     stream.on('response', (h) => Object.assign(result, h))
@@ -84,6 +111,15 @@ describe('viewer OTLP/gRPC receiver', () => {
     assert.equal(garbage['grpc-status'], '3')
     const empty = await call(grpc, TRACE_PATH, Buffer.alloc(0))
     assert.equal(empty['grpc-status'], '0')
+  })
+
+  it('refuses a message over 16 MB and a gzip bomb with RESOURCE_EXHAUSTED, and keeps serving', async () => {
+    const big = await call(grpc, TRACE_PATH, Buffer.alloc(16 * 1024 * 1024 + 10))
+    assert.equal(big['grpc-status'], '8')
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024))
+    const frame = await callCompressed(grpc, TRACE_PATH, bomb)
+    assert.equal(frame['grpc-status'], '8')
+    assert.equal((await call(grpc, TRACE_PATH, Buffer.alloc(0)))['grpc-status'], '0')
   })
 
   it('wants the token as bearer metadata when the viewer has one', async () => {

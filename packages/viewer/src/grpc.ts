@@ -160,12 +160,23 @@ export class GrpcReceiver {
   /** The request's one message: 5-byte prefix (compressed flag, big-endian length), then the bytes. */
   private async readMessage(stream: ServerHttp2Stream, encoding: string): Promise<Buffer> {
     const chunks: Buffer[] = []
-    let size = 0
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      size += chunk.length
-      if (size > MAX_BODY_BYTES + 5) throw new GrpcError(RESOURCE_EXHAUSTED, 'message too large')
-      chunks.push(chunk)
-    }
+    // Read by events, not `for await`: leaving that loop early destroys the stream, and the client
+    // would get a reset instead of the status. Past the cap the rest is read and dropped.
+    await new Promise<void>((resolve, reject) => {
+      let size = 0
+      const onData = (chunk: Buffer) => {
+        size += chunk.length
+        if (size <= MAX_BODY_BYTES + 5) return void chunks.push(chunk)
+        stream.off('data', onData)
+        stream.resume()
+        chunks.length = 0
+        reject(new GrpcError(RESOURCE_EXHAUSTED, 'message too large'))
+      }
+      stream.on('data', onData)
+      stream.once('end', resolve)
+      stream.once('error', reject)
+      stream.once('close', resolve)
+    })
     const body = Buffer.concat(chunks)
     if (body.length < 5) throw new GrpcError(INVALID_ARGUMENT, 'no message')
     const compressed = body[0] === 1

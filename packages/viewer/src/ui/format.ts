@@ -33,7 +33,7 @@ export function percent(ratio: number): string {
  * `0.00 req/s` for a few requests.
  */
 export function rate(perSecond: number): string {
-  if (!(perSecond > 0)) return '0/s'
+  if (!(perSecond > 0)) return '0'
   if (perSecond >= 100) return `${perSecond.toFixed(0)}/s`
   if (perSecond >= 1) return `${trim(perSecond.toFixed(1))}/s`
   const perMinute = perSecond * 60
