@@ -10,9 +10,11 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { SpanKind } from '@opentelemetry/api'
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { createComposableProbabilitySampler, createCompositeSampler } from '@opentelemetry/sampler-composite'
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics'
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { Viewer } from '@sightline/viewer'
 import { launchBrowser, SCREENSHOT_DIR } from './browser.js'
@@ -64,10 +66,47 @@ describe('sampling-weighted golden signals', () => {
       plain.tracer.startSpan(`GET ${ROUTE}`, { kind: SpanKind.SERVER, attributes: { 'http.route': ROUTE } }).end()
     }
     await plain.provider.shutdown()
+    // A service that exports the request-duration histogram: every request counted there, 5 spans kept.
+    const metered = tracerFor(base, 'metered-api', 'proto')
+    for (let i = 0; i < 5; i++) {
+      metered.tracer
+        .startSpan('GET /api/metered', { kind: SpanKind.SERVER, attributes: { 'http.route': '/api/metered' } })
+        .end()
+    }
+    await metered.provider.shutdown()
+    const reader = new PeriodicExportingMetricReader({
+      exporter: new OTLPMetricExporter({ url: `${base}/v1/metrics` }),
+      exportIntervalMillis: 3_600_000,
+    })
+    const meters = new MeterProvider({
+      resource: resourceFromAttributes({ 'service.name': 'metered-api' }),
+      readers: [reader],
+    })
+    const duration = meters.getMeter('sampling-test').createHistogram('http.server.request.duration', { unit: 's' })
+    for (let i = 0; i < 200; i++) {
+      duration.record(0.01, {
+        'http.route': '/api/metered',
+        'http.request.method': 'GET',
+        'http.response.status_code': i % 10 === 0 ? 500 : 200,
+      })
+    }
+    await meters.shutdown()
   })
   after(async () => {
     await browser?.close()
     await viewer.close()
+  })
+
+  it('takes request counts and error ratios from http.server.request.duration when a service exports it', async () => {
+    const page = await browser.context.newPage()
+    await page.goto(`${base}/services`)
+    await page.waitForSelector('body[data-ready="true"]')
+    const row = page.locator('section[data-service="metered-api"] tr[data-route="/api/metered"]')
+    assert.equal(await row.getAttribute('data-source'), 'metrics')
+    assert.equal(Number(await row.getAttribute('data-count')), 200)
+    assert.ok(Math.abs(Number(await row.getAttribute('data-error-ratio')) - 0.1) < 1e-9)
+    assert.equal(await page.locator('section[data-service="metered-api"] .badge').textContent(), 'from metrics')
+    await page.close()
   })
 
   it('weights each span by 1 / its sampling probability: rate and errors within 10 % of the truth', async () => {

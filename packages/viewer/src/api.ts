@@ -6,6 +6,7 @@
  * `/api/metric-names`, `/api/metric-view?service&name&by` (the metrics page), `/api/stats`.
  */
 import { decodeComponent } from './decode.js'
+import { applyRequestMetrics, REQUEST_DURATION_METRIC, requestCounts } from './golden-metrics.js'
 import { metricCatalog, metricView } from './metrics-view.js'
 import type { Store } from './store.js'
 
@@ -21,7 +22,16 @@ export interface ApiResponse {
 export function handleApi(store: Store, url: URL): ApiResponse | undefined {
   const path = url.pathname
   const q = url.searchParams
-  if (path === '/api/services') return ok({ now: Date.now(), services: store.stats.summary(Date.now()) })
+  if (path === '/api/services') {
+    const now = Date.now()
+    const services = store.stats.summary(now)
+    const counts = requestCounts(
+      store.allMetricPoints((p) => p.name === REQUEST_DURATION_METRIC),
+      now,
+    )
+    applyRequestMetrics(services, counts, now)
+    return ok({ now, services })
+  }
   if (path === '/api/traces') {
     return ok({
       traces: store.traces({

@@ -98,7 +98,7 @@ export function metricCatalog(points: readonly ViewerMetricPoint[]): MetricInfo[
 }
 
 /** One series' contribution to a step. */
-interface Increment {
+export interface Increment {
   t: number
   /** Counter increase, gauge value, or histogram observations. */
   value: number
@@ -109,7 +109,7 @@ interface Increment {
 }
 
 /** A counter's or histogram's increments, oldest first; a gauge's values. */
-function increments(points: readonly ViewerMetricPoint[], kind: MetricInfo['kind']): Increment[] {
+export function increments(points: readonly ViewerMetricPoint[], kind: MetricInfo['kind']): Increment[] {
   const out: Increment[] = []
   let previous: ViewerMetricPoint | undefined
   for (const point of points) {

@@ -79,6 +79,8 @@ export interface RouteSummary {
   weightedSpans: number
   /** Requests per second over the window, or since the route was first seen when that is shorter (at least a minute). */
   rate: number
+  /** Set to `metrics` when count, rate and error ratio come from `http.server.request.duration` (and `mixed` for a service). */
+  source?: 'spans' | 'metrics' | 'mixed'
   errorRatio: number
   p50: number
   p95: number

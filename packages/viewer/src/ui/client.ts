@@ -69,6 +69,7 @@ export interface RouteSummary {
   count: number
   spans: number
   weightedSpans: number
+  source?: 'spans' | 'metrics' | 'mixed'
   rate: number
   errorRatio: number
   p50: number

@@ -58,7 +58,17 @@ export async function servicesPage(main: HTMLElement): Promise<void> {
 }
 
 /** Where the counts come from: weighted by the sampling probability the spans carried, or as received. */
-function basis(signals: { spans: number; weightedSpans: number }): HTMLElement {
+function basis(signals: { spans: number; weightedSpans: number; source?: string }): HTMLElement {
+  if (signals.source === 'metrics' || signals.source === 'mixed')
+    return h(
+      'span',
+      {
+        class: 'badge badge-ok',
+        title:
+          'Request counts, rates and error ratios from the http.server.request.duration histogram: every request, sampled or not.',
+      },
+      signals.source === 'metrics' ? 'from metrics' : 'from metrics and spans',
+    )
   if (signals.spans === 0) return h('span', { class: 'badge' }, 'no requests')
   if (signals.weightedSpans === 0)
     return h(
@@ -160,6 +170,7 @@ function routeRow(route: RouteSummary): HTMLElement {
         rate: String(route.rate),
         count: String(route.count),
         errorRatio: String(route.errorRatio),
+        source: route.source ?? 'spans',
       },
     },
     h(
