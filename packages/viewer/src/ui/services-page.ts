@@ -53,8 +53,10 @@ export async function servicesPage(main: HTMLElement): Promise<void> {
     )
   }
   await render()
-  // Live: the 10-second buckets fill as spans arrive.
-  live(render)
+  // Live: the 10-second buckets fill as spans arrive; not while the pointer reads a chart.
+  live(async () => {
+    if (document.querySelector('svg.chart-svg[data-hover]') === null) await render()
+  })
 }
 
 /** Where the counts come from: weighted by the sampling probability the spans carried, or as received. */
