@@ -42,6 +42,7 @@ export async function launchBrowser(
     headless: true,
     args: ARGS,
     viewport: { width: 1280, height: 800 },
+    colorScheme: 'dark',
     bypassCSP: options.bypassCSP === true,
   })
   mkdirSync(SCREENSHOT_DIR, { recursive: true })

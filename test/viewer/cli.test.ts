@@ -14,7 +14,7 @@ const BIN = fileURLToPath(new URL('../../../packages/sightline/dist/src/cli/main
 test('sightline viewer prints its URL, serves the API and stops on SIGTERM', async () => {
   const child = spawn(
     process.execPath,
-    [BIN, 'viewer', '--port', '0', '--max-traces', '50', '--max-bytes', '1048576'],
+    [BIN, 'viewer', '--port', '0', '--grpc-port', '0', '--max-traces', '50', '--max-bytes', '1048576'],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -30,6 +30,7 @@ test('sightline viewer prints its URL, serves the API and stops on SIGTERM', asy
     child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)))
   })
   assert.match(out, /OTEL_EXPORTER_OTLP_ENDPOINT=http:\/\/127\.0\.0\.1:\d+/)
+  assert.match(out, /or http:\/\/127\.0\.0\.1:\d+ \(OTLP\/gRPC\)/)
   const stats = (await (await fetch(`${url}/api/stats`)).json()) as { limits: { maxTraces: number; maxBytes: number } }
   assert.equal(stats.limits.maxTraces, 50)
   assert.equal(stats.limits.maxBytes, 1048576)

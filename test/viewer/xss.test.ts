@@ -7,10 +7,11 @@
  *
  * Rendered, and covered here: service name, span name (root and child), route, span attribute keys
  * and values, request id (span and log), status message, event names, event attribute keys and
- * values, exception attributes (and the error group they make on `/errors`), log body, log attribute keys and values (the log line's tooltip),
- * and the filter values taken from the URL. Not rendered, so not opened: resource attributes other
- * than `service.name` (not kept), metric names and points (no metrics page; `/api/metrics` only),
- * severity text (reduced to a fixed level name), and ids (hex only: the normaliser drops others).
+ * values, exception attributes (and the error group they make on `/errors`), log body, log attribute
+ * keys and values (the log line's detail table), metric names, units and attribute keys and values
+ * (the metrics page, split by that key), and the filter values taken from the URL. Not rendered:
+ * resource attributes other than `service.name` (not kept), severity text (reduced to a fixed level
+ * name), and ids (hex only: the normaliser drops others).
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
@@ -47,6 +48,9 @@ const P = {
   logValue: payload('log.value'),
   logRequestId: payload('log.request_id'),
   metricName: payload('metric.name'),
+  metricUnit: payload('metric.unit'),
+  metricKey: payload('metric.key'),
+  metricValue: payload('metric.value'),
 } as const
 
 const TRACE_ID = 'abcdef0123456789abcdef0123456789'
@@ -113,7 +117,17 @@ function telemetry(): { traces: unknown; logs: unknown; metrics: unknown } {
         {
           resource,
           scopeMetrics: [
-            { metrics: [{ name: P.metricName, gauge: { dataPoints: [{ timeUnixNano: ns(0), asDouble: 1 }] } }] },
+            {
+              metrics: [
+                {
+                  name: P.metricName,
+                  unit: P.metricUnit,
+                  gauge: {
+                    dataPoints: [{ timeUnixNano: ns(0), asDouble: 1, attributes: [str(P.metricKey, P.metricValue)] }],
+                  },
+                },
+              ],
+            },
           ],
         },
       ],
@@ -179,14 +193,19 @@ describe('viewer: hostile text in every rendered field', () => {
     for (const value of expected) assert.ok(text.includes(value), `visible as text: ${value.slice(0, 60)}`)
   }
 
-  /** The log line's tooltip is its attributes as JSON text (an attribute, never markup). */
+  /** The log line opens to its attributes: the hostile key and value are table cells' text, never markup. */
   async function assertLogTooltip(page: Page): Promise<void> {
-    const tooltip = (await page.locator('table.logs td[title]').first().getAttribute('title')) ?? '{}'
-    assert.equal(
-      (JSON.parse(tooltip) as Record<string, unknown>)[P.logKey],
-      P.logValue,
-      'log attributes in the tooltip',
+    await page.locator('table.logs tr.logline').first().click()
+    const cells = await page
+      .locator('table.logs tr.log-detail')
+      .first()
+      .locator('table.attributes tr')
+      .evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent)))
+    assert.ok(
+      cells.some(([key, value]) => key === P.logKey && value === P.logValue),
+      'log attributes in the detail table',
     )
+    await assertInert(page, [])
   }
 
   it('detects a payload that is parsed as HTML (the check itself can fail)', async () => {
@@ -248,6 +267,15 @@ describe('viewer: hostile text in every rendered field', () => {
     await page.close()
   })
 
+  it('/metrics shows the metric name, unit and attributes as text, split by the hostile key', async () => {
+    const page = await open(`/metrics?${new URLSearchParams({ name: P.metricName, by: P.metricKey })}`)
+    await assertInert(page, [P.service, P.metricName, P.metricValue])
+    const options = await page.locator('select[name="by"] option').allTextContents()
+    assert.ok(options.includes(P.metricKey), 'the split lists the attribute key as text')
+    assert.ok(((await page.locator('.card-head').textContent()) ?? '').includes(P.metricUnit), 'the unit as text')
+    await page.close()
+  })
+
   it('puts filter values from the URL into the form as values, not markup', async () => {
     const filters: Record<string, Record<string, string>> = {
       '/traces': { route: payload('filter.route'), status: payload('filter.status'), q: payload('filter.q') },
@@ -267,7 +295,7 @@ describe('viewer: hostile text in every rendered field', () => {
     }
   })
 
-  it('keeps the fields that are not rendered out of the pages, and serves them as JSON text', async () => {
+  it('keeps the fields that are not rendered out of the trace page, and serves metrics as JSON text', async () => {
     const metrics = (await (await fetch(`${base}/api/metrics`)).json()) as { points: { name: string }[] }
     assert.deepEqual(
       metrics.points.map((p) => p.name),

@@ -2,10 +2,13 @@
  * @module viewer/api
  * The JSON API the pages read, so the viewer is scriptable too: `GET /api/services`,
  * `/api/traces?service&route&status&error&minDurationMs&q&limit`, `/api/traces/<trace_id>`,
- * `/api/logs?service&level&text&requestId&traceId&limit`, `/api/metrics?name&service`,
+ * `/api/logs?service&level&text&requestId&traceId&limit`, `/api/metrics?name&service` (raw points),
+ * `/api/metric-names`, `/api/metric-view?service&name&by` (the metrics page),
  * `/api/errors?service&limit` (error groups, newest last seen first), `/api/stats`.
  */
 import { decodeComponent } from './decode.js'
+import { applyRequestMetrics, REQUEST_DURATION_METRIC, requestCounts } from './golden-metrics.js'
+import { metricCatalog, metricView } from './metrics-view.js'
 import type { Store } from './store.js'
 
 export interface ApiResponse {
@@ -20,7 +23,16 @@ export interface ApiResponse {
 export function handleApi(store: Store, url: URL): ApiResponse | undefined {
   const path = url.pathname
   const q = url.searchParams
-  if (path === '/api/services') return ok({ now: Date.now(), services: store.stats.summary(Date.now()) })
+  if (path === '/api/services') {
+    const now = Date.now()
+    const services = store.stats.summary(now)
+    const counts = requestCounts(
+      store.allMetricPoints((p) => p.name === REQUEST_DURATION_METRIC),
+      now,
+    )
+    applyRequestMetrics(services, counts, now)
+    return ok({ now, services })
+  }
   if (path === '/api/traces') {
     return ok({
       traces: store.traces({
@@ -66,6 +78,16 @@ export function handleApi(store: Store, url: URL): ApiResponse | undefined {
   if (path === '/api/errors') {
     const groups = store.errors.list({ service: param(q, 'service'), limit: numberParam(q, 'limit') })
     return ok({ groups, total: store.errors.size, evicted: store.counters.errorGroupsEvicted })
+  }
+  if (path === '/api/metric-names') {
+    return ok({ metrics: metricCatalog(store.allMetricPoints()), series: store.metricSeries })
+  }
+  if (path === '/api/metric-view') {
+    const name = param(q, 'name')
+    if (name === undefined) return { status: 400, body: { message: 'name is required' } }
+    const view = metricView(store.allMetricPoints(), { name, service: param(q, 'service'), by: param(q, 'by') })
+    if (view === undefined) return { status: 404, body: { message: 'no such metric' } }
+    return ok(view)
   }
   if (path === '/api/stats') {
     return ok({ size: { ...store.size, ...store.stats.size }, limits: store.limits, counters: store.counters })

@@ -32,6 +32,11 @@ export interface StoreCounters extends NormaliseCounters {
   tracesEvicted: number
   logsEvicted: number
   metricPointsEvicted: number
+  /** Metric points of a new series refused because `maxMetricSeries` series were kept. */
+  metricSeriesDropped: number
+  /** Prometheus scrapes made with `--scrape`, and those that failed (unreachable, not 200, unreadable). */
+  scrapes: number
+  scrapeFailures: number
   /** Of the evictions above, those made to stay within the byte budget. */
   evictedForBytes: number
   /** Server spans dated past now plus the allowed clock skew: kept, but not counted in the golden signals. */
@@ -65,6 +70,9 @@ export function newStoreCounters(): StoreCounters {
     tracesEvicted: 0,
     logsEvicted: 0,
     metricPointsEvicted: 0,
+    metricSeriesDropped: 0,
+    scrapes: 0,
+    scrapeFailures: 0,
     evictedForBytes: 0,
     futureSpans: 0,
     servicesEvicted: 0,

@@ -15,6 +15,11 @@ export interface StoreLimits {
   /** Metric points kept. Default 10,000. */
   maxMetricPoints: number
   /**
+   * Metric series (service, name and attribute set) with points kept; points of further series
+   * are counted and dropped until the oldest points of a series leave. Default 2,000.
+   */
+  maxMetricSeries: number
+  /**
    * Estimated bytes the kept spans, log records and metric points may hold; past it the oldest is
    * evicted. Default 256 MiB.
    */
@@ -40,6 +45,7 @@ export const DEFAULT_LIMITS: Readonly<StoreLimits> = Object.freeze({
   maxSpansPerTrace: 1_000,
   maxLogs: 10_000,
   maxMetricPoints: 10_000,
+  maxMetricSeries: 2_000,
   maxBytes: 256 * 1024 * 1024,
   maxAttributes: 128,
   maxEvents: 128,

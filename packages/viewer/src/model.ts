@@ -37,6 +37,13 @@ export interface ViewerSpan {
   statusMessage: string
   attributes: Attributes
   events: SpanEvent[]
+  /**
+   * How many spans this one stands for: 1 / the sampling probability its W3C tracestate carries
+   * (`ot=th:…`, OpenTelemetry's consistent probability sampling), 1 when it carries none.
+   */
+  weight?: number
+  /** Whether the span carried a sampling threshold (so `weight` is known, not assumed). */
+  weighted?: boolean
   /** Read once from the attributes, for filters and the services page. */
   route: string
   httpStatus: number
@@ -58,6 +65,10 @@ export interface ViewerLog {
   attributes: Attributes
 }
 
+/** OTLP aggregation temporality. */
+export const TEMPORALITY_DELTA = 1
+export const TEMPORALITY_CUMULATIVE = 2
+
 export interface ViewerMetricPoint {
   name: string
   service: string
@@ -69,6 +80,15 @@ export interface ViewerMetricPoint {
   value: number
   count: number
   attributes: Attributes
+  /** When the point's accumulation started (cumulative and delta points); 0 when not given. */
+  startMs?: number
+  /** Sums and histograms: 1 delta, 2 cumulative (OTLP's numbering); 0 for gauges. */
+  temporality?: number
+  /** Sums: whether the sum only grows (a counter), so it is shown as a rate. */
+  monotonic?: boolean
+  /** Explicit-bucket histograms: upper bounds, and one count per bucket (one more than bounds). */
+  bounds?: number[]
+  bucketCounts?: number[]
 }
 
 /** Everything one OTLP request carried, after normalisation. */
@@ -88,6 +108,31 @@ export function deriveSpanFields(span: ViewerSpan): void {
   const status = firstValue(span.attributes, STATUS_KEYS)
   span.httpStatus = typeof status === 'number' ? status : Number(status) || 0
   span.requestId = firstString(span.attributes, REQUEST_ID_KEYS)
+}
+
+/** 2^56: OpenTelemetry's sampling thresholds are 56-bit fractions of the trace id randomness. */
+const THRESHOLD_SCALE = 2 ** 56
+
+/**
+ * The sampling probability in a W3C tracestate's `ot` member (`ot=th:c;rv:…`): the threshold `th`
+ * is up to 14 hex digits, right-padded with zeros, and a span is kept when its randomness is at or
+ * above it, so the probability is 1 − th / 2^56 (`th:0` is 100 %). `undefined` without a valid one.
+ * @example samplingProbability('ot=th:e666666666666') // ≈ 0.1
+ */
+export function samplingProbability(traceState: string): number | undefined {
+  for (const member of traceState.split(',')) {
+    const entry = member.trim()
+    if (!entry.startsWith('ot=')) continue
+    for (const field of entry.slice(3).split(';')) {
+      if (!field.startsWith('th:')) continue
+      const digits = field.slice(3)
+      if (!/^[0-9a-f]{1,14}$/.test(digits)) return undefined
+      const threshold = Number.parseInt(digits.padEnd(14, '0'), 16)
+      const probability = 1 - threshold / THRESHOLD_SCALE
+      return probability > 0 ? probability : undefined
+    }
+  }
+  return undefined
 }
 
 /** The request id a log record carries, from its attributes. */

@@ -12,6 +12,7 @@ import {
   deriveSpanFields,
   levelOf,
   logRequestId,
+  samplingProbability,
   type ViewerLog,
   type ViewerMetricPoint,
   type ViewerSpan,
@@ -96,6 +97,8 @@ function spanOf(
     statusMessage: stringField(status.message, limits, counters),
     attributes: attributesOf(raw.attributes, limits, counters),
     events: [],
+    weight: 1,
+    weighted: false,
     route: '',
     httpStatus: 0,
     requestId: '',
@@ -116,6 +119,13 @@ function spanOf(
     })
   }
   deriveSpanFields(span)
+  if (typeof raw.traceState === 'string' && raw.traceState !== '') {
+    const probability = samplingProbability(raw.traceState.slice(0, 512))
+    if (probability !== undefined) {
+      span.weight = 1 / probability
+      span.weighted = true
+    }
+  }
   return span
 }
 
@@ -162,9 +172,11 @@ export function* metricPointsOf(request: Json, { limits, counters }: NormaliseCo
           const data = metric[type]
           if (!isObject(data)) continue
           const histogram = type !== 'gauge' && type !== 'sum'
+          const temporality = type === 'gauge' || type === 'summary' ? 0 : num(data.aggregationTemporality)
           for (const point of objects(data.dataPoints)) {
             const timeMs = nanosToMs(point.timeUnixNano)
-            yield {
+            const startMs = nanosToMs(point.startTimeUnixNano)
+            const out: ViewerMetricPoint = {
               name: stringField(metric.name, limits, counters),
               service,
               type,
@@ -173,12 +185,33 @@ export function* metricPointsOf(request: Json, { limits, counters }: NormaliseCo
               value: histogram ? num(point.sum) : num(point.asDouble ?? point.asInt),
               count: histogram ? num(point.count) : 1,
               attributes: attributesOf(point.attributes, limits, counters),
+              startMs: isUsableTime(startMs) ? startMs : 0,
+              temporality,
             }
+            if (type === 'sum') out.monotonic = data.isMonotonic === true
+            if (type === 'histogram') {
+              const bounds = numbers(point.explicitBounds)
+              const bucketCounts = numbers(point.bucketCounts)
+              // A histogram's buckets are one more than its bounds; any other shape is not used.
+              if (bucketCounts.length === bounds.length + 1 && bounds.length <= MAX_BUCKETS) {
+                out.bounds = bounds
+                out.bucketCounts = bucketCounts
+              }
+            }
+            yield out
           }
         }
       }
     }
   }
+}
+
+/** Buckets kept per histogram point. */
+const MAX_BUCKETS = 256
+
+function numbers(value: unknown): number[] {
+  if (!Array.isArray(value)) return []
+  return value.slice(0, MAX_BUCKETS + 1).map(num)
 }
 
 /** The resource's `service.name`, found without building its other attributes (they are not kept). */

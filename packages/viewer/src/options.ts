@@ -2,7 +2,7 @@
  * @module viewer/options
  * The viewer's options, validated once: port, host, token and store limits, from the arguments
  * or the environment (`SIGHTLINE_VIEWER_PORT`, `_HOST`, `_TOKEN`, `_MAX_TRACES`, `_MAX_LOGS`, `_MAX_METRIC_POINTS`,
- * `_MAX_BYTES`, `_SLO`).
+ * `_MAX_METRIC_SERIES`, `_MAX_BYTES`, `_SCRAPE`, `_SCRAPE_INTERVAL_MS`, `_GRPC_PORT`, `_SLO`).
  */
 import { SightlineOptionError } from 'sightline'
 import { readInteger, readString } from 'sightline/options'
@@ -25,6 +25,16 @@ export interface ViewerOptions {
   limits?: Partial<StoreLimits>
   /** Env `SIGHTLINE_VIEWER_SLO`: a service's objectives file (slo.yaml), shown with their burn on /services. */
   slo?: string
+  /** Env `SIGHTLINE_VIEWER_SCRAPE`: a Prometheus endpoint (http or https URL) to scrape into the metrics page. */
+  scrape?: string
+  /** Env `SIGHTLINE_VIEWER_SCRAPE_INTERVAL_MS`; default 15,000. */
+  scrapeIntervalMs?: number
+  /**
+   * Env `SIGHTLINE_VIEWER_GRPC_PORT`: the OTLP/gRPC receiver's port on the same host; 0 picks a
+   * free one, `-1` (or `off`) turns it off. Default off here; the `sightline-viewer` command's
+   * default is 4317 (OTLP's gRPC port), so an SDK with default settings reaches it.
+   */
+  grpcPort?: number
 }
 
 export interface ResolvedViewerOptions {
@@ -34,7 +44,14 @@ export interface ResolvedViewerOptions {
   limits: StoreLimits
   /** The objectives of the `slo` file, read and validated here; empty without one. */
   objectives: ServiceObjectives[]
+  scrape: URL | undefined
+  scrapeIntervalMs: number
+  /** `undefined` when the gRPC receiver is off. */
+  grpcPort: number | undefined
 }
+
+export const DEFAULT_SCRAPE_INTERVAL_MS = 15_000
+export const DEFAULT_GRPC_PORT = 4317
 
 /**
  * @example resolveViewerOptions({ port: 0 })
@@ -59,6 +76,7 @@ export function resolveViewerOptions(options: ViewerOptions = {}, env = process.
     ['maxTraces', env.SIGHTLINE_VIEWER_MAX_TRACES],
     ['maxLogs', env.SIGHTLINE_VIEWER_MAX_LOGS],
     ['maxMetricPoints', env.SIGHTLINE_VIEWER_MAX_METRIC_POINTS],
+    ['maxMetricSeries', env.SIGHTLINE_VIEWER_MAX_METRIC_SERIES],
     ['maxBytes', env.SIGHTLINE_VIEWER_MAX_BYTES],
   ]
   for (const [name, value] of fromEnv)
@@ -68,7 +86,37 @@ export function resolveViewerOptions(options: ViewerOptions = {}, env = process.
   }
   const sloFile = readString('slo', options.slo, env.SIGHTLINE_VIEWER_SLO ?? '')
   const objectives = sloFile === '' ? [] : [loadObjectives(sloFile)]
-  return { port, host, token, limits, objectives }
+  const scrapeText = options.scrape ?? (env.SIGHTLINE_VIEWER_SCRAPE || undefined)
+  let scrape: URL | undefined
+  if (scrapeText !== undefined) {
+    try {
+      scrape = new URL(scrapeText)
+    } catch {
+      scrape = undefined
+    }
+    if (scrape === undefined || (scrape.protocol !== 'http:' && scrape.protocol !== 'https:')) {
+      throw new SightlineOptionError('scrape', 'an http or https URL of a Prometheus endpoint', scrapeText)
+    }
+  }
+  const scrapeIntervalMs = readInteger(
+    'scrapeIntervalMs',
+    options.scrapeIntervalMs,
+    env.SIGHTLINE_VIEWER_SCRAPE_INTERVAL_MS,
+    DEFAULT_SCRAPE_INTERVAL_MS,
+    { min: 1000, max: 3_600_000 },
+  )
+  const grpcEnv = env.SIGHTLINE_VIEWER_GRPC_PORT === 'off' ? '-1' : env.SIGHTLINE_VIEWER_GRPC_PORT
+  const grpc = readInteger('grpcPort', options.grpcPort, grpcEnv, -1, { min: -1, max: 65535 })
+  return {
+    port,
+    host,
+    token,
+    limits,
+    objectives,
+    scrape,
+    scrapeIntervalMs,
+    grpcPort: grpc < 0 ? undefined : grpc,
+  }
 }
 
 /** Whether `host` only accepts connections from this machine. */

@@ -109,7 +109,7 @@ describe('viewer protobuf decoder', () => {
       'temperature',
     ])
     assert.deepEqual(
-      { ...byName.get('jobs_total'), timeMs: 0 },
+      { ...byName.get('jobs_total'), timeMs: 0, startMs: 0 },
       {
         name: 'jobs_total',
         service: 'decoder',
@@ -119,8 +119,18 @@ describe('viewer protobuf decoder', () => {
         value: 3,
         count: 1,
         attributes: { queue: 'mail' },
+        startMs: 0,
+        temporality: 2,
+        monotonic: true,
       },
     )
+    // Explicit buckets (packed repeated fields) are kept for percentiles: SDK default bounds, 0.25 and 0.75 in (0, 5].
+    const histogram = byName.get('latency_seconds')!
+    assert.equal(histogram.temporality, 2)
+    assert.deepEqual(histogram.bounds, [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000])
+    assert.equal(histogram.bucketCounts?.length, 16)
+    assert.equal(histogram.bucketCounts?.[1], 2)
+    assert.equal(byName.get('in_flight')?.monotonic, false)
     assert.deepEqual(
       [byName.get('latency_seconds')?.type, byName.get('latency_seconds')?.value, byName.get('latency_seconds')?.count],
       ['histogram', 1, 2],

@@ -23,6 +23,8 @@ type FieldType =
   | 'sfixed64'
   | 'fixed32'
   | 'double'
+  | 'packedFixed64'
+  | 'packedDouble'
   | Schema
 
 /** field number → [json name, type, repeated] */
@@ -46,6 +48,7 @@ const SCOPE: Schema = { 1: ['name', 'string'], 2: ['version', 'string'], 3: ['at
 const SPAN: Schema = {
   1: ['traceId', 'hex'],
   2: ['spanId', 'hex'],
+  3: ['traceState', 'string'],
   4: ['parentSpanId', 'hex'],
   5: ['name', 'string'],
   6: ['kind', 'varint'],
@@ -69,31 +72,48 @@ const LOG_RECORD: Schema = {
 
 const NUMBER_POINT: Schema = {
   7: ['attributes', KEY_VALUE, true],
+  2: ['startTimeUnixNano', 'fixed64'],
   3: ['timeUnixNano', 'fixed64'],
   4: ['asDouble', 'double'],
   6: ['asInt', 'sfixed64'],
 }
 /**
- * The three kinds of distribution point share time (3), count (4) and sum (5); their attributes
- * are field 9 of a histogram point, 1 of an exponential one and 7 of a summary's. Buckets,
- * bounds, quantiles and exemplars are skipped: the viewer shows count and sum.
+ * The three kinds of distribution point share start time (2), time (3), count (4) and sum (5);
+ * their attributes are field 9 of a histogram point, 1 of an exponential one and 7 of a summary's.
+ * An explicit-bucket histogram's bucket counts (6) and bounds (7) are kept for percentiles;
+ * exponential buckets, quantiles and exemplars are skipped (count and sum are shown).
  */
 const distributionPoint = (attributesField: number): Schema => ({
   [attributesField]: ['attributes', KEY_VALUE, true],
+  2: ['startTimeUnixNano', 'fixed64'],
   3: ['timeUnixNano', 'fixed64'],
   4: ['count', 'fixed64'],
   5: ['sum', 'double'],
 })
+const HISTOGRAM_POINT: Schema = {
+  ...distributionPoint(9),
+  6: ['bucketCounts', 'packedFixed64', true],
+  7: ['explicitBounds', 'packedDouble', true],
+}
 const METRIC: Schema = {
   1: ['name', 'string'],
   2: ['description', 'string'],
   3: ['unit', 'string'],
   5: ['gauge', { 1: ['dataPoints', NUMBER_POINT, true] }],
-  7: ['sum', { 1: ['dataPoints', NUMBER_POINT, true] }],
-  9: ['histogram', { 1: ['dataPoints', distributionPoint(9), true] }],
-  10: ['exponentialHistogram', { 1: ['dataPoints', distributionPoint(1), true] }],
+  7: [
+    'sum',
+    { 1: ['dataPoints', NUMBER_POINT, true], 2: ['aggregationTemporality', 'varint'], 3: ['isMonotonic', 'bool'] },
+  ],
+  9: ['histogram', { 1: ['dataPoints', HISTOGRAM_POINT, true], 2: ['aggregationTemporality', 'varint'] }],
+  10: [
+    'exponentialHistogram',
+    { 1: ['dataPoints', distributionPoint(1), true], 2: ['aggregationTemporality', 'varint'] },
+  ],
   11: ['summary', { 1: ['dataPoints', distributionPoint(7), true] }],
 }
+
+/** Elements of one packed repeated field kept at most (a histogram has tens of buckets). */
+const MAX_PACKED = 1024
 
 /** Ids longer than this many bytes are no OTLP id; they are not turned into hex at all. */
 const MAX_ID_BYTES = 32
@@ -240,7 +260,8 @@ function readMessage(reader: Reader, schema: Schema): Record<string, unknown> {
       reader.pos += length
     } else if (repeated) {
       const list = (out[name] as unknown[] | undefined) ?? []
-      list.push(readValue(reader, wire, type))
+      if (type === 'packedFixed64' || type === 'packedDouble') readPacked(reader, wire, type, list)
+      else list.push(readValue(reader, wire, type))
       out[name] = list
     } else {
       out[name] = readValue(reader, wire, type)
@@ -287,7 +308,28 @@ function readValue(reader: Reader, wire: number, type: FieldType): unknown {
     for (let i = start; i < start + length; i++) hex += HEX[reader.buf[i]!]
     return hex
   }
+  if (typeof type !== 'object') throw new RangeError(`${type} is only read as a repeated field`)
   return readMessage(new Reader(reader.buf, start, start + length), type)
+}
+
+/** A packed (wire type 2) or unpacked (one 8-byte value) element of a repeated fixed64 or double. */
+function readPacked(reader: Reader, wire: number, type: 'packedFixed64' | 'packedDouble', list: unknown[]): void {
+  const one = () => {
+    reader.need(8)
+    const value = type === 'packedDouble' ? reader.buf.readDoubleLE(reader.pos) : reader.fixed64()
+    if (type === 'packedDouble') reader.pos += 8
+    if (list.length < MAX_PACKED) list.push(value)
+  }
+  if (wire === 1) {
+    one()
+    return
+  }
+  if (wire !== 2) throw new RangeError(`unexpected wire type ${wire}`)
+  const length = reader.varint()
+  reader.need(length)
+  const end = reader.pos + length
+  if (length % 8 !== 0) throw new RangeError('packed field of a length not a multiple of 8')
+  while (reader.pos < end) one()
 }
 
 function skip(reader: Reader, wire: number): void {

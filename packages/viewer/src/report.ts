@@ -23,6 +23,8 @@ const LOSSES = [
   'routesEvicted',
   'requestsRefused',
   'errorGroupsEvicted',
+  'metricSeriesDropped',
+  'scrapeFailures',
 ] as const satisfies readonly (keyof StoreCounters)[]
 
 export const REPORT_INTERVAL_MS = 60_000

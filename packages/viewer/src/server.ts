@@ -10,16 +10,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { handleApi } from './api.js'
 import { decodeComponent } from './decode.js'
+import { GrpcReceiver } from './grpc.js'
 import { Ingest } from './ingest.js'
 import { type ResolvedViewerOptions, resolveViewerOptions, type ViewerOptions } from './options.js'
 import { CONTENT_SECURITY_POLICY, SHELL_HTML, STYLESHEET } from './page.js'
 import { OTLP_PATHS, receive } from './receiver.js'
 import { LimitReporter } from './report.js'
+import { Scraper } from './scrape.js'
 import { SLO_BASIS, SloTracker } from './slo.js'
 import { Store } from './store.js'
 
 const TOKEN_COOKIE = 'sightline_viewer_token'
-const PAGE_PATH = /^\/(services|traces|logs|errors)(\/[0-9a-fA-F]{1,64})?\/?$/
+const PAGE_PATH = /^\/(services|traces|logs|metrics|errors)(\/[0-9a-fA-F]{1,64})?\/?$/
 const SECURITY_HEADERS = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
@@ -54,6 +56,10 @@ export class Viewer {
   private readonly ingest: Ingest
   /** Declared objectives and their burn from received spans (`--slo`); none without a file. */
   readonly slo: SloTracker
+  /** Set with `grpcPort`: the OTLP/gRPC receiver, feeding the same ingest queue. */
+  readonly grpc: GrpcReceiver | undefined
+  /** Set with `scrape`: reads the Prometheus endpoint into the store. */
+  readonly scraper: Scraper | undefined
 
   constructor(options: ViewerOptions = {}) {
     this.options = resolveViewerOptions(options)
@@ -68,6 +74,14 @@ export class Viewer {
     )
     this.token = this.options.token === undefined ? undefined : Buffer.from(this.options.token)
     this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.handle(req, res))
+    this.grpc =
+      this.options.grpcPort === undefined
+        ? undefined
+        : new GrpcReceiver(this.ingest, this.token, (error) => this.reportFailure(error))
+    this.scraper =
+      this.options.scrape === undefined
+        ? undefined
+        : new Scraper(this.options.scrape, this.options.scrapeIntervalMs, this.store)
   }
 
   /** Starts listening; resolves with the base URL. */
@@ -79,7 +93,21 @@ export class Viewer {
         resolve()
       })
     })
+    if (this.grpc !== undefined) {
+      try {
+        await this.grpc.listen(this.options.grpcPort!, this.options.host)
+      } catch (error) {
+        await new Promise((resolve) => this.server.close(resolve))
+        throw error
+      }
+    }
+    this.scraper?.start()
     return this.url
+  }
+
+  /** The OTLP/gRPC endpoint (`http://host:port`), `undefined` when that receiver is off. */
+  get grpcUrl(): string | undefined {
+    return this.grpc?.url
   }
 
   get url(): string {
@@ -90,6 +118,8 @@ export class Viewer {
 
   async close(): Promise<void> {
     this.reporter.close()
+    await this.scraper?.close()
+    await this.grpc?.close()
     this.server.closeAllConnections()
     await new Promise((resolve) => this.server.close(resolve))
   }

@@ -49,5 +49,12 @@ export function logBytes(log: Omit<ViewerLog, 'seq'>): number {
 }
 
 export function metricPointBytes(point: ViewerMetricPoint): number {
-  return METRIC_POINT_BYTES + stringBytes(point.name) + stringBytes(point.unit) + attributeBytes(point.attributes)
+  const buckets = (point.bounds?.length ?? 0) + (point.bucketCounts?.length ?? 0)
+  return (
+    METRIC_POINT_BYTES +
+    stringBytes(point.name) +
+    stringBytes(point.unit) +
+    attributeBytes(point.attributes) +
+    (buckets === 0 ? 0 : 32 + buckets * 8)
+  )
 }

@@ -42,8 +42,12 @@ const OTHER_ROUTE = '(other routes)'
 
 interface Bucket {
   index: number
+  /** Requests the spans stand for: each span counts 1 / its sampling probability. */
   count: number
   errors: number
+  /** Spans received, and of them those that carried a sampling probability. */
+  spans: number
+  weightedSpans: number
   durations: number[]
 }
 
@@ -51,6 +55,7 @@ interface RouteStats {
   service: string
   route: string
   buckets: Bucket[]
+  firstSeenMs: number
   lastSeenMs: number
 }
 
@@ -67,9 +72,15 @@ type StatsCounters = Pick<StoreCounters, 'futureSpans' | 'servicesEvicted' | 'ro
 export interface RouteSummary {
   service: string
   route: string
+  /** Requests in the window, each span weighted by 1 / its sampling probability. */
   count: number
-  /** Requests per second over the window. */
+  /** Spans received in the window, and of them those that carried a sampling probability. */
+  spans: number
+  weightedSpans: number
+  /** Requests per second over the window, or since the route was first seen when that is shorter (at least a minute). */
   rate: number
+  /** Set to `metrics` when count, rate and error ratio come from `http.server.request.duration` (and `mixed` for a service). */
+  source?: 'spans' | 'metrics' | 'mixed'
   errorRatio: number
   p50: number
   p95: number
@@ -78,11 +89,8 @@ export interface RouteSummary {
   series: { t: number[]; rate: number[]; errorRatio: number[]; p50: number[]; p95: number[]; p99: number[] }
 }
 
-export interface ServiceSummary {
-  service: string
-  count: number
-  rate: number
-  errorRatio: number
+/** A service's signals: its routes merged (percentiles from the routes' kept samples together). */
+export interface ServiceSummary extends Omit<RouteSummary, 'route'> {
   routes: RouteSummary[]
 }
 
@@ -119,13 +127,20 @@ export class ServiceStats {
       bucket.index = index
       bucket.count = 0
       bucket.errors = 0
+      bucket.spans = 0
+      bucket.weightedSpans = 0
       bucket.durations.length = 0
     }
-    bucket.count++
-    if (span.statusCode === STATUS_ERROR || span.httpStatus >= 500) bucket.errors++
+    // A sampled span stands for 1 / p requests (p from its tracestate), so rates and counts are those
+    // of the traffic, not of what was kept; the error ratio is a ratio of weighted counts too.
+    const weight = span.weight !== undefined && Number.isFinite(span.weight) && span.weight >= 1 ? span.weight : 1
+    bucket.count += weight
+    bucket.spans++
+    if (span.weighted === true) bucket.weightedSpans++
+    if (span.statusCode === STATUS_ERROR || span.httpStatus >= 500) bucket.errors += weight
     if (bucket.durations.length < SAMPLES_PER_BUCKET) bucket.durations.push(span.durationMs)
     else {
-      const slot = Math.floor(Math.random() * bucket.count)
+      const slot = Math.floor(Math.random() * bucket.spans)
       if (slot < SAMPLES_PER_BUCKET) bucket.durations[slot] = span.durationMs
     }
   }
@@ -140,19 +155,14 @@ export class ServiceStats {
   summary(nowMs: number): ServiceSummary[] {
     const last = Math.floor(nowMs / BUCKET_MS)
     const first = last - WINDOW_BUCKETS + 1
-    const windowSeconds = WINDOW_MS / 1000
     const out: ServiceSummary[] = []
     for (const [name, entry] of this.services) {
-      const service = emptyService(name)
       const routes = entry.other === undefined ? [...entry.routes.values()] : [...entry.routes.values(), entry.other]
-      for (const stats of routes) {
-        const route = summariseRoute(stats, first, last)
-        service.routes.push(route)
-        service.count += route.count
-        service.errorRatio += route.errorRatio * route.count
-      }
-      service.rate = service.count / windowSeconds
-      service.errorRatio = service.count === 0 ? 0 : service.errorRatio / service.count
+      const service: ServiceSummary =
+        routes.length === 0
+          ? emptyService(name)
+          : { service: name, ...summariseBuckets(routes, first, last, nowMs), routes: [] }
+      for (const stats of routes) service.routes.push(summariseRoute(stats, first, last, nowMs))
       service.routes.sort((a, b) => b.count - a.count || a.route.localeCompare(b.route))
       out.push(service)
     }
@@ -215,42 +225,87 @@ function newRoute(service: string, route: string, nowMs: number): RouteStats {
   return {
     service,
     route,
+    firstSeenMs: nowMs,
     lastSeenMs: nowMs,
-    buckets: Array.from({ length: WINDOW_BUCKETS }, () => ({ index: -1, count: 0, errors: 0, durations: [] })),
+    buckets: Array.from({ length: WINDOW_BUCKETS }, () => ({
+      index: -1,
+      count: 0,
+      errors: 0,
+      spans: 0,
+      weightedSpans: 0,
+      durations: [],
+    })),
   }
 }
 
 function emptyService(service: string): ServiceSummary {
-  return { service, count: 0, rate: 0, errorRatio: 0, routes: [] }
+  const series = { t: [], rate: [], errorRatio: [], p50: [], p95: [], p99: [] }
+  return {
+    service,
+    count: 0,
+    spans: 0,
+    weightedSpans: 0,
+    rate: 0,
+    errorRatio: 0,
+    p50: 0,
+    p95: 0,
+    p99: 0,
+    series,
+    routes: [],
+  }
 }
 
-function summariseRoute(stats: RouteStats, first: number, last: number): RouteSummary {
+/** The shortest span of time a rate is taken over: a route seen seconds ago is not at 100 req/s for one request. */
+const MIN_RATE_WINDOW_MS = 60_000
+
+function summariseRoute(stats: RouteStats, first: number, last: number, nowMs: number): RouteSummary {
+  return { service: stats.service, route: stats.route, ...summariseBuckets([stats], first, last, nowMs) }
+}
+
+type Signals = Omit<RouteSummary, 'service' | 'route'>
+
+/** The golden signals of one route, or of a service's routes merged bucket by bucket. */
+function summariseBuckets(routes: readonly RouteStats[], first: number, last: number, nowMs: number): Signals {
   const series: RouteSummary['series'] = { t: [], rate: [], errorRatio: [], p50: [], p95: [], p99: [] }
   const all: number[] = []
   let count = 0
   let errors = 0
+  let spans = 0
+  let weightedSpans = 0
   for (let index = first; index <= last; index++) {
-    const bucket = stats.buckets[index % WINDOW_BUCKETS]!
-    const live = bucket.index === index
-    const n = live ? bucket.count : 0
-    const sorted = live ? [...bucket.durations].sort((a, b) => a - b) : []
+    let n = 0
+    let bucketErrors = 0
+    const durations: number[] = []
+    for (const stats of routes) {
+      const bucket = stats.buckets[index % WINDOW_BUCKETS]!
+      if (bucket.index !== index) continue
+      n += bucket.count
+      bucketErrors += bucket.errors
+      spans += bucket.spans
+      weightedSpans += bucket.weightedSpans
+      for (const d of bucket.durations) durations.push(d)
+    }
+    durations.sort((a, b) => a - b)
     series.t.push(index * BUCKET_MS)
     series.rate.push(n / (BUCKET_MS / 1000))
-    series.errorRatio.push(n === 0 ? 0 : bucket.errors / n)
-    series.p50.push(quantile(sorted, 0.5))
-    series.p95.push(quantile(sorted, 0.95))
-    series.p99.push(quantile(sorted, 0.99))
-    if (!live) continue
+    series.errorRatio.push(n === 0 ? 0 : bucketErrors / n)
+    series.p50.push(quantile(durations, 0.5))
+    series.p95.push(quantile(durations, 0.95))
+    series.p99.push(quantile(durations, 0.99))
     count += n
-    errors += bucket.errors
-    for (const d of bucket.durations) all.push(d)
+    errors += bucketErrors
+    for (const d of durations) all.push(d)
   }
   all.sort((a, b) => a - b)
+  // Over the window, or since the route was first seen when that is shorter: a service started two
+  // minutes ago is not diluted over fifteen.
+  const firstSeen = Math.min(...routes.map((r) => r.firstSeenMs))
+  const windowMs = Math.min(WINDOW_MS, Math.max(MIN_RATE_WINDOW_MS, nowMs - firstSeen))
   return {
-    service: stats.service,
-    route: stats.route,
     count,
-    rate: count / ((WINDOW_BUCKETS * BUCKET_MS) / 1000),
+    spans,
+    weightedSpans,
+    rate: count / (windowMs / 1000),
     errorRatio: count === 0 ? 0 : errors / count,
     p50: quantile(all, 0.5),
     p95: quantile(all, 0.95),

@@ -233,3 +233,38 @@ describe('viewer store bounds', () => {
     assert.ok(held < 5 * 1024 * 1024, `20 cut values of 1 MB held ${held} bytes`)
   })
 })
+
+describe('store order', () => {
+  it('lists traces newest first by start time, whatever order their spans arrived in', () => {
+    const store = new Store()
+    const now = Date.now()
+    // Trace 2 started last but its span arrived first (a long request ending after a short one).
+    store.addSpans([{ ...span(2), startMs: now - 100 }])
+    store.addSpans([{ ...span(1), startMs: now - 5000 }])
+    store.addSpans([{ ...span(3), startMs: now - 2000 }])
+    assert.deepEqual(
+      store.traces().map((t) => t.traceId.slice(-1)),
+      ['2', '3', '1'],
+    )
+  })
+
+  it('lists log records newest first by time, across one batch in any order', () => {
+    const store = new Store()
+    const log = (timeMs: number, body: string): Omit<ViewerLog, 'seq'> => ({
+      timeMs,
+      severityNumber: 9,
+      level: 'info',
+      body,
+      service: 'api',
+      traceId: '',
+      spanId: '',
+      requestId: '',
+      attributes: {},
+    })
+    store.addLogs([log(3000, 'c'), log(1000, 'a'), log(2000, 'b')])
+    assert.deepEqual(
+      store.queryLogs().map((l) => l.body),
+      ['c', 'b', 'a'],
+    )
+  })
+})

@@ -88,6 +88,9 @@ export class Store {
   private readonly metrics: Ring<ViewerMetricPoint>
   /** The arrival of each kept metric point, in step with `metrics`. */
   private readonly metricArrivals: Ring<number>
+  /** Points kept per metric series key, for the series cap. */
+  private readonly seriesPoints = new Map<string, number>()
+  private readonly pointSeries = new WeakMap<ViewerMetricPoint, string>()
   private arrival = 0
   private bytes = 0
   /** Counts of what was received and what the limits cut, dropped, rejected and evicted. */
@@ -172,6 +175,14 @@ export class Store {
   addMetricPoints(points: readonly ViewerMetricPoint[]): void {
     for (const point of points) {
       this.counters.metricPoints++
+      const key = seriesKey(point)
+      const kept = this.seriesPoints.get(key)
+      if (kept === undefined && this.seriesPoints.size >= this.limits.maxMetricSeries) {
+        this.counters.metricSeriesDropped++
+        continue
+      }
+      this.seriesPoints.set(key, (kept ?? 0) + 1)
+      this.pointSeries.set(point, key)
       this.bytes += metricPointBytes(point)
       const evicted = this.metrics.push(point)
       this.metricArrivals.push(++this.arrival)
@@ -184,18 +195,22 @@ export class Store {
     return this.traceMap.get(traceId.toLowerCase())
   }
 
-  /** Newest first. */
+  /** Newest first: by start time, so a trace whose spans arrived late is still listed where it began. */
   traces(query: TraceQuery = {}): TraceSummary[] {
     const limit = Math.min(query.limit ?? 100, 1000)
-    const out: TraceSummary[] = []
-    const candidates = this.candidates(query.q)
-    for (let i = candidates.length - 1; i >= 0 && out.length < limit; i--) {
-      const trace = candidates[i]!
+    const matching: StoredTrace[] = []
+    for (const trace of this.candidates(query.q)) {
       if (query.service && !trace.services.has(query.service)) continue
       if (query.route && !trace.routes.has(query.route)) continue
       if (query.error === true && !trace.error) continue
       if (query.error === false && trace.error) continue
       if (query.minDurationMs !== undefined && trace.endMs - trace.startMs < query.minDurationMs) continue
+      matching.push(trace)
+    }
+    matching.sort((a, b) => b.startMs - a.startMs || b.arrival - a.arrival)
+    const out: TraceSummary[] = []
+    for (const trace of matching) {
+      if (out.length >= limit) break
       const summary = this.summary(trace)
       if (query.status && !statusMatches(summary.httpStatus, query.status)) continue
       out.push(summary)
@@ -252,7 +267,8 @@ export class Store {
     } else {
       this.logs.forEachNewest(accept)
     }
-    return out
+    // Arrival order is batch order: a batch may carry older lines after newer ones.
+    return out.sort((a, b) => b.timeMs - a.timeMs || b.seq - a.seq)
   }
 
   /** Newest first. */
@@ -266,6 +282,21 @@ export class Store {
       return out.length < limit
     })
     return out
+  }
+
+  /** Every kept metric point, oldest first (for the metrics page's series). */
+  allMetricPoints(filter: (point: ViewerMetricPoint) => boolean = () => true): ViewerMetricPoint[] {
+    const out: ViewerMetricPoint[] = []
+    this.metrics.forEachNewest((point) => {
+      if (filter(point)) out.push(point)
+      return true
+    })
+    return out.reverse()
+  }
+
+  /** How many metric series have points kept. */
+  get metricSeries(): number {
+    return this.seriesPoints.size
   }
 
   private candidates(q: string | undefined): StoredTrace[] {
@@ -322,6 +353,12 @@ export class Store {
   }
 
   private forgetMetricPoint(point: ViewerMetricPoint): void {
+    const key = this.pointSeries.get(point)
+    if (key !== undefined) {
+      const left = (this.seriesPoints.get(key) ?? 1) - 1
+      if (left <= 0) this.seriesPoints.delete(key)
+      else this.seriesPoints.set(key, left)
+    }
     this.bytes -= metricPointBytes(point)
     this.counters.metricPointsEvicted++
   }
@@ -352,6 +389,14 @@ export function summarise(trace: StoredTrace): TraceSummary {
     error: trace.error,
     requestId: root.requestId || ([...trace.requestIds][0] ?? ''),
   }
+}
+
+/** A metric series: service, name and the attribute set (in key order). */
+export function seriesKey(point: ViewerMetricPoint): string {
+  const keys = Object.keys(point.attributes).sort()
+  let key = `${point.service}\u0000${point.name}`
+  for (const k of keys) key += `\u0000${k}=${String(point.attributes[k])}`
+  return key
 }
 
 function statusMatches(status: number, wanted: string): boolean {

@@ -6,6 +6,7 @@
 import { h, replace } from './dom.js'
 import { errorsPage } from './errors-page.js'
 import { logsPage } from './logs-page.js'
+import { metricsPage } from './metrics-page.js'
 import { servicesPage } from './services-page.js'
 import { tracePage } from './trace-page.js'
 import { tracesPage } from './traces-page.js'
@@ -20,10 +21,11 @@ async function main(): Promise<void> {
   }
   try {
     const traceMatch = /^\/traces\/([0-9a-fA-F]+)$/.exec(path)
-    if (traceMatch !== null) await tracePage(root, traceMatch[1]!)
+    if (traceMatch !== null) await tracePage(root, traceMatch[1]!, params)
     else if (section === 'traces') await tracesPage(root, params)
     else if (section === 'logs') await logsPage(root, params)
     else if (section === 'errors') await errorsPage(root, params)
+    else if (section === 'metrics') await metricsPage(root, params)
     else await servicesPage(root)
     document.body.dataset.ready = 'true'
   } catch (error) {

@@ -67,6 +67,9 @@ export interface RouteSummary {
   service: string
   route: string
   count: number
+  spans: number
+  weightedSpans: number
+  source?: 'spans' | 'metrics' | 'mixed'
   rate: number
   errorRatio: number
   p50: number
@@ -75,11 +78,7 @@ export interface RouteSummary {
   series: Series
 }
 
-export interface ServiceSummary {
-  service: string
-  count: number
-  rate: number
-  errorRatio: number
+export interface ServiceSummary extends Omit<RouteSummary, 'route'> {
   routes: RouteSummary[]
 }
 

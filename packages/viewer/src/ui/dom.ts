@@ -17,6 +17,7 @@ export interface Props {
   type?: string
   placeholder?: string
   for?: string
+  colspan?: string
   data?: Record<string, string>
   on?: { [K in keyof HTMLElementEventMap]?: (event: HTMLElementEventMap[K]) => void }
 }
@@ -35,7 +36,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   if (props.href?.startsWith('/') && !props.href.startsWith('//')) {
     element.setAttribute('href', props.href)
   }
-  for (const name of ['title', 'id', 'name', 'value', 'type', 'placeholder', 'for'] as const) {
+  for (const name of ['title', 'id', 'name', 'value', 'type', 'placeholder', 'for', 'colspan'] as const) {
     const value = props[name]
     if (value !== undefined) element.setAttribute(name, value)
   }

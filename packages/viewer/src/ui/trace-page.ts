@@ -1,7 +1,9 @@
 /**
  * @module viewer/ui/trace-page
  * `/traces/<trace_id>`: the waterfall across services, each span's attributes, events and
- * exceptions (click a row), and the trace's log lines interleaved in time under their span.
+ * exceptions (click a row), and the trace's log lines interleaved in time under their span; a time
+ * axis, subtrees that collapse, a span search and an attribute filter that highlight what matches.
+ * `?span=<span id>` opens that span.
  */
 import { type Attributes, api, type LogRecord, type Span, type TraceDetail } from './client.js'
 import { h, replace } from './dom.js'
@@ -13,7 +15,7 @@ const STATUS_ERROR = 2
 
 type Item = { kind: 'span'; at: number; span: Span } | { kind: 'log'; at: number; log: LogRecord }
 
-export async function tracePage(main: HTMLElement, traceId: string): Promise<void> {
+export async function tracePage(main: HTMLElement, traceId: string, params = new URLSearchParams()): Promise<void> {
   const trace = await api<TraceDetail>(`/api/traces/${encodeURIComponent(traceId)}`)
   if (trace === undefined) {
     replace(main, h('h1', {}, 'Trace not found'), h('p', { class: 'empty' }, `No trace ${traceId} is kept (yet).`))
@@ -23,29 +25,160 @@ export async function tracePage(main: HTMLElement, traceId: string): Promise<voi
   for (const span of trace.spans)
     if (!serviceColour.has(span.service)) serviceColour.set(span.service, serviceColour.size % 6)
   const total = Math.max(trace.durationMs, 0.001)
-  const rows = h('div', { class: 'waterfall', id: 'waterfall' })
-  for (const [item, depth] of flatten(trace)) {
-    if (item.kind === 'log') rows.appendChild(logRow(item.log, depth, trace.startMs, total))
-    else rows.appendChild(spanRow(item.span, depth, trace.startMs, total, serviceColour.get(item.span.service) ?? 0))
+  const rows = h('div', { class: 'waterfall', id: 'waterfall' }, timeAxis(total))
+  const entries: Row[] = []
+  const items = flatten(trace)
+  for (const [index, [item, depth]] of items.entries()) {
+    const hasChildren = items[index + 1] !== undefined && items[index + 1]![1] > depth
+    const entry: Row =
+      item.kind === 'log'
+        ? { depth, element: logRow(item.log, depth, trace.startMs, total), span: undefined }
+        : {
+            depth,
+            span: item.span,
+            element: spanRow(
+              item.span,
+              depth,
+              trace.startMs,
+              total,
+              serviceColour.get(item.span.service) ?? 0,
+              hasChildren,
+              () => toggle(item.span.spanId),
+            ),
+          }
+    entries.push(entry)
+    rows.appendChild(entry.element)
+  }
+  const collapsed = new Set<string>()
+  const layout = () => {
+    let hideBelow = Number.POSITIVE_INFINITY
+    for (const entry of entries) {
+      if (entry.depth <= hideBelow) hideBelow = Number.POSITIVE_INFINITY
+      entry.element.hidden = entry.depth > hideBelow
+      if (entry.span !== undefined && collapsed.has(entry.span.spanId) && entry.depth < hideBelow) {
+        hideBelow = entry.depth
+      }
+      const button = entry.element.querySelector<HTMLButtonElement>('button.wf-toggle')
+      if (button !== null && entry.span !== undefined) {
+        const closed = collapsed.has(entry.span.spanId)
+        button.textContent = closed ? '▸' : '▾'
+        button.setAttribute('aria-expanded', String(!closed))
+      }
+    }
+  }
+  const toggle = (spanId: string) => {
+    if (collapsed.has(spanId)) collapsed.delete(spanId)
+    else collapsed.add(spanId)
+    layout()
+  }
+  const search = h('input', { id: 'span-search', type: 'search', placeholder: 'find spans: name, service or value' })
+  const filter = h('input', { id: 'span-filter', placeholder: 'attribute filter: key=value or key' })
+  const matches = h('span', { class: 'dim', id: 'span-matches' })
+  const applySearch = () => {
+    const needle = search.value.trim().toLowerCase()
+    const [key, ...rest] = filter.value.split('=')
+    const wantKey = (key ?? '').trim()
+    const wantValue = rest.length === 0 ? undefined : rest.join('=').trim()
+    let count = 0
+    for (const entry of entries) {
+      if (entry.span === undefined) continue
+      const active = needle !== '' || wantKey !== ''
+      const hit = active && spanMatches(entry.span, needle, wantKey, wantValue)
+      entry.element.querySelector('.wf-row')?.classList.toggle('match', hit)
+      entry.element.classList.toggle('dimmed', active && !hit)
+      if (hit) count++
+    }
+    matches.textContent = needle === '' && wantKey === '' ? '' : `${count} of ${trace.spans.length} spans match`
+  }
+  search.addEventListener('input', applySearch)
+  filter.addEventListener('input', applySearch)
+  const tools = h(
+    'div',
+    { class: 'wf-tools' },
+    search,
+    filter,
+    matches,
+    h('button', { type: 'button', id: 'collapse-all', on: { click: () => collapseAll(true) } }, 'Collapse all'),
+    h('button', { type: 'button', id: 'expand-all', on: { click: () => collapseAll(false) } }, 'Expand all'),
+  )
+  const collapseAll = (close: boolean) => {
+    collapsed.clear()
+    if (close) {
+      for (const [index, entry] of entries.entries()) {
+        const next = entries[index + 1]
+        if (entry.span !== undefined && next !== undefined && next.depth > entry.depth && entry.depth > 0) {
+          collapsed.add(entry.span.spanId)
+        }
+      }
+    }
+    layout()
   }
   replace(
     main,
     h('h1', {}, `${trace.service}: ${trace.name}`),
     h(
-      'p',
-      { class: 'dim' },
-      'trace ',
+      'div',
+      { class: 'summary-line' },
       h('span', { class: 'mono', id: 'trace-id' }, trace.traceId),
-      ` · ${clock(trace.startMs)} · ${duration(trace.durationMs)} · ${trace.spanCount} spans · services: ${trace.services.join(', ')}`,
-      trace.requestId === '' ? '' : ` · request ${trace.requestId}`,
+      h('span', { class: 'badge' }, clock(trace.startMs)),
+      h('span', { class: 'badge' }, duration(trace.durationMs)),
+      h('span', { class: 'badge' }, `${trace.spanCount} spans`),
+      h('span', { class: 'badge' }, trace.services.join(', ')),
+      trace.httpStatus === 0
+        ? null
+        : h('span', { class: trace.error ? 'status-pill err' : 'status-pill' }, String(trace.httpStatus)),
+      trace.requestId === '' ? null : h('span', { class: 'badge' }, `request ${trace.requestId}`),
     ),
-    h('h2', {}, 'Waterfall'),
+    tools,
     rows,
     h('h2', {}, `Log lines (${trace.logs.length})`),
     trace.logs.length === 0
       ? h('p', { class: 'dim' }, 'No log record of this trace.')
       : logTable(trace.logs, trace.startMs),
   )
+  const wanted = params.get('span')
+  if (wanted !== null) {
+    const entry = entries.find((e) => e.span?.spanId === wanted)
+    if (entry !== undefined) {
+      entry.element.querySelector('.wf-row')?.classList.add('selected')
+      const details = entry.element.querySelector<HTMLElement>('.details')
+      if (details !== null) details.hidden = false
+      entry.element.scrollIntoView({ block: 'center' })
+    }
+  }
+}
+
+interface Row {
+  depth: number
+  element: HTMLElement
+  span: Span | undefined
+}
+
+/** Whether a span's name, service or an attribute value contains `needle`, and it has the attribute asked for. */
+function spanMatches(span: Span, needle: string, key: string, value: string | undefined): boolean {
+  if (needle !== '') {
+    const inValues = Object.values(span.attributes).some((v) => String(v).toLowerCase().includes(needle))
+    if (!span.name.toLowerCase().includes(needle) && !span.service.toLowerCase().includes(needle) && !inValues) {
+      return false
+    }
+  }
+  if (key !== '') {
+    const found = span.attributes[key]
+    if (found === undefined) return false
+    if (value !== undefined && String(found) !== value) return false
+  }
+  return true
+}
+
+/** Ticks at each quarter of the trace, labelled with the offset from its start. */
+function timeAxis(total: number): HTMLElement {
+  const ticks = h('div', { class: 'wf-ticks' })
+  for (const fraction of [0, 0.25, 0.5, 0.75, 1]) {
+    const tick = h('span', { class: fraction === 1 ? 'wf-tick last' : 'wf-tick' }, duration(total * fraction))
+    tick.style.left = `${fraction * 100}%`
+    ticks.appendChild(tick)
+  }
+  return h('div', { class: 'wf-axis' }, h('div', { class: 'wf-name' }, 'span'), ticks)
 }
 
 /** Spans in tree order; each span's child spans and log lines sorted together by time. */
@@ -72,7 +205,15 @@ function flatten(trace: TraceDetail): [Item, number][] {
   return out
 }
 
-function spanRow(span: Span, depth: number, start: number, total: number, colour: number): HTMLElement {
+function spanRow(
+  span: Span,
+  depth: number,
+  start: number,
+  total: number,
+  colour: number,
+  hasChildren: boolean,
+  onToggle: () => void,
+): HTMLElement {
   const error = span.statusCode === STATUS_ERROR
   const bar = h('div', { class: `wf-bar svc-${colour}${error ? ' bar-err' : ''}` })
   const left = ((span.startMs - start) / total) * 100
@@ -83,23 +224,42 @@ function spanRow(span: Span, depth: number, start: number, total: number, colour
   // Beside the bar's end, or before its start when the bar reaches the right edge.
   if (end < 85) label.style.left = `${end}%`
   else label.style.right = `${Math.max(0, 100 - left)}%`
+  const toggle = h(
+    'button',
+    {
+      type: 'button',
+      class: hasChildren ? 'wf-toggle' : 'wf-toggle spacer',
+      title: 'collapse or expand the spans under this one',
+      on: {
+        click: (event) => {
+          event.stopPropagation()
+          onToggle()
+        },
+      },
+    },
+    '▾',
+  )
   const name = h(
     'div',
     { class: 'wf-name', title: span.name },
-    h('span', { class: 'dim' }, `${span.service} `),
-    span.name,
+    toggle,
+    h('span', { class: `wf-svc svc-${colour}` }, span.service),
+    h('span', { class: error ? 'err' : '' }, span.name),
   )
-  name.style.paddingLeft = `${6 + depth * 14}px`
+  name.style.paddingLeft = `${6 + depth * 16}px`
   const details = spanDetails(span)
   details.hidden = true
   const row = h(
     'div',
-    { class: 'wf-row', data: { spanId: span.spanId }, on: { click: () => (details.hidden = !details.hidden) } },
+    {
+      class: 'wf-row',
+      data: { spanId: span.spanId, depth: String(depth) },
+      on: { click: () => (details.hidden = !details.hidden) },
+    },
     name,
     h('div', { class: 'wf-track' }, bar, label),
   )
-  const wrapper = h('div', {}, row, details)
-  return wrapper
+  return h('div', { class: 'wf-item', data: { spanId: span.spanId } }, row, details)
 }
 
 function logRow(log: LogRecord, depth: number, start: number, total: number): HTMLElement {
@@ -111,8 +271,12 @@ function logRow(log: LogRecord, depth: number, start: number, total: number): HT
     h('span', { class: levelClass(log.level) }, `${log.level} `),
     log.body,
   )
-  name.style.paddingLeft = `${6 + depth * 14}px`
-  return h('div', { class: 'wf-row wf-log' }, name, h('div', { class: 'wf-track' }, dot))
+  name.style.paddingLeft = `${28 + depth * 16}px`
+  return h(
+    'div',
+    { class: 'wf-item' },
+    h('div', { class: 'wf-row wf-log' }, name, h('div', { class: 'wf-track' }, dot)),
+  )
 }
 
 function spanDetails(span: Span): HTMLElement {
