@@ -1,5 +1,5 @@
 /**
- * @module test/foundation/apps
+ * @module test/conformance/apps
  * The same small application on each adapter, so one scenario table runs against all of them:
  * `GET /users/:id` (logs inside the handler, after an await), `GET /boom` (throws), `GET /slow` (waits),
  * `POST /api/things` (a JSON body, parsed as each framework does; a body that is not JSON is a 400).

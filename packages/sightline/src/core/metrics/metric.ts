@@ -101,12 +101,13 @@ export abstract class Metric<Child> {
    */
   seriesAt(labelString: string): Child {
     if (labelString === OVERFLOW_LABELS) {
-      this.overflow ??= this.createChild(OVERFLOW_LABELS)
+      this.overflow ??= this.createChild(OVERFLOW_LABELS, NO_VALUES)
       return this.overflow
     }
     let child = this.children.get(labelString)
     if (child === undefined) {
-      child = this.createChild(labelString)
+      // Rendering only (aggregation/restore): the push reads each process' own registry, not these.
+      child = this.createChild(labelString, NO_VALUES)
       this.children.set(labelString, child)
     }
     return child
