@@ -6,7 +6,7 @@
 // latency from wrk, server CPU time per request from /proc/<pid>/stat. Writes docs/BENCHMARKS.md
 // (or BENCH_OUT), ending with the performance budget's targets checked against it (bench/targets.mjs).
 //
-// Env: BENCH_DURATION (s, 5), BENCH_WARMUP (s, 1), BENCH_START_WARMUP (s of load for each fresh server, 3), BENCH_ROUNDS (5), BENCH_CONNECTIONS (50),
+// Env (also BENCH_CLUSTER=0: skips the several-processes scrape, bench/cluster-scrape.mjs): BENCH_DURATION (s, 5), BENCH_WARMUP (s, 1), BENCH_START_WARMUP (s of load for each fresh server, 3), BENCH_ROUNDS (5), BENCH_CONNECTIONS (50),
 //      BENCH_FILTER (prefixes of config names, comma-separated, no space after the comma: 'fastify', 'http,doctor-api'), BENCH_NODES ("20,24"), BENCH_OUT,
 //      BENCH_MICRO (0 skips micro-benchmarks), BENCH_UNMATCHED (requests of the cardinality scenario, 0 skips),
 //      BENCH_STARTUP (0 skips the zero-code start-up timing), BENCH_STARTUP_RUNS (30).
@@ -16,6 +16,7 @@ import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cardinalityMarkdown, cardinalityScenario } from './cardinality.mjs'
+import { clusterScrapeMarkdown } from './cluster-scrape.mjs'
 import { selectConfigs } from './configs.mjs'
 import {
   benchEnv,
@@ -179,6 +180,7 @@ async function main() {
     ['BENCH_MICRO', async () => microMarkdown(await microBenchmarks())],
     ['BENCH_UNMATCHED', async () => cardinalityMarkdown(await cardinalityScenario())],
     ['BENCH_STARTUP', async () => startupMarkdown(startupScenario(nodeBinary(NODES.at(-1))))],
+    ['BENCH_CLUSTER', clusterScrapeMarkdown],
   ]
   for (const [variable, section] of extras) {
     if (process.env[variable] === '0') continue

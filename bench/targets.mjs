@@ -43,6 +43,7 @@ const COLUMN_CPU_RATIO = 7
 const EXPOSITION_10K = /^\| \/metrics render, 10000 series[^|]*\| ([\d.]+) \| ([\d.]+) \|/gm
 const CARDINALITY_ROW = /^\| ([\d,]+) \| (\d+) \| (\d+) \| ([\d.]+) MB \|/m
 const STARTUP_ADDED = /Added by the launcher: \*\*(-?[\d.]+) ms\*\*/
+const CLUSTER_ROW = /^\| 4 ([^|]+?) \| (\d+) \| ([\d.]+) \| ([\d.]+) \|/gm
 
 /** The report's `## ` sections by heading (the heading line without `## `). */
 function sectionsOf(markdown) {
@@ -152,6 +153,15 @@ function startupTarget(body) {
   return { text: `${ms >= 0 ? '+' : ''}${added[1]} ms (medians, all cores)`, met: ms <= 150 }
 }
 
+function clusterTarget(body) {
+  const rows = [...(body ?? '').matchAll(CLUSTER_ROW)]
+  if (rows.length === 0) return NOT_MEASURED
+  return {
+    text: rows.map((row) => `${row[1]}: p99 ${row[4]} ms`).join('; '),
+    met: rows.every((row) => Number(row[4]) <= 50),
+  }
+}
+
 const verdict = (met) => (met === undefined ? '—' : met ? 'yes' : '**no**')
 
 /** The Targets section for `markdown`, a report bench/run.mjs wrote. */
@@ -178,6 +188,10 @@ export function targetsSection(markdown) {
     ['/metrics with 10k series: ≤ 20 ms, blocking no longer', expositionTarget(bySection('Micro-benchmarks'))],
     ['1M distinct unmatched URLs: series unchanged, heap ≤ 10 MB', cardinalityTarget(bySection('Cardinality'))],
     ['zero-code start-up adds ≤ 150 ms', startupTarget(bySection('Zero-code start-up'))],
+    [
+      'a scrape summed from 4 workers × 2,000 series: p99 ≤ 50 ms',
+      clusterTarget(bySection('Scrapes summed from several processes')),
+    ],
   ]
   const targetVersion = target?.version ?? `${TARGET_NODE} (not in this report)`
   const lines = [

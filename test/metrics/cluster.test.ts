@@ -3,12 +3,11 @@
  * Several processes on one port, summed by the primary: 4 node:cluster workers (Sightline in code,
  * then the zero-code launcher on an unmodified app) and 4 worker threads. Each takes 10,000
  * requests while being scraped 30 times: the counts sum exactly, no counter or histogram series
- * ever goes down, promtool finds nothing, scrapes stay fast at 4 × 2,000 series; a killed worker's
- * counts are kept, a hung one does not hold a scrape past the timeout, and a real Prometheus
- * scrapes the primary.
+ * ever goes down, promtool finds nothing; a killed worker's counts are kept, a hung one does not
+ * hold a scrape past the timeout, and a real Prometheus scrapes the primary. How fast a scrape of
+ * 4 × 2,000 series is, is the benchmark's (bench/cluster-scrape.mjs), not a test's.
  */
 import assert from 'node:assert/strict'
-import { cpus, loadavg } from 'node:os'
 import { after, before, describe, test } from 'node:test'
 import { startPrometheus } from '../deploy/prometheus-server.js'
 import { findSamples, sampleValue } from '../helpers/metrics.js'
@@ -19,7 +18,6 @@ import {
   type Fixture,
   load,
   PLAIN,
-  percentile,
   promtoolFindings,
   REGISTER,
   type Scrape,
@@ -34,26 +32,6 @@ const SERIES = 2000
 const CONCURRENCY = 16
 const TIMEOUT_MS = 500
 const OPENMETRICS = 'application/openmetrics-text; version=1.0.0'
-const P99_BUDGET_MS = 50
-/**
- * Runnable processes per core before this file starts anything: on a machine shared with other
- * work (more than 2 per core), a latency budget measures the neighbours, not Sightline.
- */
-const BUSY = (loadavg()[0] ?? 0) / cpus().length
-
-/** The scrape latency budget over `ms`, enforced unless others oversubscribe the machine (then a visible skip with the figure). */
-function assertScrapeP99(t: import('node:test').TestContext, ms: number[]): void {
-  assert.ok(ms.length >= SCRAPES, `${ms.length} scrapes`)
-  const p99 = percentile(ms, 99)
-  const figures = `${ms.length} scrapes: p50 ${percentile(ms, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`
-  t.diagnostic(figures)
-  if (p99 > P99_BUDGET_MS && BUSY > 2) {
-    t.skip(`machine oversubscribed before this file ran (load ${BUSY.toFixed(1)} per core): ${figures}`)
-    return
-  }
-  assert.ok(p99 <= P99_BUDGET_MS, figures)
-}
-
 /** 10,000 requests of `path`, with scrapes of `metricsUrl` all along (at least 30). */
 async function loadWhileScraping(base: string, path: string, requests: number, metricsUrl: string) {
   let done = false
@@ -87,7 +65,6 @@ describe('4 node:cluster workers, Sightline in code, the primary serving the ops
   let base: string
   let metricsUrl: string
   let expected = 0
-  let latencies: number[] = []
 
   before(async () => {
     const port = await freePort()
@@ -109,7 +86,6 @@ describe('4 node:cluster workers, Sightline in code, the primary serving the ops
     for (let i = 0; i < 3; i++) await scrape(metricsUrl)
     const { statuses, scrapes, during } = await loadWhileScraping(base, '/work', REQUESTS, metricsUrl)
     expected = REQUESTS
-    latencies = scrapes.map((s) => s.ms)
     assert.deepEqual([...statuses], [[200, REQUESTS]])
     const last = await scrape(metricsUrl)
     assert.equal(total(last.samples, 'app_jobs_total'), REQUESTS)
@@ -130,8 +106,6 @@ describe('4 node:cluster workers, Sightline in code, the primary serving the ops
     t.diagnostic(`${scrapes.length} scrapes, ${during} during the load, ${last.text.length} bytes each`)
     assert.ok(scrapes.length >= SCRAPES)
   })
-
-  test('scrape p99 ≤ 50 ms at 4 × 2,000 series, over the scrapes during the load', (t) => assertScrapeP99(t, latencies))
 
   test('OpenMetrics: the same sums, exemplar-capable format, # EOF', async () => {
     const om = await scrape(metricsUrl, OPENMETRICS)
@@ -295,12 +269,7 @@ describe('the zero-code launcher on an unmodified node:cluster app', () => {
       // The workers left the ops port to the primary: none of them tried to bind it.
       assert.doesNotMatch(app.output(), /ops server failed to listen|EADDRINUSE/)
       assert.equal(app.output().match(/"msg":"ops endpoints listening"/g)?.length, 1)
-      t.diagnostic(
-        `${scrapes.length} scrapes (${during} during the load), p99 ${percentile(
-          scrapes.map((s) => s.ms),
-          99,
-        ).toFixed(1)} ms`,
-      )
+      t.diagnostic(`${scrapes.length} scrapes (${during} during the load)`)
     } finally {
       await app.stop()
     }
@@ -311,7 +280,6 @@ describe('4 worker threads reporting to the main thread', () => {
   let app: Fixture
   let base: string
   let metricsUrl: string
-  let latencies: number[] = []
 
   before(async () => {
     const port = await freePort()
@@ -331,7 +299,6 @@ describe('4 worker threads reporting to the main thread', () => {
   test('10,000 requests, 30 scrapes: exact sums, monotonic series, promtool clean', async (t) => {
     for (let i = 0; i < 3; i++) await scrape(metricsUrl)
     const { statuses, scrapes, during } = await loadWhileScraping(base, '/work', REQUESTS, metricsUrl)
-    latencies = scrapes.map((s) => s.ms)
     assert.deepEqual([...statuses], [[200, REQUESTS]])
     const last = await scrape(metricsUrl)
     assert.equal(total(last.samples, 'app_jobs_total'), REQUESTS, 'the threads’ jobs, summed')
@@ -344,8 +311,6 @@ describe('4 worker threads reporting to the main thread', () => {
     assert.equal(await promtoolFindings(last.text), '')
     t.diagnostic(`${scrapes.length} scrapes, ${during} during the load`)
   })
-
-  test('scrape p99 ≤ 50 ms at 4 × 2,000 series, over the scrapes during the load', (t) => assertScrapeP99(t, latencies))
 
   test('a hung thread: the scrape answers within the timeout, from its last snapshot', async () => {
     const fresh = await scrape(metricsUrl)

@@ -45,7 +45,10 @@ describe('viewer in a browser', () => {
       )
       simulateRequest(notifier, { route: '/notify', status: 202, requestId: `warm-n-${i}` })
     }
+    // Newest first is by start time: the last two start a few milliseconds apart, never in one.
+    await new Promise((resolve) => setTimeout(resolve, 5))
     traceId = simulateRequest(api, { route: '/api/appointments', status: 201, requestId: 'browser-req-1' }, logs.logger)
+    await new Promise((resolve) => setTimeout(resolve, 5))
     hostileTraceId = simulateRequest(
       api,
       {

@@ -5,7 +5,7 @@
  */
 
 import { hostname } from 'node:os'
-import type { Context } from '@opentelemetry/api'
+import type { Context, TraceState } from '@opentelemetry/api'
 import type { ExportResult } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import type {
@@ -65,13 +65,17 @@ export function rootRatioOf(options: ResolvedTracingOptions): number {
  */
 export class HandoverSampler implements Sampler {
   pending: SamplingDecision | undefined = undefined
+  /** The tracestate that decision gives the span (a new trace's sampling threshold), if any. */
+  pendingTraceState: TraceState | undefined = undefined
   constructor(private readonly inner: Sampler) {}
 
   shouldSample(...args: Parameters<Sampler['shouldSample']>): SamplingResult {
     const pending = this.pending
     if (pending !== undefined) {
       this.pending = undefined
-      return { decision: pending }
+      const traceState = this.pendingTraceState
+      this.pendingTraceState = undefined
+      return traceState === undefined ? { decision: pending } : { decision: pending, traceState }
     }
     return this.inner.shouldSample(...args)
   }

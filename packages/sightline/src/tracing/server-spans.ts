@@ -15,6 +15,7 @@ import {
   type TextMapPropagator,
   TraceFlags,
   type Tracer,
+  type TraceState,
   trace,
 } from '@opentelemetry/api'
 import type { InstrumentationScope } from '@opentelemetry/core'
@@ -53,6 +54,7 @@ import { activeContext, type TracingInstance } from './instance.js'
 import { LightSpan, type SpanSink, sinkOfSdkTracer } from './light-span.js'
 import { keepRandomFlag } from './random-flag.js'
 import { scopeOf } from './recording.js'
+import { SamplingThreshold } from './sampling-threshold.js'
 import type { HandoverSampler } from './sdk.js'
 import { plainConstructor, SpanIds } from './span-values.js'
 import { TRACER_NAME } from './spans.js'
@@ -98,6 +100,8 @@ export class ServerSpans implements TracingHooks {
   private lastPort = 0
   /** The headers the propagator reads: a request with none of them starts a trace without extracting. */
   private readonly fields: readonly string[]
+  /** At a ratio strictly between 0 and 1: the `ot=th:` a new trace carries, and its ids' randomness. */
+  private readonly threshold: SamplingThreshold | undefined
 
   constructor(
     private readonly tracer: Tracer,
@@ -112,6 +116,7 @@ export class ServerSpans implements TracingHooks {
     this.sink = sinkOfSdkTracer(tracer)
     this.scope = scopeOf(TRACER_NAME)
     this.fields = propagator.fields()
+    this.threshold = rootRatio > 0 && rootRatio < 1 ? new SamplingThreshold(rootRatio) : undefined
   }
 
   spanFields(request: RequestContext | undefined): Record<string, string> | undefined {
@@ -133,11 +138,18 @@ export class ServerSpans implements TracingHooks {
     let sampling: SamplingResult | undefined
     // The random trace-id flag: set for ids Sightline draws, the caller's for a trace it continues.
     let random = TRACE_FLAG_RANDOM
+    /** A new trace's tracestate: its sampling threshold, when it was sampled at a ratio. */
+    let rootTraceState: TraceState | undefined
     if (!this.hasPropagationHeaders(headers)) {
       // A new trace: one Math.random against the root ratio. An unsampled request builds nothing;
       // its ids are made later only if something needs them (an outgoing call, a manual span).
       if (this.rootRatio === 0 || (this.rootRatio < 1 && Math.random() >= this.rootRatio)) return
       traceId = randomTraceId()
+      const threshold = this.threshold
+      if (threshold !== undefined) {
+        traceId = threshold.sampledTraceId(traceId)
+        rootTraceState = threshold.traceState
+      }
     } else {
       // An invalid traceparent extracts to nothing: a fresh trace starts. Baggage (and what other
       // propagators extract) stays in `parent`, and reaches the request's context below.
@@ -198,6 +210,7 @@ export class ServerSpans implements TracingHooks {
     if (sink === undefined) {
       this.ids.next = traceId
       this.sampler.pending = SamplingDecision.RECORD_AND_SAMPLED
+      this.sampler.pendingTraceState = rootTraceState
       span = this.tracer.startSpan(methodName, { kind: SpanKind.SERVER, attributes }, parent)
       this.ids.next = undefined
       this.sampler.pending = undefined
@@ -208,7 +221,7 @@ export class ServerSpans implements TracingHooks {
         traceId,
         randomSpanId(),
         TraceFlags.SAMPLED | random,
-        sampling?.traceState ?? parentSpanContext?.traceState,
+        sampling?.traceState ?? parentSpanContext?.traceState ?? rootTraceState,
       )
       if (sampling?.attributes !== undefined) {
         for (const key of Object.keys(sampling.attributes)) {
