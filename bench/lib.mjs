@@ -132,7 +132,10 @@ export function benchEnv(config, port, receiverPort) {
       OTEL_TRACES_SAMPLER_ARG: process.env.BENCH_SAMPLE_RATIO ?? String(config.otel.ratio),
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiverPort}`,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-      OTEL_METRICS_EXPORTER: 'none',
+      // Sightline's default is the Prometheus pull (what a user with only the endpoint set gets); the
+      // peer stacks serve theirs through fastify-metrics / express-prom-bundle, so their OpenTelemetry
+      // SDK pushes none.
+      ...(config.mode === 'peer' ? { OTEL_METRICS_EXPORTER: 'none' } : {}),
       // Log export is on by default once an endpoint is set; configurations ask for it (`otel.logs`).
       ...(config.otel.logs ? {} : { OTEL_LOGS_EXPORTER: 'none' }),
       OTEL_SERVICE_NAME: 'bench',
