@@ -4,25 +4,11 @@
  * thrown (`src/routes/payments.ts:42`), route, service, count, first and last seen, occurrences
  * per minute over the last hour, and links to example traces and to the logs of example requests.
  */
+import type { ErrorGroupSummary as ErrorGroup } from '../errors.js'
 import { sparkline } from './chart.js'
 import { api, type ServiceSummary } from './client.js'
 import { h, link, replace, select } from './dom.js'
 import { clock } from './format.js'
-
-/** One group as `/api/errors` returns it (viewer/errors). */
-export interface ErrorGroup {
-  fingerprint: string
-  service: string
-  type: string
-  message: string
-  frame: string
-  route: string
-  count: number
-  firstSeenMs: number
-  lastSeenMs: number
-  series: number[]
-  examples: { traceId: string; spanId: string; requestId: string; timeMs: number }[]
-}
 
 export async function errorsPage(main: HTMLElement, params: URLSearchParams): Promise<void> {
   const service = params.get('service') ?? ''

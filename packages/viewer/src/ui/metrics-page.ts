@@ -5,35 +5,12 @@
  * from their buckets; a chart per group and a table of the groups' figures; updated live. The
  * choice lives in the URL (`?service&name&by`), so every view is a link.
  */
+import type { MetricGroup, MetricInfo } from '../metrics-view.js'
 import { timeChart } from './chart.js'
 import { api } from './client.js'
 import { h, link, replace, select } from './dom.js'
 import { duration, number, rate } from './format.js'
 import { live } from './live.js'
-
-interface MetricInfo {
-  service: string
-  name: string
-  type: string
-  unit: string
-  kind: 'rate' | 'gauge' | 'histogram' | 'summary'
-  series: number
-  attributeKeys: string[]
-}
-
-interface MetricGroup {
-  key: string
-  t: number[]
-  values: number[]
-  p50?: number[]
-  p95?: number[]
-  p99?: number[]
-  total?: number
-  latest?: number
-  count?: number
-  sum?: number
-  quantiles?: { p50: number; p95: number; p99: number }
-}
 
 interface MetricView extends MetricInfo {
   by: string
