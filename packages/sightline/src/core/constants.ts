@@ -7,6 +7,8 @@
 
 export const HEADER_REQUEST_ID = 'x-request-id'
 export const HEADER_CONTENT_LENGTH = 'content-length'
+/** The access line's `msg` (and its OTLP record's body). */
+export const ACCESS_LOG_MESSAGE = 'request completed'
 /** `?`, where a URL's path ends and its query string starts. */
 export const CHAR_QUERY = 0x3f
 

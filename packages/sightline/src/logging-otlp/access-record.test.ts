@@ -1,6 +1,7 @@
 /**
  * @module logging-otlp/access-record.test
- * The access log's own OTLP record is byte for byte the record the line scanner makes of the line
+ * The access log's own OTLP record (its values captured in the application's thread, written by the
+ * worker's AccessRecordWriter) is byte for byte the record the line scanner makes of the line
  * written beside it, for every shape an access line takes; and the tee sends both kinds, counted.
  */
 import assert from 'node:assert/strict'
@@ -13,7 +14,8 @@ import { AccessLog } from '../core/logging/access-log.js'
 import { ProtoWriter } from '../core/otlp/proto-writer.js'
 import { RequestContext } from '../core/pipeline/context.js'
 import { RouteTable } from '../core/pipeline/routes.js'
-import type { AccessRecordSink } from './access-record.js'
+import { AccessCapture, type AccessRecordSink } from './access-capture.js'
+import { AccessRecordWriter } from './access-record.js'
 import { LogEncoder } from './encode-protobuf.js'
 import { OtlpLogTee } from './otlp-log-tee.js'
 
@@ -59,26 +61,22 @@ const SHAPES: Shape[] = [
   { name: 'a bad content-length', url: '/c', status: 200, durationMs: 1, requestBytes: 'abc', responseBytes: [1, 2] },
 ]
 
-/** One access line and the record the access log wrote beside it. */
-function both(shape: Shape): { line: string; record: Uint8Array } {
-  const lines: string[] = []
-  const writer = new ProtoWriter(256)
-  let records = 0
-  const sink: AccessRecordSink = {
-    destination: { write: (line: string) => lines.push(line) },
-    beginRecord: () => writer,
-    endRecord: () => {
-      records++
-    },
-  }
-  const log = new AccessLog({
+/** An access log writing its lines and records to `sink`, as Sightline makes it when log export is on. */
+function accessLog(sink: AccessRecordSink, logQuery = false): AccessLog {
+  return new AccessLog({
     logger: { levelVal: 30 } as Logger,
     stream: { write: () => assert.fail('the line goes to the sink') },
     service: 'svc',
-    logQuery: shape.logQuery ?? false,
+    logQuery,
     viaLogger: false,
     records: sink,
   })
+}
+
+const routes = new RouteTable()
+
+/** Writes the access line of one request of `shape`. */
+function writeShape(log: AccessLog, shape: Shape, template = '/users/:id'): void {
   const headers: Record<string, string> = {}
   if (shape.requestBytes !== undefined) headers['content-length'] = shape.requestBytes
   const req = { url: shape.url, method: 'GET', headers } as unknown as IncomingMessage
@@ -86,9 +84,24 @@ function both(shape: Shape): { line: string; record: Uint8Array } {
   const context = new RequestContext('req-7', req, res, 0)
   if (shape.trace !== undefined) [context.traceId, context.spanId, context.traceFlags] = shape.trace
   if (shape.error !== undefined) context.error = shape.error
-  log.write(context, new RouteTable().get('/users/:id'), 0, shape.status, shape.durationMs, shape.aborted ?? false)
+  log.write(context, routes.get(template), 0, shape.status, shape.durationMs, shape.aborted ?? false)
+}
+
+/** One access line and the record written from the values the access log captured beside it. */
+function both(shape: Shape): { line: string; record: Uint8Array } {
+  const lines: string[] = []
+  const capture = new AccessCapture(1)
+  const sink: AccessRecordSink = {
+    destination: { write: (line: string) => lines.push(line) },
+    record: (...values: Parameters<AccessCapture['add']>) => capture.add(...values),
+  }
+  writeShape(accessLog(sink, shape.logQuery), shape)
   assert.equal(lines.length, 1)
-  assert.equal(records, 1)
+  const batch = capture.take()
+  assert.ok(batch !== undefined)
+  assert.equal(batch.count, 1)
+  const writer = new ProtoWriter(256)
+  assert.equal(new AccessRecordWriter('request completed').writeBatch(writer, batch), 1)
   return { line: lines[0] as string, record: writer.take() }
 }
 
@@ -98,7 +111,10 @@ for (const shape of SHAPES) {
     const time = (JSON.parse(line) as { time: number }).time
     // The scanner's observed time is the batch's; the access record's is its own time.
     const scanned = new LogEncoder().encode([line], 'svc', time)
-    const direct = new LogEncoder().encode([], 'svc', time, record, 1)
+    const direct = new LogEncoder().encode([], 'svc', time, (w) => {
+      w.bytes(record)
+      return 1
+    })
     assert.equal(scanned.records, 1)
     assert.equal(direct.records, 1)
     assert.deepEqual(Buffer.from(direct.bytes), Buffer.from(scanned.bytes))
@@ -129,16 +145,12 @@ test('the tee sends access records and lines in one request, counts both, and bo
     },
   )
   try {
-    const { record } = both(SHAPES[1] as Shape)
-    for (let i = 0; i < 2; i++) {
-      const w = tee.beginRecord()
-      assert.ok(w !== undefined)
-      w.bytes(record)
-      tee.endRecord()
-    }
+    const log = accessLog(tee)
+    writeShape(log, SHAPES[1] as Shape)
+    writeShape(log, SHAPES[4] as Shape, '/boom')
     tee.write('{"level":"info","time":1,"msg":"app line"}\n')
     // The fourth does not fit a queue of three: refused and counted, whichever kind it is.
-    assert.equal(tee.beginRecord(), undefined)
+    writeShape(log, SHAPES[0] as Shape)
     tee.write('{"level":"info","time":2,"msg":"one too many"}\n')
     assert.deepEqual(dropped, ['queue_full:1', 'queue_full:1'])
     await tee.forceFlush()
@@ -150,6 +162,38 @@ test('the tee sends access records and lines in one request, counts both, and bo
       body.indexOf(Buffer.from('request completed')) !== body.lastIndexOf(Buffer.from('request completed')),
       true,
     )
+    for (const text of ['/users/:id', '/boom', 'kaboom']) assert.ok(body.includes(Buffer.from(text)), text)
+  } finally {
+    await tee.shutdown()
+    server.close()
+  }
+})
+
+test('a new export worker is told the route keys again: records after a worker is lost keep their route', async () => {
+  const bodies: Buffer[] = []
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      bodies.push(Buffer.concat(chunks))
+      res.end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  const tee = new OtlpLogTee({ write: () => true }, { endpoint: `http://127.0.0.1:${port}/v1/logs`, service: 'svc' })
+  try {
+    const log = accessLog(tee)
+    writeShape(log, SHAPES[0] as Shape, '/kept/:id')
+    await tee.forceFlush()
+    // The worker exits (as one that ran out of memory would); the next batch starts another.
+    const worker = (tee as unknown as { worker: { terminate(): Promise<number> } }).worker
+    await worker.terminate()
+    writeShape(log, SHAPES[0] as Shape, '/kept/:id')
+    await tee.forceFlush()
+    assert.equal(tee.stats.exported, 2)
+    assert.equal(bodies.length, 2)
+    for (const body of bodies) assert.ok(body.includes(Buffer.from('/kept/:id')), 'the route attribute is there')
   } finally {
     await tee.shutdown()
     server.close()

@@ -1,8 +1,8 @@
 /**
  * @module logging-otlp/access-record
- * The access line's OTLP LogRecord, written from the values the access log already holds instead of
- * scanned back out of the JSON line it has just built: the one line every request writes costs the
- * export a few copies of bytes made in advance, not a parse. The record is the one `LogEncoder`
+ * The access line's OTLP LogRecord, written in the log export worker from the values the access log
+ * captured (logging-otlp/access-capture) instead of scanned back out of the JSON line it built: the
+ * one line every request writes costs the export a few copies of bytes made in advance, not a parse. The record is the one `LogEncoder`
  * makes of the same line (the same attributes, in the same order, the same types; its test compares
  * the bytes), so a backend cannot tell the two paths apart.
  *
@@ -16,19 +16,15 @@
  */
 import { Buffer } from 'node:buffer'
 import { FIXED32, FIXED64, LENGTH_DELIMITED, ProtoWriter, VARINT } from '../core/otlp/proto-writer.js'
-import type { RouteState } from '../core/pipeline/routes.js'
-
-/** Where the access log hands its records when log export is on (the log tee). */
-export interface AccessRecordSink {
-  /** Where the line itself goes: stdout, without queuing it for export (its record is). */
-  readonly destination: { write(line: string): unknown }
-  /**
-   * The writer to append one LogRecord (field 2 of ScopeLogs) to, or `undefined` when the export
-   * queue is full (the sink counts the drop). `endRecord` must follow a writer, synchronously.
-   */
-  beginRecord(): ProtoWriter | undefined
-  endRecord(): void
-}
+import {
+  type AccessBatch,
+  FLAG_ABORTED,
+  FLAG_ERROR,
+  FLAG_TRACED,
+  INTS_PER_RECORD,
+  NUMBERS_PER_RECORD,
+  type RouteEntry,
+} from './access-capture.js'
 
 const LEVEL_WARN = 40
 const LEVEL_ERROR = 50
@@ -71,6 +67,21 @@ function copy(buf: Uint8Array, pos: number, source: Uint8Array): number {
   return pos
 }
 
+/**
+ * Writes `text` at `pos` when it is ASCII (ids, most paths) and returns its length, else -1 (what
+ * it wrote is then overwritten by Buffer.write). A loop: for the tens of characters an id or a path
+ * has, Buffer.write's call into C++ costs more than the copy.
+ */
+function writeAscii(buf: Uint8Array, pos: number, text: string): number {
+  const length = text.length
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i)
+    if (code >= 0x80) return -1
+    buf[pos + i] = code
+  }
+  return length
+}
+
 /** Bytes a varint of `value` takes. */
 function varintSize(value: number): number {
   return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5
@@ -87,7 +98,17 @@ function severityAndBody(number: number, text: string, message: string): Uint8Ar
   return w.take()
 }
 
-/** One per access log: the pieces made in advance, and the writes of a record. */
+/** No route attributes: a key the worker was never told (it cannot happen; a record is still written). */
+const NO_ROUTE = new Uint8Array(0)
+
+/** The method and route attributes of a route key, encoded once. */
+function routeAttributes(methodName: string, template: string): Uint8Array {
+  const methodBytes = constantAttribute('method', (w) => w.string(1, methodName))
+  const routeBytes = constantAttribute('route', (w) => w.string(1, template))
+  return Buffer.concat([methodBytes, routeBytes])
+}
+
+/** One per log export worker: the pieces made in advance, and the writes of records. */
 export class AccessRecordWriter {
   private readonly requestIdKey = keyField('request_id')
   private readonly pathKey = keyField('path')
@@ -102,8 +123,8 @@ export class AccessRecordWriter {
   private readonly info: Uint8Array
   private readonly warn: Uint8Array
   private readonly error: Uint8Array
-  /** The method and route attributes, by route and method index. */
-  private readonly routes = new Map<RouteState, Uint8Array[]>()
+  /** The method and route attributes, by route key. */
+  private readonly routes: Uint8Array[] = []
   /** The status attribute by status code (HTTP's are three digits). */
   private readonly statuses: Uint8Array[] = []
   /** The time and observed-time fields of the last millisecond written (many records share one). */
@@ -117,10 +138,55 @@ export class AccessRecordWriter {
     this.error = severityAndBody(17, 'ERROR', message)
   }
 
-  /**
-   * Appends one record. Positional, like the access log's own write (one call per request: no
-   * object per call). `durationMs` is rounded to the microsecond, as the line prints it.
-   */
+  /** Learns the batch's new route keys and appends its records (fields 2 of ScopeLogs); returns how many. */
+  writeBatch(w: ProtoWriter, batch: AccessBatch): number {
+    this.learn(batch.routes)
+    const { numbers, ints, strings } = batch
+    let s = 0
+    for (let i = 0; i < batch.count; i++) {
+      const n = i * NUMBERS_PER_RECORD
+      const k = i * INTS_PER_RECORD
+      const bits = ints[k + 1] as number
+      const requestId = strings[s++] as string
+      const path = strings[s++] as string
+      let traceId: string | undefined
+      let spanId: string | undefined
+      let traceFlags: string | undefined
+      if ((bits & FLAG_TRACED) !== 0) {
+        traceId = strings[s++]
+        spanId = strings[s++]
+        traceFlags = strings[s++]
+      }
+      const errorJson = (bits & FLAG_ERROR) !== 0 ? strings[s++] : undefined
+      const requestBytes = numbers[n + 2] as number
+      const responseBytes = numbers[n + 3] as number
+      this.write(
+        w,
+        bits & 0xff,
+        numbers[n] as number,
+        requestId,
+        traceId,
+        spanId,
+        traceFlags,
+        this.routes[ints[k + 2] as number] ?? NO_ROUTE,
+        path,
+        ints[k] as number,
+        numbers[n + 1] as number,
+        requestBytes < 0 ? undefined : requestBytes,
+        responseBytes < 0 ? undefined : responseBytes,
+        (bits & FLAG_ABORTED) !== 0,
+        errorJson,
+      )
+    }
+    return batch.count
+  }
+
+  /** Route keys and what they stand for, from the application's thread. */
+  learn(routes: readonly RouteEntry[]): void {
+    for (const [key, methodName, template] of routes) this.routes[key] = routeAttributes(methodName, template)
+  }
+
+  /** Appends one record. `durationMs` is rounded to the microsecond, as the line prints it. */
   write(
     w: ProtoWriter,
     level: number,
@@ -129,9 +195,7 @@ export class AccessRecordWriter {
     traceId: string | undefined,
     spanId: string | undefined,
     traceFlags: string | undefined,
-    route: RouteState,
-    method: number,
-    methodName: string,
+    routeBytes: Uint8Array,
     path: string,
     status: number,
     durationMs: number,
@@ -140,7 +204,6 @@ export class AccessRecordWriter {
     aborted: boolean,
     errorJson: string | undefined,
   ): void {
-    const routeBytes = this.routeAttributes(route, method, methodName)
     const statusBytes = this.statusAttribute(status)
     w.ensure(3 + routeBytes.length + statusBytes.length)
     w.buf[w.pos] = RECORD_TAG
@@ -206,7 +269,8 @@ export class AccessRecordWriter {
     const head = w.pos
     let bytes = guess
     let valueAt = head + this.headSize(key, bytes)
-    bytes = w.buf.write(value, valueAt, 'utf8')
+    bytes = writeAscii(w.buf, valueAt, value)
+    if (bytes === -1) bytes = w.buf.write(value, valueAt, 'utf8')
     if (bytes !== guess) {
       const at = head + this.headSize(key, bytes)
       if (at !== valueAt) w.buf.copyWithin(at, valueAt, valueAt + bytes)
@@ -263,22 +327,6 @@ export class AccessRecordWriter {
       buf[w.pos++] = DOUBLE_VALUE_TAG
       w.double(value)
     }
-  }
-
-  private routeAttributes(route: RouteState, method: number, methodName: string): Uint8Array {
-    let byMethod = this.routes.get(route)
-    if (byMethod === undefined) {
-      byMethod = []
-      this.routes.set(route, byMethod)
-    }
-    let bytes = byMethod[method]
-    if (bytes === undefined) {
-      const methodBytes = constantAttribute('method', (w) => w.string(1, methodName))
-      const routeBytes = constantAttribute('route', (w) => w.string(1, route.template))
-      bytes = Buffer.concat([methodBytes, routeBytes])
-      byMethod[method] = bytes
-    }
-    return bytes
   }
 
   private statusAttribute(status: number): Uint8Array {

@@ -54,7 +54,10 @@ enum Kind {
 }
 
 export interface EncodedLogs {
-  /** The `ExportLogsServiceRequest`, in a buffer of its own (transferable). */
+  /**
+   * The `ExportLogsServiceRequest`: a view of the encoder's buffer, valid until its next `encode`
+   * (the worker sends one batch at a time; a copy per batch is memory the isolate's GC then counts).
+   */
   bytes: Uint8Array
   records: number
   /** Lines that are not a JSON object (or not one the scanner can read): not exported. */
@@ -81,17 +84,16 @@ export class LogEncoder {
   private number = 0
 
   /**
-   * `encoded` (with `encodedCount` records in it) are LogRecords written elsewhere (the access log's,
-   * logging-otlp/access-record): they join the records of `fallbackService` as they are.
+   * `writeRecords` appends LogRecords made elsewhere (the access log's, logging-otlp/access-record)
+   * to the records of `fallbackService`, straight into the encoder's buffer, and says how many.
    */
   encode(
     lines: readonly string[],
     fallbackService: string,
     observedMillis: number,
-    encoded?: Uint8Array,
-    encodedCount = 0,
+    writeRecords?: (records: ProtoWriter) => number,
   ): EncodedLogs {
-    let records = encodedCount
+    let records = 0
     let skipped = 0
     for (const chunk of lines) {
       // A chunk is one line (with its newline) from pino and the access log; more are split here.
@@ -106,13 +108,16 @@ export class LogEncoder {
         start = end + 1
       }
     }
-    if (encoded !== undefined && encoded.byteLength > 0) {
+    if (writeRecords !== undefined) {
       // After the lines' records in the same buffer: one range more for the service.
       const start = this.records.pos
-      this.records.bytes(encoded)
-      const ranges = this.byService.get(fallbackService)
-      if (ranges === undefined) this.byService.set(fallbackService, [start, this.records.pos])
-      else ranges.push(start, this.records.pos)
+      const written = writeRecords(this.records)
+      if (written > 0) {
+        records += written
+        const ranges = this.byService.get(fallbackService)
+        if (ranges === undefined) this.byService.set(fallbackService, [start, this.records.pos])
+        else ranges.push(start, this.records.pos)
+      }
     }
     return { bytes: this.assemble(), records, skipped }
   }
@@ -140,7 +145,9 @@ export class LogEncoder {
     }
     this.byService.clear()
     this.records.pos = 0
-    return out.take()
+    const bytes = out.buf.subarray(0, out.pos)
+    out.pos = 0
+    return bytes
   }
 
   /** Scans one line and appends its LogRecord (field 2 of ScopeLogs); false, with nothing written, if it cannot. */

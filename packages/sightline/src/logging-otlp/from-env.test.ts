@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { logsEndpointFromEnv, otlpLogExporterFromEnv, parseOtlpHeaders } from './from-env.js'
+import { logBatchingFromEnv, logsEndpointFromEnv, otlpLogExporterFromEnv, parseOtlpHeaders } from './from-env.js'
 
 describe('log export from the environment', () => {
   it('is off unless an OTLP endpoint is set', () => {
@@ -32,5 +32,33 @@ describe('log export from the environment', () => {
       authorization: 'Bearer abc',
       'x-tenant': 't1',
     })
+  })
+
+  it('batches as the OTEL_BLRP_* variables and the OTLP timeout say, keeping its defaults otherwise', () => {
+    assert.deepEqual(logBatchingFromEnv({}), {})
+    assert.deepEqual(
+      logBatchingFromEnv({
+        OTEL_BLRP_MAX_QUEUE_SIZE: '4096',
+        OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '1024',
+        OTEL_BLRP_SCHEDULE_DELAY: '250',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '8000',
+      }),
+      { maxQueue: 4096, maxBatch: 1024, flushMs: 250, timeoutMs: 8000 },
+    )
+    // The signal's own timeout wins over the general one; the export timeout bounds both.
+    assert.deepEqual(
+      logBatchingFromEnv({ OTEL_EXPORTER_OTLP_TIMEOUT: '8000', OTEL_EXPORTER_OTLP_LOGS_TIMEOUT: '7000' }),
+      { timeoutMs: 7000 },
+    )
+    assert.deepEqual(logBatchingFromEnv({ OTEL_BLRP_EXPORT_TIMEOUT: '2000' }), { timeoutMs: 2000 })
+  })
+
+  it('refuses batching values that are not positive integers, or a batch larger than the queue', () => {
+    assert.throws(() => logBatchingFromEnv({ OTEL_BLRP_MAX_QUEUE_SIZE: '0' }), /OTEL_BLRP_MAX_QUEUE_SIZE/)
+    assert.throws(() => logBatchingFromEnv({ OTEL_BLRP_SCHEDULE_DELAY: 'soon' }), /OTEL_BLRP_SCHEDULE_DELAY/)
+    assert.throws(
+      () => logBatchingFromEnv({ OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '4096' }),
+      /OTEL_BLRP_MAX_EXPORT_BATCH_SIZE.*2048/,
+    )
   })
 })

@@ -2,6 +2,7 @@
  * @module logging-otlp/log-export-protocol
  * The messages between the log tee (application thread) and its export worker.
  */
+import type { AccessBatch } from './access-capture.js'
 
 /** What the worker is started with. */
 export interface LogWorkerConfig {
@@ -17,9 +18,8 @@ export interface LogWorkerConfig {
 export interface LogExportRequest {
   id: number
   lines: string[]
-  /** Access records the access log encoded itself (LogRecord messages, field 2 of ScopeLogs, back to back), of the worker's service. */
-  records: Uint8Array | undefined
-  recordCount: number
+  /** Access records' values, captured by the access log, of the worker's service (the worker encodes them). */
+  access: AccessBatch | undefined
   /** When the batch left the queue: every record's observed time. */
   observedMillis: number
 }

@@ -6,11 +6,15 @@
  *
  * Why a thread: encoding and an HTTP client in the application's thread cost every line its
  * encoding and every request the client's effect on Node's HTTP internals, which the server shares
- * (see tracing/export-worker). Here the application's thread only queues a line and, per batch,
- * posts the array of lines.
+ * (see tracing/export-worker). Here the application's thread only queues a line (an access line:
+ * its values) and, per batch, posts them. Access records are written from their values
+ * (logging-otlp/access-record), the application's lines scanned (logging-otlp/encode-protobuf).
  */
 import { parentPort, workerData } from 'node:worker_threads'
+import { ACCESS_LOG_MESSAGE } from '../core/constants.js'
 import { otlpPoster } from '../core/otlp/post.js'
+import type { ProtoWriter } from '../core/otlp/proto-writer.js'
+import { AccessRecordWriter } from './access-record.js'
 import { LogEncoder } from './encode-protobuf.js'
 import type { LogExportReply, LogExportRequest, LogWorkerConfig } from './log-export-protocol.js'
 
@@ -20,14 +24,15 @@ if (port === null) throw new Error('logging-otlp/log-export-worker runs as a wor
 const config = workerData as LogWorkerConfig
 const post = otlpPoster(config, 'log')
 const encoder = new LogEncoder()
+const accessWriter = new AccessRecordWriter(ACCESS_LOG_MESSAGE)
 
 port.on('message', (batch: LogExportRequest) => {
+  const access = batch.access
   const { bytes, records, skipped } = encoder.encode(
     batch.lines,
     config.service,
     batch.observedMillis,
-    batch.records,
-    batch.recordCount,
+    access === undefined ? undefined : (w: ProtoWriter) => accessWriter.writeBatch(w, access),
   )
   const answer = (reply: LogExportReply) => port.postMessage(reply)
   if (records === 0) {

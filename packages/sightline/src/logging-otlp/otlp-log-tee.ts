@@ -9,19 +9,27 @@
  * and never reaches the app.
  *
  * The access log does not hand its lines to `write`: it is this tee's `AccessRecordSink`, writes its
- * line to the destination and its record, already encoded (logging-otlp/access-record), into the
- * tee's buffer, which goes to the worker with the next batch (transferred, not copied).
+ * line to the destination and its record's values into the tee's capture
+ * (logging-otlp/access-capture), which goes to the worker with the next batch; the worker encodes
+ * the records (logging-otlp/access-record).
  */
 import { Worker } from 'node:worker_threads'
 import type { DestinationStream } from 'pino'
 import { SightlineOptionError } from '../core/errors.js'
 import { Outage, type OutageFields } from '../core/logging/outage.js'
-import { ProtoWriter } from '../core/otlp/proto-writer.js'
 import { storage } from '../core/pipeline/context.js'
-import type { AccessRecordSink } from './access-record.js'
+import type { RouteState } from '../core/pipeline/routes.js'
+import { AccessCapture, type AccessRecordSink } from './access-capture.js'
 import type { LogExportReply, LogExportRequest, LogWorkerConfig } from './log-export-protocol.js'
 
 const WORKER_URL = new URL('./log-export-worker.js', import.meta.url)
+/** Records held at most (OpenTelemetry's `OTEL_BLRP_MAX_QUEUE_SIZE` default). */
+export const DEFAULT_MAX_QUEUE = 2048
+/**
+ * A request's timeout: shorter than OpenTelemetry's 10 s default (`OTEL_EXPORTER_OTLP_TIMEOUT`,
+ * which sets it), so a collector that stopped answering holds a graceful shutdown's flush less long.
+ */
+export const DEFAULT_TIMEOUT_MS = 5000
 
 export interface OtlpLogTeeOptions {
   /** Full URL of the OTLP/HTTP logs endpoint, e.g. `http://127.0.0.1:9400/v1/logs`. */
@@ -30,15 +38,15 @@ export interface OtlpLogTeeOptions {
   headers?: Record<string, string>
   /** `service.name` of lines that carry no `service` field. */
   service: string
-  /** Lines (and access records) held at most; more are dropped and counted. Default 2048. */
+  /** Lines (and access records) held at most; more are dropped and counted. Env `OTEL_BLRP_MAX_QUEUE_SIZE`. Default 2048. */
   maxQueue?: number
-  /** Characters (and encoded records' bytes) held at most (lines of a few KB fill memory long before 2048 lines); default 4 MiB. */
+  /** Characters (and access records' bytes) held at most (lines of a few KB fill memory long before 2048 lines); default 4 MiB. */
   maxQueueChars?: number
-  /** Lines per request (access records already encoded go with the next request, all of them). Default 512. */
+  /** Lines per request (access records captured go with the next request, all of them). Env `OTEL_BLRP_MAX_EXPORT_BATCH_SIZE`. Default 512. */
   maxBatch?: number
-  /** Longest a line waits before its batch is sent. Default 1000 ms. */
+  /** Longest a line waits before its batch is sent. Env `OTEL_BLRP_SCHEDULE_DELAY`. Default 1000 ms. */
   flushMs?: number
-  /** Request timeout. Default 5000 ms. */
+  /** Request timeout. Env `OTEL_EXPORTER_OTLP_LOGS_TIMEOUT`/`OTEL_EXPORTER_OTLP_TIMEOUT`, at most `OTEL_BLRP_EXPORT_TIMEOUT`. Default 5000 ms. */
   timeoutMs?: number
   /** An outage began (an unreachable endpoint, a rejected batch), or still lasts a minute after the last time told. */
   onError?: (error: Error, fields: OutageFields) => void
@@ -73,9 +81,8 @@ export class OtlpLogTee implements DestinationStream, AccessRecordSink {
   private readonly outage: Outage
   private queue: string[] = []
   private queueChars = 0
-  /** Access records, encoded by the access log, waiting for the next batch; and how many. */
-  private readonly encoded = new ProtoWriter(16 * 1024)
-  private encodedRecords = 0
+  /** Access records' values, captured by the access log, waiting for the next batch. */
+  private readonly access = new AccessCapture()
   /** One timer for the tee's lifetime, re-armed with refresh(): made here, outside every request. */
   private readonly timer: NodeJS.Timeout
   private timerArmed = false
@@ -100,10 +107,10 @@ export class OtlpLogTee implements DestinationStream, AccessRecordSink {
     this.config = {
       url: url.href,
       headers: { ...options.headers },
-      timeoutMs: options.timeoutMs ?? 5000,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       service: options.service,
     }
-    this.maxQueue = options.maxQueue ?? 2048
+    this.maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE
     this.maxQueueChars = options.maxQueueChars ?? 4 * 1024 * 1024
     this.maxBatch = options.maxBatch ?? 512
     const onError = options.onError ?? (() => undefined)
@@ -141,26 +148,57 @@ export class OtlpLogTee implements DestinationStream, AccessRecordSink {
     this.queued()
   }
 
-  /** The access log's line goes straight to the destination: its record comes through `beginRecord`. */
+  /** The access log's line goes straight to the destination: its record comes through `record`. */
   get destination(): { write(line: string): unknown } {
     return this.inner
   }
 
-  beginRecord(): ProtoWriter | undefined {
-    // A record is a few hundred bytes; its size is known only once written, so the bound is checked before.
-    return this.full(0) ? undefined : this.encoded
-  }
-
-  endRecord(): void {
-    this.encodedRecords++
+  record(
+    level: number,
+    millis: number,
+    requestId: string,
+    traceId: string | undefined,
+    spanId: string | undefined,
+    traceFlags: string | undefined,
+    route: RouteState,
+    method: number,
+    methodName: string,
+    path: string,
+    status: number,
+    durationMs: number,
+    requestBytes: number | undefined,
+    responseBytes: number | undefined,
+    aborted: boolean,
+    errorJson: string | undefined,
+  ): void {
+    // A record holds a few hundred bytes; its size is known once captured, so the bound is checked before.
+    if (this.full(0)) return
+    this.access.add(
+      level,
+      millis,
+      requestId,
+      traceId,
+      spanId,
+      traceFlags,
+      route,
+      method,
+      methodName,
+      path,
+      status,
+      durationMs,
+      requestBytes,
+      responseBytes,
+      aborted,
+      errorJson,
+    )
     this.queued()
   }
 
   /** True (the drop counted) when the queue has no room for one more line of `chars`. */
   private full(chars: number): boolean {
     if (
-      this.queue.length + this.encodedRecords < this.maxQueue &&
-      this.queueChars + this.encoded.pos + chars <= this.maxQueueChars
+      this.queue.length + this.access.count < this.maxQueue &&
+      this.queueChars + this.access.bytes + chars <= this.maxQueueChars
     ) {
       return false
     }
@@ -171,7 +209,7 @@ export class OtlpLogTee implements DestinationStream, AccessRecordSink {
 
   private queued(): void {
     this.stats.queued++
-    if (this.queue.length + this.encodedRecords >= this.maxBatch && this.inFlight === undefined) this.sendNext()
+    if (this.queue.length + this.access.count >= this.maxBatch && this.inFlight === undefined) this.sendNext()
     else if (!this.timerArmed) {
       this.timerArmed = true
       this.timer.refresh()
@@ -185,7 +223,7 @@ export class OtlpLogTee implements DestinationStream, AccessRecordSink {
 
   /** Sends everything queued; resolves when the batches are answered (sent, or failed). Never rejects. */
   async forceFlush(): Promise<void> {
-    while (this.inFlight !== undefined || this.queue.length > 0 || this.encodedRecords > 0) {
+    while (this.inFlight !== undefined || this.queue.length > 0 || this.access.count > 0) {
       if (this.inFlight !== undefined) await this.inFlight.settled
       else this.sendNext()
     }
@@ -201,7 +239,7 @@ export class OtlpLogTee implements DestinationStream, AccessRecordSink {
   }
 
   private sendNext(): void {
-    if (this.queue.length === 0 && this.encodedRecords === 0) return
+    if (this.queue.length === 0 && this.access.count === 0) return
     let lines: string[]
     if (this.queue.length === 0) lines = []
     else if (this.queue.length <= this.maxBatch) {
@@ -214,24 +252,28 @@ export class OtlpLogTee implements DestinationStream, AccessRecordSink {
       for (const line of this.queue) chars += line.length
       this.queueChars = chars
     }
-    const recordCount = this.encodedRecords
-    const records = recordCount > 0 ? this.encoded.take() : undefined
-    this.encodedRecords = 0
     if (this.stopped) {
+      const recordCount = this.access.take()?.count ?? 0
       this.fail(lines.length + recordCount, 0, new Error('the log exporter is shut down'))
       return
     }
+    // The worker before the batch: a new one is sent every route key with it.
+    const worker = this.worker ?? this.startWorker()
+    const access = this.access.take()
+    const recordCount = access?.count ?? 0
     const id = ++this.nextId
     let settle: () => void = () => undefined
     const settled = new Promise<void>((resolve) => {
       settle = resolve
     })
     this.inFlight = { id, lines: lines.length + recordCount, settled, settle }
-    const worker = this.worker ?? this.startWorker()
     // While a batch is in flight the worker keeps the process alive, so a flush at shutdown completes.
     worker.ref()
-    const request: LogExportRequest = { id, lines, records, recordCount, observedMillis: Date.now() }
-    worker.postMessage(request, records === undefined ? [] : [records.buffer as ArrayBuffer])
+    const request: LogExportRequest = { id, lines, access, observedMillis: Date.now() }
+    worker.postMessage(
+      request,
+      access === undefined ? [] : [access.numbers.buffer as ArrayBuffer, access.ints.buffer as ArrayBuffer],
+    )
   }
 
   private startWorker(): Worker {
@@ -244,6 +286,8 @@ export class OtlpLogTee implements DestinationStream, AccessRecordSink {
       // A worker that fails (an error at load, out of memory) fails its batch; the next batch starts another.
       worker.on('error', (error) => this.lose(worker, error))
       worker.on('exit', (code) => this.lose(worker, new Error(`the log export worker exited (${code})`)))
+      // A new worker knows no route key yet.
+      this.access.forgetSentRoutes()
       this.worker = worker
       return worker
     })
@@ -287,7 +331,7 @@ export class OtlpLogTee implements DestinationStream, AccessRecordSink {
     this.worker?.unref()
     batch?.settle()
     // Lines that arrived while this batch was in flight go out next.
-    const pending = this.queue.length + this.encodedRecords
+    const pending = this.queue.length + this.access.count
     if (pending >= this.maxBatch) this.sendNext()
     else if (pending > 0 && !this.timerArmed) {
       this.timerArmed = true

@@ -5,8 +5,8 @@
  * Every value that can come from a client goes through `jsonString`, so CR/LF or quotes never break a line.
  */
 import type { Logger } from 'pino'
-import { type AccessRecordSink, AccessRecordWriter } from '../../logging-otlp/access-record.js'
-import { CHAR_QUERY, HEADER_CONTENT_LENGTH } from '../constants.js'
+import type { AccessRecordSink } from '../../logging-otlp/access-capture.js'
+import { ACCESS_LOG_MESSAGE, CHAR_QUERY, HEADER_CONTENT_LENGTH } from '../constants.js'
 import type { ErrorFingerprint } from '../error-groups/fingerprint.js'
 import type { RequestContext } from '../pipeline/context.js'
 import { storage } from '../pipeline/context.js'
@@ -14,7 +14,6 @@ import { METHOD_NAMES, type RouteState } from '../pipeline/routes.js'
 import { flatString, jsonChars, jsonString, QUERY_OR_ESCAPE } from './json.js'
 import { formatEpochMillis, formatMillis } from './numbers.js'
 
-export const ACCESS_LOG_MESSAGE = 'request completed'
 /** Longest path written to a line; a 16 KB URL should not make a 16 KB log line. */
 const MAX_LOGGED_PATH = 1024
 
@@ -73,7 +72,6 @@ export class AccessLog {
   private readonly byStatus: string[] = []
   private readonly stream: { write(line: string): unknown }
   private readonly records: AccessRecordSink | undefined
-  private readonly recordWriter: AccessRecordWriter | undefined
   /** The path the last line shows, unescaped (what `pathChars` escaped, or did not need to). */
   private rawPath = ''
   readonly write: AccessWrite
@@ -84,7 +82,6 @@ export class AccessLog {
     this.prefixTail = flatString(`,"service":${jsonString(options.service)},"request_id":"`)
     this.records = options.viaLogger ? undefined : options.records
     this.stream = this.records?.destination ?? options.stream
-    this.recordWriter = this.records === undefined ? undefined : new AccessRecordWriter(ACCESS_LOG_MESSAGE)
     // The variant is chosen once, here, not per request.
     this.write = options.viaLogger ? this.writeViaLogger : this.writeLine
   }
@@ -120,10 +117,7 @@ export class AccessLog {
     this.stream.write(line + LINE_END)
     const records = this.records
     if (records === undefined) return
-    const w = records.beginRecord()
-    if (w === undefined) return
-    ;(this.recordWriter as AccessRecordWriter).write(
-      w,
+    records.record(
       level,
       this.prefixMillis,
       context.requestId,
@@ -141,7 +135,6 @@ export class AccessLog {
       aborted,
       errorJson,
     )
-    records.endRecord()
   }
 
   /**

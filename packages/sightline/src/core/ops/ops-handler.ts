@@ -49,6 +49,12 @@ export class OpsHandler implements OpsResponder {
    */
   private readonly paths: string[] = []
   private readonly kinds: Endpoint[] = []
+  /**
+   * The character after the leading slash of every ops path, as flags by char code: an application
+   * URL (`/users/42`) is ruled out by one lookup before the paths are compared. `undefined` when
+   * a path is too short or not ASCII there to be told this way.
+   */
+  private readonly second: Uint8Array | undefined
   private readonly options: OpsHandlerOptions
   private readonly token: Buffer | undefined
 
@@ -63,10 +69,20 @@ export class OpsHandler implements OpsResponder {
         this.kinds.push(endpoint)
       }
     }
+    const second = new Uint8Array(128)
+    let usable = true
+    for (const path of this.paths) {
+      const code = path.charCodeAt(1)
+      if (path.length < 2 || code >= 128) usable = false
+      else second[code] = 1
+    }
+    this.second = usable ? second : undefined
   }
 
   /** The endpoint `url` asks for: an ops path, alone or followed by a query string. */
   private match(url: string): Endpoint | undefined {
+    const second = this.second
+    if (second !== undefined && second[url.charCodeAt(1)] !== 1) return undefined
     const paths = this.paths
     for (let i = 0; i < paths.length; i++) {
       const path = paths[i] as string
