@@ -68,18 +68,23 @@ function copy(buf: Uint8Array, pos: number, source: Uint8Array): number {
 }
 
 /**
- * Writes `text` at `pos` when it is ASCII (ids, most paths) and returns its length, else -1 (what
+ * Writes `text.slice(from, to)` at `pos` when it is ASCII (ids, most paths) and returns its length, else -1 (what
  * it wrote is then overwritten by Buffer.write). A loop: for the tens of characters an id or a path
  * has, Buffer.write's call into C++ costs more than the copy.
  */
-function writeAscii(buf: Uint8Array, pos: number, text: string): number {
-  const length = text.length
-  for (let i = 0; i < length; i++) {
+function writeAscii(buf: Uint8Array, pos: number, text: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
     const code = text.charCodeAt(i)
     if (code >= 0x80) return -1
-    buf[pos + i] = code
+    buf[pos++] = code
   }
-  return length
+  return to - from
+}
+
+/** The trace flags the line shows (two hex digits) as a number; 0 for anything else, as `parseInt || 0`. */
+function traceFlagsOf(text: string, from: number, to: number): number {
+  if (to - from === 2 && text.charCodeAt(from) === 0x30 && text.charCodeAt(from + 1) === 0x31) return 1
+  return Number.parseInt(text.slice(from, to) || '0', 16) || 0
 }
 
 /** Bytes a varint of `value` takes. */
@@ -131,6 +136,8 @@ export class AccessRecordWriter {
   private readonly timeFields = new ProtoWriter(TIMES_BYTES)
   private timeMillis = -1
   private timeBytes: Uint8Array = new Uint8Array(0)
+  /** The record being written: where its strings start in the batch's text (and the last ends). */
+  private readonly ranges = new Int32Array(7)
 
   constructor(message: string) {
     this.info = severityAndBody(9, 'INFO', message)
@@ -141,41 +148,30 @@ export class AccessRecordWriter {
   /** Learns the batch's new route keys and appends its records (fields 2 of ScopeLogs); returns how many. */
   writeBatch(w: ProtoWriter, batch: AccessBatch): number {
     this.learn(batch.routes)
-    const { numbers, ints, strings } = batch
-    let s = 0
+    const { numbers, ints, text } = batch
+    let at = 0
     for (let i = 0; i < batch.count; i++) {
       const n = i * NUMBERS_PER_RECORD
       const k = i * INTS_PER_RECORD
-      const bits = ints[k + 1] as number
-      const requestId = strings[s++] as string
-      const path = strings[s++] as string
-      let traceId: string | undefined
-      let spanId: string | undefined
-      let traceFlags: string | undefined
-      if ((bits & FLAG_TRACED) !== 0) {
-        traceId = strings[s++]
-        spanId = strings[s++]
-        traceFlags = strings[s++]
+      // Where each of the record's strings starts in the batch's text, and where the last ends.
+      const ranges = this.ranges
+      ranges[0] = at
+      for (let j = 0; j < 6; j++) {
+        at += ints[k + 3 + j] as number
+        ranges[j + 1] = at
       }
-      const errorJson = (bits & FLAG_ERROR) !== 0 ? strings[s++] : undefined
       const requestBytes = numbers[n + 2] as number
       const responseBytes = numbers[n + 3] as number
       this.write(
         w,
-        bits & 0xff,
+        text,
+        ints[k + 1] as number,
         numbers[n] as number,
-        requestId,
-        traceId,
-        spanId,
-        traceFlags,
         this.routes[ints[k + 2] as number] ?? NO_ROUTE,
-        path,
         ints[k] as number,
         numbers[n + 1] as number,
         requestBytes < 0 ? undefined : requestBytes,
         responseBytes < 0 ? undefined : responseBytes,
-        (bits & FLAG_ABORTED) !== 0,
-        errorJson,
       )
     }
     return batch.count
@@ -186,48 +182,52 @@ export class AccessRecordWriter {
     for (const [key, methodName, template] of routes) this.routes[key] = routeAttributes(methodName, template)
   }
 
-  /** Appends one record. `durationMs` is rounded to the microsecond, as the line prints it. */
-  write(
+  /**
+   * Appends one record whose strings are the ranges of `text` in `this.ranges` (request id, path,
+   * trace id, span id, trace flags, error; empty for those it has not), its level and flags in
+   * `bits`. `durationMs` is rounded to the microsecond, as the line prints it.
+   */
+  private write(
     w: ProtoWriter,
-    level: number,
+    text: string,
+    bits: number,
     millis: number,
-    requestId: string,
-    traceId: string | undefined,
-    spanId: string | undefined,
-    traceFlags: string | undefined,
     routeBytes: Uint8Array,
-    path: string,
     status: number,
     durationMs: number,
     requestBytes: number | undefined,
     responseBytes: number | undefined,
-    aborted: boolean,
-    errorJson: string | undefined,
   ): void {
+    const ranges = this.ranges
+    const level = bits & 0xff
     const statusBytes = this.statusAttribute(status)
     w.ensure(3 + routeBytes.length + statusBytes.length)
     w.buf[w.pos] = RECORD_TAG
     w.pos += 3
     const start = w.pos
-    this.stringAttribute(w, this.requestIdKey, requestId)
+    this.stringAttribute(w, this.requestIdKey, text, ranges[0] as number, ranges[1] as number)
     w.pos = copy(w.buf, w.pos, routeBytes)
-    this.stringAttribute(w, this.pathKey, path)
+    this.stringAttribute(w, this.pathKey, text, ranges[1] as number, ranges[2] as number)
     w.ensure(statusBytes.length)
     w.pos = copy(w.buf, w.pos, statusBytes)
     this.numberAttribute(w, this.durationKey, Math.round(durationMs * 1000) / 1000)
     if (requestBytes !== undefined) this.numberAttribute(w, this.requestBytesKey, requestBytes)
     if (responseBytes !== undefined) this.numberAttribute(w, this.responseBytesKey, responseBytes)
-    if (aborted) w.bytes(this.aborted)
-    if (errorJson !== undefined) this.stringAttribute(w, this.errKey, errorJson)
+    if ((bits & FLAG_ABORTED) !== 0) w.bytes(this.aborted)
+    if ((bits & FLAG_ERROR) !== 0) this.stringAttribute(w, this.errKey, text, ranges[5] as number, ranges[6] as number)
     const tail = level >= LEVEL_ERROR ? this.error : level >= LEVEL_WARN ? this.warn : this.info
     w.ensure(TIMES_BYTES + tail.length)
     w.pos = copy(w.buf, w.pos, this.times(millis))
     w.pos = copy(w.buf, w.pos, tail)
-    if (traceId !== undefined && spanId !== undefined) {
+    if ((bits & FLAG_TRACED) !== 0) {
+      const traceStart = ranges[2] as number
+      const spanStart = ranges[3] as number
+      const flagsStart = ranges[4] as number
       w.tag(8, FIXED32)
-      w.fixed32(traceFlags === '01' ? 1 : Number.parseInt(traceFlags ?? '0', 16) || 0)
-      if (traceId.length === 32) w.hexBytes(9, traceId, 0, 32)
-      if (spanId.length === 16) w.hexBytes(10, spanId, 0, 16)
+      w.fixed32(traceFlagsOf(text, flagsStart, ranges[5] as number))
+      // Ids of other lengths (never made by Sightline) are left out, as the line's scanner does.
+      if (spanStart - traceStart === 32) w.hexBytes(9, text, traceStart, 32)
+      if (flagsStart - spanStart === 16) w.hexBytes(10, text, spanStart, 16)
     }
     const length = w.pos - start
     if (length >= 0x80 && length < TWO_BYTE_LENGTHS) {
@@ -261,16 +261,16 @@ export class AccessRecordWriter {
   }
 
   /** A KeyValue with a string value: the key made in advance, the value's UTF-8 written by Buffer. */
-  private stringAttribute(w: ProtoWriter, key: Uint8Array, value: string): void {
+  private stringAttribute(w: ProtoWriter, key: Uint8Array, text: string, from: number, to: number): void {
     // The value's length in bytes is its length in characters when it is ASCII (ids, most paths):
     // the lengths before it are written for that, and rewritten if the UTF-8 came out longer.
-    const guess = value.length
+    const guess = to - from
     w.ensure(key.length + 12 + guess * 3)
     const head = w.pos
     let bytes = guess
     let valueAt = head + this.headSize(key, bytes)
-    bytes = writeAscii(w.buf, valueAt, value)
-    if (bytes === -1) bytes = w.buf.write(value, valueAt, 'utf8')
+    bytes = writeAscii(w.buf, valueAt, text, from, to)
+    if (bytes === -1) bytes = w.buf.write(text.slice(from, to), valueAt, 'utf8')
     if (bytes !== guess) {
       const at = head + this.headSize(key, bytes)
       if (at !== valueAt) w.buf.copyWithin(at, valueAt, valueAt + bytes)
