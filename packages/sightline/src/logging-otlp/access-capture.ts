@@ -147,21 +147,42 @@ export class AccessCapture {
     this.bytes += RECORD_OVERHEAD_BYTES + chars * 2
   }
 
-  /** The records so far, in arrays of their own (to transfer); the capture starts over. */
-  take(): AccessBatch | undefined {
+  /**
+   * The first `max` records (all, by default), in arrays of their own (to transfer); the rest stay
+   * for the next batch.
+   */
+  take(max = Number.POSITIVE_INFINITY): AccessBatch | undefined {
     const count = this.count
-    if (count === 0) return undefined
+    if (count === 0 || max <= 0) return undefined
+    const taken = Math.min(count, max)
+    let strings = this.strings
+    let rest: string[] = []
+    if (taken < count) {
+      // A backlog past one batch (the worker was busy): the first records' strings go now.
+      let used = 0
+      for (let i = 0; i < taken; i++) {
+        const bits = this.ints[i * INTS_PER_RECORD + 1] as number
+        used += 2 + ((bits & FLAG_TRACED) !== 0 ? 3 : 0) + ((bits & FLAG_ERROR) !== 0 ? 1 : 0)
+      }
+      rest = strings.slice(used)
+      strings = strings.slice(0, used)
+    }
     const batch: AccessBatch = {
-      count,
-      numbers: this.numbers.slice(0, count * NUMBERS_PER_RECORD),
-      ints: this.ints.slice(0, count * INTS_PER_RECORD),
-      text: this.strings.join(''),
+      count: taken,
+      numbers: this.numbers.slice(0, taken * NUMBERS_PER_RECORD),
+      ints: this.ints.slice(0, taken * INTS_PER_RECORD),
+      text: strings.join(''),
       routes: this.routes.slice(this.routesSent),
     }
     this.routesSent = this.routes.length
-    this.strings = []
-    this.count = 0
-    this.bytes = 0
+    this.strings = rest
+    if (taken < count) {
+      this.numbers.copyWithin(0, taken * NUMBERS_PER_RECORD, count * NUMBERS_PER_RECORD)
+      this.ints.copyWithin(0, taken * INTS_PER_RECORD, count * INTS_PER_RECORD)
+      // Memory held, shared out by count: the bound it serves is approximate anyway.
+      this.bytes = Math.round((this.bytes * (count - taken)) / count)
+    } else this.bytes = 0
+    this.count = count - taken
     return batch
   }
 

@@ -199,3 +199,76 @@ test('a new export worker is told the route keys again: records after a worker i
     server.close()
   }
 })
+
+test('records taken a few at a time (a backlog past one batch) are the records taken one by one', () => {
+  // Two captures of the same records: one is taken three at a time, the other one at a time.
+  const few = new AccessCapture(2)
+  const single = new AccessCapture(2)
+  const sink: AccessRecordSink = {
+    destination: { write: () => undefined },
+    record: (...values: Parameters<AccessCapture['add']>) => {
+      few.add(...values)
+      single.add(...values)
+    },
+  }
+  const log = accessLog(sink)
+  // Traced, with an error, aborted, non-ASCII: every kind of string a record keeps, mixed.
+  for (const shape of SHAPES) writeShape(log, shape)
+  const writer = new AccessRecordWriter('request completed')
+  const encode = (capture: AccessCapture, max: number) => {
+    const out = new ProtoWriter(256)
+    const sizes: number[] = []
+    for (let batch = capture.take(max); batch !== undefined; batch = capture.take(max)) {
+      sizes.push(batch.count)
+      writer.writeBatch(out, batch)
+    }
+    assert.equal(capture.count, 0)
+    assert.equal(capture.bytes, 0)
+    return { bytes: Buffer.from(out.take()), sizes }
+  }
+  const taken = encode(few, 3)
+  assert.deepEqual(taken.sizes, [3, 3, 3, 2])
+  assert.deepEqual(taken.bytes, encode(single, 1).bytes)
+})
+
+test('the tee sends at most OTEL_BLRP_MAX_EXPORT_BATCH_SIZE records a request, losing none of a backlog', async () => {
+  const bodies: Buffer[] = []
+  let first = true
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      bodies.push(Buffer.concat(chunks))
+      // The first answer is slow: the records written meanwhile pile up behind it.
+      setTimeout(() => res.end(), first ? 100 : 0)
+      first = false
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  const tee = new OtlpLogTee(
+    { write: () => true },
+    { endpoint: `http://127.0.0.1:${port}/v1/logs`, service: 'svc', maxBatch: 4, maxQueue: 100, flushMs: 10 },
+  )
+  try {
+    const log = accessLog(tee)
+    for (let i = 0; i < 4; i++) writeShape(log, SHAPES[0] as Shape)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    for (let i = 0; i < 10; i++) writeShape(log, SHAPES[i % 2 === 0 ? 1 : 4] as Shape, i % 2 === 0 ? '/a/:id' : '/b')
+    await tee.forceFlush()
+    assert.equal(tee.stats.exported, 14)
+    assert.equal(tee.stats.dropped, 0)
+    const perBody = bodies.map((body) => body.toString('latin1').split('request completed').length - 1)
+    assert.ok(
+      perBody.every((n) => n <= 4),
+      `records per request: ${perBody}`,
+    )
+    assert.equal(
+      perBody.reduce((a, b) => a + b, 0),
+      14,
+    )
+  } finally {
+    await tee.shutdown()
+    server.close()
+  }
+})

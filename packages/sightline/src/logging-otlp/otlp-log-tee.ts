@@ -42,7 +42,7 @@ export interface OtlpLogTeeOptions {
   maxQueue?: number
   /** Characters (and access records' bytes) held at most (lines of a few KB fill memory long before 2048 lines); default 4 MiB. */
   maxQueueChars?: number
-  /** Lines per request (access records captured go with the next request, all of them). Env `OTEL_BLRP_MAX_EXPORT_BATCH_SIZE`. Default 512. */
+  /** Lines and access records per request, at most. Env `OTEL_BLRP_MAX_EXPORT_BATCH_SIZE`. Default 512. */
   maxBatch?: number
   /** Longest a line waits before its batch is sent. Env `OTEL_BLRP_SCHEDULE_DELAY`. Default 1000 ms. */
   flushMs?: number
@@ -259,7 +259,8 @@ export class OtlpLogTee implements DestinationStream, AccessRecordSink {
     }
     // The worker before the batch: a new one is sent every route key with it.
     const worker = this.worker ?? this.startWorker()
-    const access = this.access.take()
+    // At most `maxBatch` records in all (OTEL_BLRP_MAX_EXPORT_BATCH_SIZE): lines first, then access records.
+    const access = this.access.take(this.maxBatch - lines.length)
     const recordCount = access?.count ?? 0
     const id = ++this.nextId
     let settle: () => void = () => undefined

@@ -94,11 +94,11 @@ function groupRow(group: ErrorGroup): HTMLElement {
     h('td', {}, sparkline(group.series, 'errors/min', '#ff6b6b', 120, 28)),
     h(
       'td',
-      { class: 'mono' },
+      { class: 'mono error-examples' },
       h(
         'div',
         { class: 'error-traces' },
-        ...traces.map((example) =>
+        ...traces.slice(0, 3).map((example) =>
           h(
             'a',
             { href: `/traces/${example.traceId}`, title: clock(example.timeMs) },
