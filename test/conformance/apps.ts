@@ -15,7 +15,7 @@ import Koa from 'koa'
 import { createSightline, type Sightline, type SightlineOptions } from 'sightline'
 import { sightlineExpress, sightlineExpressErrors } from 'sightline/express'
 import { sightlineFastify } from 'sightline/fastify'
-import { instrumentHonoServer, sightlineHono } from 'sightline/hono'
+import { instrumentHonoServer } from 'sightline/hono'
 import { instrumentServer } from 'sightline/http'
 import { sightlineKoa } from 'sightline/koa'
 import { LogCapture } from '../helpers/logs.js'
@@ -108,8 +108,9 @@ export async function startApp(adapter: AdapterName, options: SightlineOptions =
     await listen(server)
     closeApp = () => new Promise((resolve) => server.close(() => resolve()))
   } else if (adapter === 'hono') {
+    // The recommended form: no middleware, the app given to instrumentHonoServer
+    // (test/foundation/hono-koa-routes.test.ts covers the middleware form too).
     const app = new Hono()
-    app.use(sightlineHono({ sightline }))
     app.get('/users/:id', async (c) => {
       await tick()
       sightline.logger.info({ user: c.req.param('id') }, 'inside handler')
@@ -129,7 +130,10 @@ export async function startApp(adapter: AdapterName, options: SightlineOptions =
     app.onError((error, c) =>
       error instanceof SyntaxError ? c.json({ error: 'bad request' }, 400) : c.json({ error: error.message }, 500),
     )
-    server = instrumentHonoServer(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server, { sightline })
+    server = instrumentHonoServer(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server, {
+      sightline,
+      app,
+    })
     await once(server, 'listening')
     closeApp = () => new Promise((resolve) => server.close(() => resolve()))
   } else if (adapter === 'koa') {

@@ -76,6 +76,82 @@ describe('Hono route templates', () => {
   })
 })
 
+describe('Hono route templates without a middleware (instrumentHonoServer with the app)', () => {
+  test("the router's match for each request, HEAD as GET, middleware skipped, errors seen at onError", async () => {
+    const { logs, sightline } = service('hono-app-routes')
+    const app = new Hono()
+    app.use('/private/*', async (c, next) => {
+      if (c.req.header('authorization') === undefined) return c.text('no', 401)
+      await next()
+    })
+    const api = new Hono()
+    api.get('/patients/:id', (c) => c.text(c.req.param('id')))
+    api.get('/fail', () => {
+      throw new Error('failed here')
+    })
+    app.route('/api', api)
+    app.get('/private/data', (c) => c.text('data'))
+    app.get('/sync/:id', (c) => c.json({ id: c.req.param('id') }))
+    // Set before instrumenting here; one set afterwards is observed as well (the second app below).
+    app.onError((_error, c) => c.text('error', 500))
+    const server = instrumentHonoServer(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server, {
+      sightline,
+      app,
+    })
+    await new Promise((resolve) => server.once('listening', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      assert.deepEqual(await routeOf(logs, `${url}/api/patients/7?x=1`, 'a1'), {
+        route: '/api/patients/:id',
+        status: 200,
+        err: undefined,
+      })
+      assert.deepEqual(await routeOf(logs, `${url}/sync/5`, 'a2'), { route: '/sync/:id', status: 200, err: undefined })
+      assert.deepEqual(await routeOf(logs, `${url}/nowhere`, 'a3'), { route: 'unmatched', status: 404, err: undefined })
+      // The middleware answered for a route that exists: the request is labelled with that route.
+      assert.deepEqual(await routeOf(logs, `${url}/private/data`, 'a4'), {
+        route: '/private/data',
+        status: 401,
+        err: undefined,
+      })
+      await (await fetch(`${url}/sync/6`, { method: 'HEAD', headers: { 'x-request-id': 'a5' } })).text()
+      const head = await logs.waitFor((l) => l.msg === 'request completed' && l.request_id === 'a5')
+      assert.equal(head.route, '/sync/:id')
+      const failed = await routeOf(logs, `${url}/api/fail`, 'a6')
+      assert.equal(failed.route, '/api/fail')
+      assert.equal(failed.status, 500)
+      assert.equal(failed.err?.message, 'failed here')
+    } finally {
+      await close(server)
+      await sightline.close()
+    }
+
+    // An onError set after instrumenting, and Hono's default one, are observed too.
+    const second = service('hono-app-late-onerror')
+    const late = new Hono()
+    late.get('/fail', () => {
+      throw new Error('late handler')
+    })
+    const lateServer = instrumentHonoServer(serve({ fetch: late.fetch, port: 0, hostname: '127.0.0.1' }) as Server, {
+      sightline: second.sightline,
+      app: late,
+    })
+    late.onError((_error, c) => c.text('handled late', 503))
+    await new Promise((resolve) => lateServer.once('listening', resolve))
+    try {
+      const lateUrl = `http://127.0.0.1:${(lateServer.address() as AddressInfo).port}`
+      const response = await fetch(`${lateUrl}/fail`, { headers: { 'x-request-id': 'b1' } })
+      assert.equal(await response.text(), 'handled late', "the app's own handler still answers")
+      const line = await second.logs.waitFor((l) => l.msg === 'request completed' && l.request_id === 'b1')
+      assert.equal(line.status, 503)
+      assert.equal((line.err as { message?: string } | undefined)?.message, 'late handler')
+    } finally {
+      await close(lateServer)
+      await second.sightline.close()
+    }
+  })
+})
+
 describe('Koa route templates', () => {
   test('nested routers carry their prefixes; unmatched; errors', async () => {
     const { logs, sightline } = service('koa-routes')

@@ -15,6 +15,7 @@ import { describe, test } from 'node:test'
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
 import { ENTER_ENDS_WITH_CALLBACK } from '../core/pipeline/context.js'
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '../vendor/otlp-http.js'
+import { observeHonoErrors } from './hono.js'
 import { mysql2ClusterNodes, mysql2PoolState } from './mysql2.js'
 import {
   HAS_CLIENT_REQUEST_CREATED,
@@ -157,5 +158,26 @@ describe(`internals canaries on Node ${process.versions.node}`, () => {
     } finally {
       await new Promise<void>((resolve) => cluster.end(resolve))
     }
+  })
+
+  test("Hono's app keeps its error handler in errorHandler (the errors a handler threw, without a middleware)", async () => {
+    const { Hono } = (await import('hono')) as typeof import('hono')
+    const app = new Hono()
+    const seen: unknown[] = []
+    assert.ok(
+      observeHonoErrors(app, (error) => seen.push(error)),
+      'Hono changed its app: no errorHandler field to observe',
+    )
+    const thrown = new Error('from the handler')
+    app.get('/fail', () => {
+      throw thrown
+    })
+    // Hono's default handler (500), then one the app sets afterwards: both are observed.
+    assert.equal((await app.request('/fail')).status, 500)
+    app.onError((_error, c) => c.text('handled', 503))
+    const answered = await app.request('/fail')
+    assert.equal(answered.status, 503)
+    assert.equal(await answered.text(), 'handled')
+    assert.deepEqual(seen, [thrown, thrown], "Hono no longer calls the app's errorHandler with a handler's error")
   })
 })

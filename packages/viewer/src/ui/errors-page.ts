@@ -98,13 +98,15 @@ function groupRow(group: ErrorGroup): HTMLElement {
       h(
         'div',
         { class: 'error-traces' },
-        ...traces.slice(0, 3).map((example) =>
-          h(
-            'a',
-            { href: `/traces/${example.traceId}`, title: clock(example.timeMs) },
-            `${example.traceId.slice(0, 8)} `,
+        ...traces
+          .slice(0, 3)
+          .map((example) =>
+            h(
+              'a',
+              { href: `/traces/${example.traceId}`, title: clock(example.timeMs) },
+              `${example.traceId.slice(0, 8)} `,
+            ),
           ),
-        ),
       ),
       h(
         'div',

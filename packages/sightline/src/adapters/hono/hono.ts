@@ -3,19 +3,42 @@
  * The Hono adapter, for Hono on `@hono/node-server`. The node server `serve()` returns is
  * instrumented: requests enter Sightline's context, and the ops endpoints are answered, before
  * node-server builds its `Request`, so a request it refuses itself (a target it cannot make a URL
- * of) is still logged and counted, and the context covers the whole request. The middleware only
- * tells that context which route answered and the error Hono handled; it begins nothing, so a
- * request is counted once wherever the middleware is mounted.
+ * of) is still logged and counted, and the context covers the whole request.
+ *
+ * Given the app (`instrumentHonoServer(server, { sightline, app })`), Sightline needs no
+ * middleware: the route is the app's router's match for the request, read when it ends, and the
+ * errors Hono handles are seen at the app's error handler (internals/hono). A middleware would
+ * cost each request Hono's composed, promise-returning dispatch, where a lone handler's response
+ * is served as it is. The middleware form (`sightlineHono`) stays: it reads the route that
+ * answered from Hono's context, and begins nothing, so a request is counted once either way.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { matchedRoutes } from 'hono/route'
 import { getSightline } from '../../core/default.js'
-import { Pipeline } from '../../core/pipeline/pipeline.js'
+import { RequestContext, storage } from '../../core/pipeline/context.js'
+import { Pipeline, type RouteResolver } from '../../core/pipeline/pipeline.js'
 import type { Sightline } from '../../core/sightline.js'
+import { observeHonoErrors } from '../../internals/hono.js'
 
 export interface HonoSightlineOptions {
   /** The instance to use; the default instance otherwise. */
   sightline?: Sightline
+}
+
+/** What `instrumentHonoServer` reads of the app (a structural type: a Hono app is one). */
+export interface HonoAppLike {
+  /** The app's router: `match(method, path)`'s handlers carry their routes. */
+  router: { match(method: string, path: string): unknown }
+  /** The path Hono routes by (strict or not, or the app's own `getPath`), from a request-like. */
+  getPath: (request: never, options?: never) => string
+}
+
+export interface HonoServerOptions extends HonoSightlineOptions {
+  /**
+   * The Hono app the server serves: routes and handled errors are then read from it, and no
+   * middleware is needed (recommended). Without it, mount `sightlineHono()` in the app.
+   */
+  app?: HonoAppLike
 }
 
 /**
@@ -58,16 +81,59 @@ export function honoRoute(c: HonoContextLike): string | undefined {
 }
 
 /**
+ * The route template Hono's router matches for `req`, read as Hono's dispatch reads it: the path
+ * from the app's `getPath` (the raw path when a `getPath` of the app's own wants a whole `Request`),
+ * HEAD routed as GET, and the last matched route that is not middleware (`use()`'s routes are every
+ * method, their paths ending in `*`). `undefined` when only middleware matched: Hono's not-found.
+ */
+export function honoAppRoute(app: HonoAppLike): RouteResolver {
+  const getPath = app.getPath
+  return (req) => {
+    const url = req.url ?? '/'
+    let path: string
+    try {
+      path = getPath(req as never)
+    } catch {
+      const query = url.indexOf('?')
+      path = query === -1 ? url : url.slice(0, query)
+    }
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET')
+    const handlers = (app.router.match(method, path) as [unknown[]] | undefined)?.[0]
+    if (!Array.isArray(handlers)) return undefined
+    for (let i = handlers.length - 1; i >= 0; i--) {
+      const route = (handlers[i] as [[unknown, { method?: unknown; path?: unknown }?]])[0][1]
+      if (route === undefined || typeof route.path !== 'string') continue
+      if (route.method === METHOD_ALL && route.path.endsWith('*')) continue
+      return route.path
+    }
+    return undefined
+  }
+}
+
+/**
  * Instruments the `node:http` server `serve()` returns and drains it at shutdown (HTTP/1.1; an
  * HTTP/2 server's compatibility objects are not Node's `ServerResponse`). Call it as `serve()`
- * returns, before a request arrives.
+ * returns, before a request arrives. With `app`, routes and handled errors come from the app.
  */
-export function instrumentHonoServer<S extends object>(server: S, options: HonoSightlineOptions = {}): S {
-  ;(options.sightline ?? getSightline()).instrument(server as unknown as Server)
+export function instrumentHonoServer<S extends object>(server: S, options: HonoServerOptions = {}): S {
+  const sightline = options.sightline ?? getSightline()
+  const app = options.app
+  if (app === undefined) {
+    sightline.instrument(server as unknown as Server)
+    return server
+  }
+  observeHonoErrors(app, (error) => {
+    const context = storage.getStore()
+    if (context instanceof RequestContext && error instanceof Error) context.error = error
+  })
+  sightline.instrument(server as unknown as Server, honoAppRoute(app))
   return server
 }
 
 /**
+ * The middleware form, for apps that have middleware anyway (or whose sub-apps handle errors with
+ * an `onError` of their own, which only the middleware sees); `instrumentHonoServer(server, { app })`
+ * needs none.
  * @example
  * const app = new Hono()
  * app.use(sightlineHono({ sightline }))

@@ -1,6 +1,9 @@
 export {
+  type HonoAppLike,
   type HonoContextLike,
+  type HonoServerOptions,
   type HonoSightlineOptions,
+  honoAppRoute,
   honoRoute,
   instrumentHonoServer,
   sightlineHono,
