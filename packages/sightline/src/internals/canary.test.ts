@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
-import { createServer, get, type ServerResponse } from 'node:http'
+import { createServer, get, ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { describe, test } from 'node:test'
@@ -19,7 +19,9 @@ import { observeHonoErrors } from './hono.js'
 import { mysql2ClusterNodes, mysql2PoolState } from './mysql2.js'
 import {
   HAS_CLIENT_REQUEST_CREATED,
+  hasOutgoingHeader,
   onClientRequestCreated,
+  READS_OUT_HEADERS,
   replaceResponseHead,
   responseHead,
   sendsStringHead,
@@ -179,5 +181,18 @@ describe(`internals canaries on Node ${process.versions.node}`, () => {
     assert.equal(answered.status, 503)
     assert.equal(await answered.text(), 'handled')
     assert.deepEqual(seen, [thrown, thrown], "Hono no longer calls the app's errorHandler with a handler's error")
+  })
+
+  test('an outgoing message keeps its headers under kOutHeaders, by lower-case name (hasOutgoingHeader)', () => {
+    assert.ok(
+      READS_OUT_HEADERS,
+      'Node changed OutgoingMessage: no kOutHeaders symbol, hasOutgoingHeader falls back to hasHeader',
+    )
+    const res = new ServerResponse({ method: 'GET', httpVersionMajor: 1, httpVersionMinor: 1 } as never)
+    assert.equal(hasOutgoingHeader(res, 'x-request-id'), false)
+    res.setHeader('X-Request-ID', 'abc')
+    assert.equal(hasOutgoingHeader(res, 'x-request-id'), true, 'Node no longer keys kOutHeaders by lower-case name')
+    res.removeHeader('x-request-id')
+    assert.equal(hasOutgoingHeader(res, 'x-request-id'), false)
   })
 })

@@ -12,11 +12,15 @@
  *   publishes only 'http.client.request.start', once the headers are already written. There,
  *   and only there, `http.request`/`http.get` (and https') are wrapped to tell of each request as
  *   it is made (`onClientRequestCreated`).
+ * - An outgoing message keeps the headers set on it under the symbol described `kOutHeaders`, an
+ *   object keyed by lower-case name: `hasHeader` lower-cases its argument on every call, which for
+ *   a name that is lower-case already is work done per response for nothing (`hasOutgoingHeader`).
  */
 import type { AsyncLocalStorage } from 'node:async_hooks'
 import { AsyncResource } from 'node:async_hooks'
 import diagnosticsChannel from 'node:diagnostics_channel'
 import type { ClientRequest, ServerResponse } from 'node:http'
+import { OutgoingMessage } from 'node:http'
 import { createRequire, syncBuiltinESMExports } from 'node:module'
 
 type WithHead = ServerResponse & { _header: string | null }
@@ -36,6 +40,25 @@ export function responseHead(res: ServerResponse): string | null {
 export function sendsStringHead(): boolean {
   const versions = process.versions as NodeJS.ProcessVersions & { bun?: string; deno?: string }
   return versions.bun === undefined && versions.deno === undefined
+}
+
+/** Node's `kOutHeaders`, found once by its description; `undefined` where it is not (another runtime). */
+const OUT_HEADERS: symbol | undefined = (() => {
+  try {
+    return Object.getOwnPropertySymbols(new OutgoingMessage()).find((symbol) => symbol.description === 'kOutHeaders')
+  } catch {
+    return undefined
+  }
+})()
+
+/** True when the symbol `hasOutgoingHeader` reads was found (the canary checks it on Node). */
+export const READS_OUT_HEADERS = OUT_HEADERS !== undefined
+
+/** `res.hasHeader(lowerCaseName)` without lower-casing the name again: `lowerCaseName` must be lower case. */
+export function hasOutgoingHeader(res: ServerResponse, lowerCaseName: string): boolean {
+  if (OUT_HEADERS === undefined) return res.hasHeader(lowerCaseName)
+  const headers = (res as unknown as Record<symbol, Record<string, unknown> | null | undefined>)[OUT_HEADERS]
+  return headers !== null && headers !== undefined && headers[lowerCaseName] !== undefined
 }
 
 /** Replaces the unsent head (one built by `writeHead`, changed by a line). */

@@ -13,7 +13,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 // Imported, not the global: `globalThis.performance` (and `Buffer`, `process`) is an accessor in
 // Node, and each read calls its getter (~300 instructions under callgrind); a binding is a load.
 import { performance } from 'node:perf_hooks'
-import { replaceResponseHead, responseHead, sendsStringHead } from '../../internals/node.js'
+import { hasOutgoingHeader, replaceResponseHead, responseHead, sendsStringHead } from '../../internals/node.js'
 import { http } from '../builtins.js'
 import { HEADER_CONTENT_LENGTH, HEADER_REQUEST_ID, STATUS_CLIENT_CLOSED } from '../constants.js'
 import type { ErrorGroups } from '../error-groups/error-groups.js'
@@ -132,7 +132,7 @@ function writeHeadWithRequestId(this: TrackedResponse, _statusCode: number, reas
     context.responseBytes = object[HEADER_CONTENT_LENGTH] ?? object[HEADER_CONTENT_LENGTH_CANONICAL]
     setByApp = object[HEADER_REQUEST_ID] !== undefined || object[HEADER_REQUEST_ID_CANONICAL] !== undefined
   }
-  if (!setByApp && !this.hasHeader(HEADER_REQUEST_ID)) {
+  if (!setByApp && !hasOutgoingHeader(this, HEADER_REQUEST_ID)) {
     replaceResponseHead(this, head.slice(0, -CRLF.length) + REQUEST_ID_LINE + context.requestId + HEAD_END)
   }
   return result
