@@ -161,8 +161,8 @@ table.attributes tr:hover { background: transparent; }
 .metric-list .mono { display: block; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 form.split { display: inline-flex; padding: 8px 12px; margin: 12px 0; }
 .empty { color: var(--dim); padding: 24px 0; }
-.error-message { max-width: 360px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.error-examples { white-space: nowrap; }
+.error-message { max-width: 280px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.error-examples { white-space: nowrap; font-size: 12px; }
 .error-examples a { display: block; }
 .error-count { font-weight: 600; }
 `
