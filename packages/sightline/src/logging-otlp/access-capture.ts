@@ -45,27 +45,11 @@ export interface AccessRecordSink {
   /** Where the line itself goes: stdout, without queuing it for export (its record is). */
   readonly destination: { write(line: string): unknown }
   /**
-   * Queues one record's values (positional: one call per request, no object per call); a full
-   * queue refuses it, and the sink counts the drop.
+   * The capture to `add` one record to, or `undefined` when the export queue is full (the sink
+   * counts the drop). `endRecord` must follow an `add`, synchronously.
    */
-  record(
-    level: number,
-    millis: number,
-    requestId: string,
-    traceId: string | undefined,
-    spanId: string | undefined,
-    traceFlags: string | undefined,
-    route: RouteState,
-    method: number,
-    methodName: string,
-    path: string,
-    status: number,
-    durationMs: number,
-    requestBytes: number | undefined,
-    responseBytes: number | undefined,
-    aborted: boolean,
-    errorJson: string | undefined,
-  ): void
+  beginRecord(): AccessCapture | undefined
+  endRecord(): void
 }
 
 /** The records captured since the last batch was taken; bounded by the caller (`count`, `bytes`). */

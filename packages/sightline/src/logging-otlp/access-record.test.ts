@@ -93,7 +93,8 @@ function both(shape: Shape): { line: string; record: Uint8Array } {
   const capture = new AccessCapture(1)
   const sink: AccessRecordSink = {
     destination: { write: (line: string) => lines.push(line) },
-    record: (...values: Parameters<AccessCapture['add']>) => capture.add(...values),
+    beginRecord: () => capture,
+    endRecord: () => undefined,
   }
   writeShape(accessLog(sink, shape.logQuery), shape)
   assert.equal(lines.length, 1)
@@ -121,23 +122,29 @@ for (const shape of SHAPES) {
   })
 }
 
-test('the tee sends access records and lines in one request, counts both, and bounds them together', async () => {
+/** A logs endpoint keeping each request's body; `delayMs(i)` holds the i-th answer back. */
+async function receiver(delayMs: (index: number) => number = () => 0) {
   const bodies: Buffer[] = []
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
-      bodies.push(Buffer.concat(chunks))
-      res.end()
+      const index = bodies.push(Buffer.concat(chunks)) - 1
+      setTimeout(() => res.end(), delayMs(index))
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
+  return { bodies, server, endpoint: `http://127.0.0.1:${port}/v1/logs` }
+}
+
+test('the tee sends access records and lines in one request, counts both, and bounds them together', async () => {
+  const { bodies, server, endpoint } = await receiver()
   const dropped: string[] = []
   const tee = new OtlpLogTee(
     { write: () => true },
     {
-      endpoint: `http://127.0.0.1:${port}/v1/logs`,
+      endpoint,
       service: 'svc',
       maxQueue: 3,
       flushMs: 60_000,
@@ -170,18 +177,8 @@ test('the tee sends access records and lines in one request, counts both, and bo
 })
 
 test('a new export worker is told the route keys again: records after a worker is lost keep their route', async () => {
-  const bodies: Buffer[] = []
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
-      bodies.push(Buffer.concat(chunks))
-      res.end()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  const tee = new OtlpLogTee({ write: () => true }, { endpoint: `http://127.0.0.1:${port}/v1/logs`, service: 'svc' })
+  const { bodies, server, endpoint } = await receiver()
+  const tee = new OtlpLogTee({ write: () => true }, { endpoint, service: 'svc' })
   try {
     const log = accessLog(tee)
     writeShape(log, SHAPES[0] as Shape, '/kept/:id')
@@ -204,12 +201,16 @@ test('records taken a few at a time (a backlog past one batch) are the records t
   // Two captures of the same records: one is taken three at a time, the other one at a time.
   const few = new AccessCapture(2)
   const single = new AccessCapture(2)
-  const sink: AccessRecordSink = {
-    destination: { write: () => undefined },
-    record: (...values: Parameters<AccessCapture['add']>) => {
+  const both = {
+    add: (...values: Parameters<AccessCapture['add']>) => {
       few.add(...values)
       single.add(...values)
     },
+  } as AccessCapture
+  const sink: AccessRecordSink = {
+    destination: { write: () => undefined },
+    beginRecord: () => both,
+    endRecord: () => undefined,
   }
   const log = accessLog(sink)
   // Traced, with an error, aborted, non-ASCII: every kind of string a record keeps, mixed.
@@ -232,23 +233,11 @@ test('records taken a few at a time (a backlog past one batch) are the records t
 })
 
 test('the tee sends at most OTEL_BLRP_MAX_EXPORT_BATCH_SIZE records a request, losing none of a backlog', async () => {
-  const bodies: Buffer[] = []
-  let first = true
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
-      bodies.push(Buffer.concat(chunks))
-      // The first answer is slow: the records written meanwhile pile up behind it.
-      setTimeout(() => res.end(), first ? 100 : 0)
-      first = false
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
+  // The first answer is slow: the records written meanwhile pile up behind it.
+  const { bodies, server, endpoint } = await receiver((index) => (index === 0 ? 100 : 0))
   const tee = new OtlpLogTee(
     { write: () => true },
-    { endpoint: `http://127.0.0.1:${port}/v1/logs`, service: 'svc', maxBatch: 4, maxQueue: 100, flushMs: 10 },
+    { endpoint, service: 'svc', maxBatch: 4, maxQueue: 100, flushMs: 10 },
   )
   try {
     const log = accessLog(tee)

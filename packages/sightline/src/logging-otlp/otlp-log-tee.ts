@@ -18,7 +18,6 @@ import type { DestinationStream } from 'pino'
 import { SightlineOptionError } from '../core/errors.js'
 import { Outage, type OutageFields } from '../core/logging/outage.js'
 import { storage } from '../core/pipeline/context.js'
-import type { RouteState } from '../core/pipeline/routes.js'
 import { AccessCapture, type AccessRecordSink } from './access-capture.js'
 import type { LogExportReply, LogExportRequest, LogWorkerConfig } from './log-export-protocol.js'
 
@@ -148,49 +147,17 @@ export class OtlpLogTee implements DestinationStream, AccessRecordSink {
     this.queued()
   }
 
-  /** The access log's line goes straight to the destination: its record comes through `record`. */
+  /** The access log's line goes straight to the destination: its record comes through `beginRecord`. */
   get destination(): { write(line: string): unknown } {
     return this.inner
   }
 
-  record(
-    level: number,
-    millis: number,
-    requestId: string,
-    traceId: string | undefined,
-    spanId: string | undefined,
-    traceFlags: string | undefined,
-    route: RouteState,
-    method: number,
-    methodName: string,
-    path: string,
-    status: number,
-    durationMs: number,
-    requestBytes: number | undefined,
-    responseBytes: number | undefined,
-    aborted: boolean,
-    errorJson: string | undefined,
-  ): void {
+  beginRecord(): AccessCapture | undefined {
     // A record holds a few hundred bytes; its size is known once captured, so the bound is checked before.
-    if (this.full(0)) return
-    this.access.add(
-      level,
-      millis,
-      requestId,
-      traceId,
-      spanId,
-      traceFlags,
-      route,
-      method,
-      methodName,
-      path,
-      status,
-      durationMs,
-      requestBytes,
-      responseBytes,
-      aborted,
-      errorJson,
-    )
+    return this.full(0) ? undefined : this.access
+  }
+
+  endRecord(): void {
     this.queued()
   }
 

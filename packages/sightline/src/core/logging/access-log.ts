@@ -117,7 +117,9 @@ export class AccessLog {
     this.stream.write(line + LINE_END)
     const records = this.records
     if (records === undefined) return
-    records.record(
+    const capture = records.beginRecord()
+    if (capture === undefined) return
+    capture.add(
       level,
       this.prefixMillis,
       context.requestId,
@@ -135,6 +137,7 @@ export class AccessLog {
       aborted,
       errorJson,
     )
+    records.endRecord()
   }
 
   /**
