@@ -13,7 +13,7 @@ import {
 import { SightlineError, SightlineOptionError } from '../errors.js'
 import { AdoptedRegistries, type ExternalRegistry, emittedNames, isExternalRegistry } from './adopted.js'
 import { Aggregator } from './aggregation/aggregator.js'
-import { restore } from './aggregation/restore.js'
+import { MergedText } from './aggregation/restore.js'
 import type { RegistrySnapshot } from './aggregation/snapshot.js'
 import { type PortLike, reportToPort } from './aggregation/threads.js'
 import { Counter } from './counter.js'
@@ -54,6 +54,7 @@ export class Registry {
   private aggregator: Aggregator | undefined = undefined
   /** Names this process in the `worker` label of gauges aggregated by worker. */
   private selfName = 'main'
+  private mergedText: MergedText | undefined = undefined
   private adopted: AdoptedRegistries | undefined = undefined
 
   constructor(options: RegistryOptions = {}) {
@@ -153,7 +154,8 @@ export class Registry {
       for (const metric of this.metrics.values()) out += metric.render(openMetrics)
     } else {
       const merged = await aggregator.gather(() => this.ownSnapshot())
-      for (const metric of merged) out += restore(metric, this.selfName).render(openMetrics)
+      const text = (this.mergedText ??= new MergedText(this.selfName))
+      for (const metric of merged) out += text.render(metric, openMetrics)
     }
     if (this.adopted !== undefined) out += await this.adopted.render(openMetrics)
     this.scrapeDuration.set((performance.now() - start) / 1000)

@@ -9,17 +9,26 @@ import { METRIC_AGGREGATION_RETIRED, METRIC_AGGREGATION_STALE, METRIC_AGGREGATIO
 import type { Counter } from '../counter.js'
 import type { GaugeChild } from '../gauge.js'
 import type { Registry } from '../registry.js'
+import { resolveSnapshot, type WireSnapshot } from './delta.js'
 import { Accumulator, SeriesCaps } from './merge.js'
-import type { RegistrySnapshot } from './snapshot.js'
+import type { MetricSnapshot, RegistrySnapshot } from './snapshot.js'
 
 /** Sent by a worker with its last snapshot as it shuts down: newer than any answer. */
 export const FINAL_SEQ = Number.MAX_SAFE_INTEGER
 
 interface Peer {
-  readonly request: (seq: number) => void
+  /** Asks for a snapshot; `full`: every metric, none given as unchanged (delta.ts). */
+  readonly request: (seq: number, full: boolean) => void
   latest: RegistrySnapshot | undefined
   latestSeq: number
   readonly waiting: Map<number, () => void>
+}
+
+/** One metric's inputs at the last scrape (the very objects) and what they merged into. */
+interface Merged {
+  inputs: MetricSnapshot[]
+  workers: (string | undefined)[]
+  result: MetricSnapshot | undefined
 }
 
 export interface AggregatorOptions {
@@ -34,6 +43,9 @@ export class Aggregator {
   private readonly peers = new Map<string, Peer>()
   private readonly caps: SeriesCaps
   private readonly retired: Accumulator
+  /** What the workers that exited left, as of the last one (result() makes new objects: made once). */
+  private retiredSnapshot: RegistrySnapshot = []
+  private merged = new Map<string, Merged>()
   private readonly options: AggregatorOptions
   private readonly answered: GaugeChild
   private readonly staleGauge: GaugeChild
@@ -66,16 +78,22 @@ export class Aggregator {
     return this.peers.size
   }
 
-  /** A worker that will answer `request(seq)` with `receive(id, seq, snapshot)`. */
-  join(id: string, request: (seq: number) => void): void {
+  /** A worker that will answer `request(seq, full)` with `receive(id, seq, snapshot)`. */
+  join(id: string, request: (seq: number, full: boolean) => void): void {
     if (this.peers.has(id)) return
     this.peers.set(id, { request, latest: undefined, latestSeq: -1, waiting: new Map() })
   }
 
   /** A worker's snapshot, answering `seq` (or `FINAL_SEQ`, sent as it shuts down). */
-  receive(id: string, seq: number, snapshot: RegistrySnapshot): void {
+  receive(id: string, seq: number, wire: WireSnapshot): void {
     const peer = this.peers.get(id)
-    if (peer === undefined || !Array.isArray(snapshot)) return
+    if (peer === undefined || !Array.isArray(wire)) return
+    const snapshot = resolveSnapshot(wire, peer.latest)
+    if (snapshot === undefined) {
+      // It named a metric as unchanged that this side does not hold: asked again, for all of them.
+      if (seq !== FINAL_SEQ && peer.waiting.has(seq)) this.ask(peer, seq, true)
+      return
+    }
     // A late answer is still the newest this worker sent: kept for the next scrape.
     if (seq > peer.latestSeq) {
       peer.latest = snapshot
@@ -89,7 +107,10 @@ export class Aggregator {
     const peer = this.peers.get(id)
     if (peer === undefined) return
     this.peers.delete(id)
-    if (peer.latest !== undefined) this.addSafely(this.retired, peer.latest, undefined, true)
+    if (peer.latest !== undefined) {
+      this.addSafely(this.retired, peer.latest, undefined, true)
+      this.retiredSnapshot = this.retired.result()
+    }
     this.retiredTotal.inc()
     for (const resolve of peer.waiting.values()) resolve()
   }
@@ -110,11 +131,7 @@ export class Aggregator {
             answered.add(peer)
             resolve()
           })
-          try {
-            peer.request(seq)
-          } catch {
-            // A channel closing as the worker exits: its exit folds it in.
-          }
+          this.ask(peer, seq, peer.latest === undefined)
         }),
     )
     let timer: NodeJS.Timeout | undefined
@@ -133,11 +150,57 @@ export class Aggregator {
     this.staleGauge.set(stale)
     if (stale > 0) this.staleTotal.inc(stale)
 
-    const merged = new Accumulator(this.caps, this.options.onConflict)
-    merged.add(own(), undefined)
-    merged.add(this.retired.result(), undefined)
-    for (const [id, peer] of this.peers) if (peer.latest !== undefined) this.addSafely(merged, peer.latest, id)
-    return merged.result()
+    return this.merge(own())
+  }
+
+  /**
+   * This process', the retired workers' and every worker's latest snapshot summed, metric by
+   * metric; a metric whose inputs are the very objects of the last scrape keeps its last result.
+   */
+  private merge(own: RegistrySnapshot): RegistrySnapshot {
+    const inputs = new Map<string, { inputs: MetricSnapshot[]; workers: (string | undefined)[] }>()
+    const gather = (snapshot: RegistrySnapshot, worker: string | undefined): void => {
+      if (!Array.isArray(snapshot)) return
+      for (const metric of snapshot) {
+        const name = typeof metric?.name === 'string' ? metric.name : ''
+        let one = inputs.get(name)
+        if (one === undefined) {
+          one = { inputs: [], workers: [] }
+          inputs.set(name, one)
+        }
+        one.inputs.push(metric)
+        one.workers.push(worker)
+      }
+    }
+    gather(own, undefined)
+    gather(this.retiredSnapshot, undefined)
+    for (const [id, peer] of this.peers) if (peer.latest !== undefined) gather(peer.latest, id)
+
+    const out: RegistrySnapshot = []
+    const merged = new Map<string, Merged>()
+    for (const [name, one] of inputs) {
+      const last = this.merged.get(name)
+      let entry: Merged
+      if (last !== undefined && sameInputs(last, one.inputs, one.workers)) entry = last
+      else {
+        const acc = new Accumulator(this.caps, this.options.onConflict)
+        for (let i = 0; i < one.inputs.length; i++)
+          this.addSafely(acc, [one.inputs[i] as MetricSnapshot], one.workers[i])
+        entry = { inputs: one.inputs, workers: one.workers, result: acc.result()[0] }
+      }
+      merged.set(name, entry)
+      if (entry.result !== undefined) out.push(entry.result)
+    }
+    this.merged = merged
+    return out
+  }
+
+  private ask(peer: Peer, seq: number, full: boolean): void {
+    try {
+      peer.request(seq, full)
+    } catch {
+      // A channel closing as the worker exits: its exit folds it in.
+    }
   }
 
   /** A snapshot that is not what a Sightline sends (another library's message, a bug) is told, never thrown into the scrape. */
@@ -148,4 +211,11 @@ export class Aggregator {
       this.options.onConflict('(malformed snapshot)', id)
     }
   }
+}
+
+function sameInputs(last: Merged, inputs: MetricSnapshot[], workers: (string | undefined)[]): boolean {
+  if (last.inputs.length !== inputs.length) return false
+  for (let i = 0; i < inputs.length; i++)
+    if (last.inputs[i] !== inputs[i] || last.workers[i] !== workers[i]) return false
+  return true
 }

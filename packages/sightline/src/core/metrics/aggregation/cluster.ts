@@ -8,6 +8,7 @@
 import type { Cluster, Worker } from 'node:cluster'
 import type { Aggregator } from './aggregator.js'
 import { FINAL_SEQ } from './aggregator.js'
+import { SnapshotSender, type WireSnapshot } from './delta.js'
 import { type AggregationMessage, isAggregationMessage, TAG } from './messages.js'
 import type { RegistrySnapshot } from './snapshot.js'
 
@@ -31,10 +32,10 @@ export function aggregateClusterWorkers(
     const id = String(worker.id)
     const kind = message[TAG]
     if (kind === 'snapshot') {
-      const { seq, metrics } = message as { seq: number; metrics: RegistrySnapshot }
+      const { seq, metrics } = message as { seq: number; metrics: WireSnapshot }
       aggregator('primary').receive(id, seq, metrics)
     } else if (kind === 'hello') {
-      aggregator('primary').join(id, (seq) => send(worker, { [TAG]: 'ask', seq }))
+      aggregator('primary').join(id, (seq, full) => send(worker, { [TAG]: 'ask', seq, full }))
       send(worker, { [TAG]: 'welcome' })
     } else if (kind === 'render') {
       const { seq, openMetrics } = message as { seq: number; openMetrics: boolean }
@@ -59,6 +60,7 @@ export class ClusterReporter {
   welcomed = false
   private readonly snapshot: () => Promise<RegistrySnapshot>
   private readonly onError: (error: unknown) => void
+  private readonly sender = new SnapshotSender()
   private seq = 0
   private readonly pending = new Map<number, (reply: { body?: string; error?: string }) => void>()
 
@@ -81,7 +83,7 @@ export class ClusterReporter {
   /** Sends the last snapshot as the worker shuts down, so what it counted since the last scrape is kept. */
   async final(): Promise<void> {
     if (!this.welcomed) return
-    const metrics = await this.snapshot()
+    const metrics = this.sender.encode(await this.snapshot(), true)
     await new Promise<void>((resolve) => {
       if (process.connected !== true) return resolve()
       process.send?.({ [TAG]: 'snapshot', seq: FINAL_SEQ, metrics } satisfies AggregationMessage, undefined, {}, () =>
@@ -112,9 +114,9 @@ export class ClusterReporter {
     if (!isAggregationMessage(message)) return
     const kind = message[TAG]
     if (kind === 'ask') {
-      const { seq } = message as { seq: number }
+      const { seq, full } = message as { seq: number; full?: boolean }
       this.snapshot().then(
-        (metrics) => this.post({ [TAG]: 'snapshot', seq, metrics }),
+        (metrics) => this.post({ [TAG]: 'snapshot', seq, metrics: this.sender.encode(metrics, full === true) }),
         (error) => this.onError(error),
       )
     } else if (kind === 'welcome') {

@@ -4,7 +4,7 @@
  * key, so an application's own `message` handlers can tell them apart (`'sightline.metrics' in message`).
  */
 import type { MessagePort } from 'node:worker_threads'
-import type { RegistrySnapshot } from './snapshot.js'
+import type { WireSnapshot } from './delta.js'
 
 export const TAG = 'sightline.metrics'
 
@@ -13,10 +13,10 @@ export type AggregationMessage =
   | { [TAG]: 'hello' }
   /** The primary aggregates: the worker's app-port `/metrics` asks it (primary → worker). */
   | { [TAG]: 'welcome' }
-  /** A scrape's question (primary → worker). */
-  | { [TAG]: 'ask'; seq: number }
-  /** The answer, or a shutting-down worker's last word (`seq` FINAL_SEQ). */
-  | { [TAG]: 'snapshot'; seq: number; metrics: RegistrySnapshot }
+  /** A scrape's question (primary → worker); `full`: no metric may be named as unchanged. */
+  | { [TAG]: 'ask'; seq: number; full?: boolean }
+  /** The answer, or a shutting-down worker's last word (`seq` FINAL_SEQ, always full). */
+  | { [TAG]: 'snapshot'; seq: number; metrics: WireSnapshot }
   /** A worker's app-port `/metrics` wants the aggregated exposition (worker → primary). */
   | { [TAG]: 'render'; seq: number; openMetrics: boolean }
   /** The aggregated exposition, or why there is none (primary → worker). */

@@ -55,3 +55,29 @@ export function restore(snapshot: MetricSnapshot, self: string): Counter | Gauge
   }
   return metric
 }
+
+/**
+ * The exposition of merged metrics, kept per merged object: the aggregator hands back the same
+ * object while none of a metric's inputs changed, and its text is then not made again.
+ */
+export class MergedText {
+  private readonly texts = new WeakMap<MetricSnapshot, [text: string | undefined, openMetrics: string | undefined]>()
+  private readonly self: string
+
+  /** `self` names this process in the `worker` label of gauges aggregated by worker. */
+  constructor(self: string) {
+    this.self = self
+  }
+
+  render(metric: MetricSnapshot, openMetrics: boolean): string {
+    let kept = this.texts.get(metric)
+    if (kept === undefined) {
+      kept = [undefined, undefined]
+      this.texts.set(metric, kept)
+    }
+    const at = openMetrics ? 1 : 0
+    const text = kept[at] ?? restore(metric, this.self).render(openMetrics)
+    kept[at] = text
+    return text
+  }
+}

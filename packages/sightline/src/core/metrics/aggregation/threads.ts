@@ -9,6 +9,7 @@
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads'
 import type { Aggregator } from './aggregator.js'
 import { FINAL_SEQ } from './aggregator.js'
+import { SnapshotSender, type WireSnapshot } from './delta.js'
 import { type AggregationMessage, isAggregationMessage, TAG } from './messages.js'
 import type { RegistrySnapshot } from './snapshot.js'
 
@@ -28,11 +29,17 @@ export function reportToPort(
   onError: (error: unknown) => void,
 ): () => void {
   const { port1, port2 } = new MessageChannel()
+  const sender = new SnapshotSender()
   port1.on('message', (message: unknown) => {
     if (!isAggregationMessage(message) || message[TAG] !== 'ask') return
-    const { seq } = message as { seq: number }
+    const { seq, full } = message as { seq: number; full?: boolean }
     snapshot().then(
-      (metrics) => port1.postMessage({ [TAG]: 'snapshot', seq, metrics } satisfies AggregationMessage),
+      (metrics) =>
+        port1.postMessage({
+          [TAG]: 'snapshot',
+          seq,
+          metrics: sender.encode(metrics, full === true),
+        } satisfies AggregationMessage),
       (error) => onError(error),
     )
   })
@@ -40,7 +47,11 @@ export function reportToPort(
   port1.unref()
   const onExit = (): void => {
     try {
-      port1.postMessage({ [TAG]: 'snapshot', seq: FINAL_SEQ, metrics: snapshotNow() } satisfies AggregationMessage)
+      port1.postMessage({
+        [TAG]: 'snapshot',
+        seq: FINAL_SEQ,
+        metrics: sender.encode(snapshotNow(), true),
+      } satisfies AggregationMessage)
     } catch {
       // The channel is already closed: the last scrape's snapshot stands.
     }
@@ -65,11 +76,11 @@ export function aggregateWorkerThreads(aggregatorOf: (self: string) => Aggregato
       const own = port
       own.on('message', (reply: unknown) => {
         if (!isAggregationMessage(reply) || reply[TAG] !== 'snapshot') return
-        const { seq, metrics } = reply as { seq: number; metrics: RegistrySnapshot }
+        const { seq, metrics } = reply as { seq: number; metrics: WireSnapshot }
         aggregator.receive(id, seq, metrics)
       })
       own.unref()
-      aggregator.join(id, (seq) => own.postMessage({ [TAG]: 'ask', seq } satisfies AggregationMessage))
+      aggregator.join(id, (seq, full) => own.postMessage({ [TAG]: 'ask', seq, full } satisfies AggregationMessage))
     }
     worker.on('message', onMessage)
     worker.once('exit', () => {
