@@ -5,9 +5,9 @@
 // as in bench/run.mjs, wrk loads it from core 1, and utime+stime of every /proc/<pid>/task/<tid> is
 // read before and after the measured seconds. Configurations alternate, `rounds` times each.
 //
-// Usage: node bench/threads.mjs "<configuration substring>" ["<another>" ...] [--seconds 5] [--rounds 3]
+// Usage: node bench/threads.mjs "<configuration substring>" ["<another>" ...] [--seconds 5] [--rounds 3] [--park]
 // Env: BENCH_NODE (20, 22 or 24; default the running node)
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,6 +17,7 @@ import {
   CLOCK_TICKS,
   median,
   nodeBinary,
+  PINNED,
   pinned,
   runWrk,
   startDiscardingReceiver,
@@ -35,6 +36,9 @@ const option = (name, fallback) => {
   return value
 }
 const seconds = option('--seconds', 5)
+// --park: this harness (and the receiver in it) on wrk's core, as bench/run.mjs runs it.
+const park = argv.includes('--park')
+if (park) argv.splice(argv.indexOf('--park'), 1)
 const rounds = option('--rounds', 3)
 const configs = argv.map((part) => {
   const found = CONFIGS.find((c) => c.name === part) ?? CONFIGS.find((c) => c.name.includes(part))
@@ -101,6 +105,7 @@ async function measure(config, receiverPort) {
   }
 }
 
+if (park && PINNED) execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' })
 const receiver = await startDiscardingReceiver()
 const results = new Map(configs.map((c) => [c.name, []]))
 for (let round = 0; round < rounds; round++) {
