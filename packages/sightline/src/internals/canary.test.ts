@@ -13,9 +13,10 @@ import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { describe, test } from 'node:test'
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
+import { honoMatchedRoute } from '../adapters/hono/hono.js'
 import { ENTER_ENDS_WITH_CALLBACK } from '../core/pipeline/context.js'
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '../vendor/otlp-http.js'
-import { observeHonoErrors } from './hono.js'
+import { observeHonoErrors, observeHonoMatches } from './hono.js'
 import { mysql2ClusterNodes, mysql2PoolState } from './mysql2.js'
 import {
   HAS_CLIENT_REQUEST_CREATED,
@@ -181,6 +182,27 @@ describe(`internals canaries on Node ${process.versions.node}`, () => {
     assert.equal(answered.status, 503)
     assert.equal(await answered.text(), 'handled')
     assert.deepEqual(seen, [thrown, thrown], "Hono no longer calls the app's errorHandler with a handler's error")
+  })
+
+  test("Hono's dispatch matches once a request through app.router.match, which its routers replace on their first call", async () => {
+    const { Hono } = (await import('hono')) as typeof import('hono')
+    const app = new Hono()
+    const seen: unknown[] = []
+    assert.ok(
+      observeHonoMatches(app, (result) => seen.push(result)),
+      'Hono changed its app: no router.match to observe',
+    )
+    app.use('*', async (_c, next) => next())
+    app.get('/users/:id', (c) => c.text('ok'))
+    for (let i = 0; i < 3; i++) assert.equal((await app.request('/users/42')).status, 200)
+    assert.equal((await app.request('/users/42', { method: 'HEAD' })).status, 200)
+    assert.equal((await app.request('/nowhere')).status, 404)
+    assert.equal(seen.length, 5, 'Hono no longer matches each request once through app.router.match')
+    assert.deepEqual(
+      seen.map(honoMatchedRoute),
+      ['/users/:id', '/users/:id', '/users/:id', '/users/:id', undefined],
+      "a result of Hono's router no longer carries its routes as [[handler, route], params] (or HEAD is not matched as GET)",
+    )
   })
 
   test('an outgoing message keeps its headers under kOutHeaders, by lower-case name (hasOutgoingHeader)', () => {

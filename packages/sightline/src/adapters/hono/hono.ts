@@ -18,7 +18,7 @@ import { getSightline } from '../../core/default.js'
 import { RequestContext, storage } from '../../core/pipeline/context.js'
 import { Pipeline, type RouteResolver } from '../../core/pipeline/pipeline.js'
 import type { Sightline } from '../../core/sightline.js'
-import { observeHonoErrors } from '../../internals/hono.js'
+import { observeHonoErrors, observeHonoMatches } from '../../internals/hono.js'
 
 export interface HonoSightlineOptions {
   /** The instance to use; the default instance otherwise. */
@@ -81,10 +81,27 @@ export function honoRoute(c: HonoContextLike): string | undefined {
 }
 
 /**
- * The route template Hono's router matches for `req`, read as Hono's dispatch reads it: the path
- * from the app's `getPath` (the raw path when a `getPath` of the app's own wants a whole `Request`),
- * HEAD routed as GET, and the last matched route that is not middleware (`use()`'s routes are every
- * method, their paths ending in `*`). `undefined` when only middleware matched: Hono's not-found.
+ * The route template of a result of Hono's router, as Hono's dispatch reads it: the last matched
+ * route that is not middleware (`use()`'s routes are every method, their paths ending in `*`).
+ * `undefined` when only middleware matched: Hono's not-found.
+ */
+export function honoMatchedRoute(result: unknown): string | undefined {
+  const handlers = (result as [unknown[]] | undefined)?.[0]
+  if (!Array.isArray(handlers)) return undefined
+  for (let i = handlers.length - 1; i >= 0; i--) {
+    const route = (handlers[i] as [[unknown, { method?: unknown; path?: unknown }?]])[0][1]
+    if (route === undefined || typeof route.path !== 'string') continue
+    if (route.method === METHOD_ALL && route.path.endsWith('*')) continue
+    return route.path
+  }
+  return undefined
+}
+
+/**
+ * The route template Hono's router matches for `req`, matched again as Hono's dispatch matches:
+ * the path from the app's `getPath` (the raw path when a `getPath` of the app's own wants a whole
+ * `Request`), HEAD routed as GET. For a request whose own match was not seen (see
+ * `instrumentHonoServer`).
  */
 export function honoAppRoute(app: HonoAppLike): RouteResolver {
   const getPath = app.getPath
@@ -98,15 +115,7 @@ export function honoAppRoute(app: HonoAppLike): RouteResolver {
       path = query === -1 ? url : url.slice(0, query)
     }
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET')
-    const handlers = (app.router.match(method, path) as [unknown[]] | undefined)?.[0]
-    if (!Array.isArray(handlers)) return undefined
-    for (let i = handlers.length - 1; i >= 0; i--) {
-      const route = (handlers[i] as [[unknown, { method?: unknown; path?: unknown }?]])[0][1]
-      if (route === undefined || typeof route.path !== 'string') continue
-      if (route.method === METHOD_ALL && route.path.endsWith('*')) continue
-      return route.path
-    }
-    return undefined
+    return honoMatchedRoute(app.router.match(method, path))
   }
 }
 
@@ -125,6 +134,16 @@ export function instrumentHonoServer<S extends object>(server: S, options: HonoS
   observeHonoErrors(app, (error) => {
     const context = storage.getStore()
     if (context instanceof RequestContext && error instanceof Error) context.error = error
+  })
+  // The dispatch's own match, kept for the route read at the end: matching again there costs a
+  // request the router's work twice. The first match of a request is its own (an app.fetch made
+  // inside a handler, for another request, matches later).
+  observeHonoMatches(app, (result) => {
+    const context = storage.getStore()
+    if (context instanceof RequestContext && context.routeReader === undefined) {
+      context.routeSource = result
+      context.routeReader = honoMatchedRoute
+    }
   })
   sightline.instrument(server as unknown as Server, honoAppRoute(app))
   return server
