@@ -44,7 +44,9 @@ type Match = (this: unknown, method: string, path: string) => unknown
  * Calls `seen` with every result the app's router matches, then returns it, whichever `match` the
  * router sets for itself: SmartRouter and RegExpRouter assign their own on the first call. Hono's
  * dispatch matches once a request, synchronously, before any handler runs (HEAD as GET). False
- * (nothing changed) when the app has no router with a `match` method.
+ * (nothing changed) when the app has no router with a `match` method. Written out rather than
+ * sharing an accessor helper with `observeHonoErrors`: this one runs every request, and the shared
+ * form counted more instructions a request (docs/performance.md).
  */
 export function observeHonoMatches(app: object, seen: (result: unknown) => void): boolean {
   const router = (app as { router?: unknown }).router
