@@ -52,8 +52,7 @@ export class Registry {
   private readonly onCollectError: (error: unknown, metric: string) => void
   private readonly collectors: Array<() => void | Promise<void>> = []
   private aggregator: Aggregator | undefined = undefined
-  /** Names this process in the `worker` label of gauges aggregated by worker. */
-  private selfName = 'main'
+  /** The text of the merged metrics, kept while their inputs do not change (with the aggregator). */
   private mergedText: MergedText | undefined = undefined
   private adopted: AdoptedRegistries | undefined = undefined
 
@@ -154,7 +153,7 @@ export class Registry {
       for (const metric of this.metrics.values()) out += metric.render(openMetrics)
     } else {
       const merged = await aggregator.gather(() => this.ownSnapshot())
-      const text = (this.mergedText ??= new MergedText(this.selfName))
+      const text = this.mergedText as MergedText
       for (const metric of merged) out += text.render(metric, openMetrics)
     }
     if (this.adopted !== undefined) out += await this.adopted.render(openMetrics)
@@ -193,7 +192,7 @@ export class Registry {
     onConflict: (metric: string, worker: string | undefined) => void,
   ): Aggregator {
     if (this.aggregator !== undefined) return this.aggregator
-    this.selfName = self
+    this.mergedText = new MergedText(self)
     this.aggregator = new Aggregator(this, { timeoutMs, maxSeries: this.maxSeries, onConflict })
     return this.aggregator
   }

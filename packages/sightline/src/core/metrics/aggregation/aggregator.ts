@@ -21,6 +21,13 @@ interface Peer {
   readonly request: (seq: number, full: boolean) => void
   latest: RegistrySnapshot | undefined
   latestSeq: number
+  /**
+   * The last snapshot to arrive, whatever its `seq`: what the worker's next one names metrics as
+   * unchanged from (it encodes each answer as it sends it, and the channel keeps their order).
+   */
+  baseline: RegistrySnapshot | undefined
+  /** One of its answers could not be resolved: the next question asks for every metric. */
+  needsFull: boolean
   readonly waiting: Map<number, () => void>
 }
 
@@ -81,19 +88,29 @@ export class Aggregator {
   /** A worker that will answer `request(seq, full)` with `receive(id, seq, snapshot)`. */
   join(id: string, request: (seq: number, full: boolean) => void): void {
     if (this.peers.has(id)) return
-    this.peers.set(id, { request, latest: undefined, latestSeq: -1, waiting: new Map() })
+    this.peers.set(id, {
+      request,
+      latest: undefined,
+      latestSeq: -1,
+      baseline: undefined,
+      needsFull: false,
+      waiting: new Map(),
+    })
   }
 
   /** A worker's snapshot, answering `seq` (or `FINAL_SEQ`, sent as it shuts down). */
   receive(id: string, seq: number, wire: WireSnapshot): void {
     const peer = this.peers.get(id)
     if (peer === undefined || !Array.isArray(wire)) return
-    const snapshot = resolveSnapshot(wire, peer.latest)
+    const snapshot = resolveSnapshot(wire, peer.baseline)
     if (snapshot === undefined) {
-      // It named a metric as unchanged that this side does not hold: asked again, for all of them.
-      if (seq !== FINAL_SEQ && peer.waiting.has(seq)) this.ask(peer, seq, true)
+      // It named a metric as unchanged that this side does not hold: asked again, for all of them
+      // (now, if a scrape still waits for this answer; else at the next scrape).
+      peer.needsFull = true
+      if (seq !== FINAL_SEQ && peer.waiting.has(seq)) this.ask(peer, seq)
       return
     }
+    peer.baseline = snapshot
     // A late answer is still the newest this worker sent: kept for the next scrape.
     if (seq > peer.latestSeq) {
       peer.latest = snapshot
@@ -131,7 +148,7 @@ export class Aggregator {
             answered.add(peer)
             resolve()
           })
-          this.ask(peer, seq, peer.latest === undefined)
+          this.ask(peer, seq)
         }),
     )
     let timer: NodeJS.Timeout | undefined
@@ -195,7 +212,10 @@ export class Aggregator {
     return out
   }
 
-  private ask(peer: Peer, seq: number, full: boolean): void {
+  /** Asks for every metric when this side holds none of the worker's or lost track of them. */
+  private ask(peer: Peer, seq: number): void {
+    const full = peer.needsFull || peer.baseline === undefined
+    peer.needsFull = false
     try {
       peer.request(seq, full)
     } catch {

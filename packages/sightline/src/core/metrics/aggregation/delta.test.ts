@@ -121,3 +121,23 @@ test('a receiver whose kept snapshot lacks a metric named unchanged asks again f
   assert.match(text, /^app_jobs_total 2$/m)
   assert.match(text, /^app_items_total\{item="item-3"\} 1$/m)
 })
+
+test('answers arriving out of their questions order: unchanged names resolve against the last to arrive', async () => {
+  const { registry, jobs } = worker()
+  const primary = new Registry()
+  // The worker answers nothing on its own: each answer is handed in below, in the order it was sent.
+  const aggregator = primary.aggregation(20, 'primary', () => assert.fail('no conflict'))
+  aggregator.join('1', () => {})
+  const sender = new SnapshotSender()
+  jobs(1)
+  const first = sender.encode(await registry.snapshot(), true)
+  jobs(1)
+  const second = sender.encode(await registry.snapshot(), false)
+  const third = sender.encode(await registry.snapshot(), false)
+  assert.ok(unchangedNames(third).includes('app_jobs_total'))
+  // Answered as collectors finish: the answer to question 2 is sent before the one to question 1.
+  aggregator.receive('1', 2, first)
+  aggregator.receive('1', 1, second)
+  aggregator.receive('1', 3, third)
+  assert.match(await primary.render(false), /^app_jobs_total 2$/m)
+})
