@@ -261,3 +261,27 @@ test('the tee sends at most OTEL_BLRP_MAX_EXPORT_BATCH_SIZE records a request, l
     server.close()
   }
 })
+
+test('a batch written into a buffer of any starting size is the same bytes (every piece makes its room)', () => {
+  const capture = new AccessCapture(2)
+  const sink: AccessRecordSink = {
+    destination: { write: () => undefined },
+    beginRecord: () => capture,
+    endRecord: () => undefined,
+  }
+  const log = accessLog(sink)
+  // ASCII only, so the batch's text is copied from the buffer itself; then with the non-ASCII path.
+  const ascii = SHAPES.filter((shape) => !/[^\x20-\x7e]/.test(shape.url))
+  for (const shapes of [ascii, SHAPES]) {
+    for (const shape of shapes) writeShape(log, shape)
+    const batch = capture.take()
+    assert.ok(batch !== undefined)
+    const encode = (initialBytes: number) => {
+      const out = new ProtoWriter(initialBytes)
+      new AccessRecordWriter('request completed').writeBatch(out, batch)
+      return Buffer.from(out.take())
+    }
+    const expected = encode(64 * 1024)
+    for (let size = 1; size <= 600; size++) assert.deepEqual(encode(size), expected, `starting at ${size} bytes`)
+  }
+})

@@ -58,13 +58,10 @@ function constantAttribute(key: string, write: (w: ProtoWriter) => void): Uint8A
   return w.take()
 }
 
-/**
- * Copies `source` into `buf` at `pos` (room already ensured); returns the position after it. A loop:
- * the pieces are tens of bytes, where `TypedArray.prototype.set`'s call costs more than the copy.
- */
+/** Copies `source` into `buf` at `pos` (room already ensured); returns the position after it. */
 function copy(buf: Uint8Array, pos: number, source: Uint8Array): number {
-  for (let i = 0; i < source.length; i++) buf[pos++] = source[i] as number
-  return pos
+  buf.set(source, pos)
+  return pos + source.length
 }
 
 /**
@@ -138,6 +135,8 @@ export class AccessRecordWriter {
   private timeBytes: Uint8Array = new Uint8Array(0)
   /** The record being written: where its strings start in the batch's text (and the last ends). */
   private readonly ranges = new Int32Array(7)
+  /** Where the batch's text is in the buffer as bytes (written there when it is ASCII), else -1. */
+  private textAt = -1
 
   constructor(message: string) {
     this.info = severityAndBody(9, 'INFO', message)
@@ -149,6 +148,18 @@ export class AccessRecordWriter {
   writeBatch(w: ProtoWriter, batch: AccessBatch): number {
     this.learn(batch.routes)
     const { numbers, ints, text } = batch
+    // The batch's text, as bytes, goes ahead of its records in the buffer when it is ASCII (ids,
+    // templates, most paths): each of a record's strings is then one copyWithin of them, not a loop
+    // over its characters. It is moved out from under the records at the end.
+    const textAt = w.pos
+    const textBytes = text.length
+    const ascii = Buffer.byteLength(text, 'utf8') === textBytes
+    this.textAt = ascii ? textAt : -1
+    if (ascii) {
+      w.ensure(textBytes)
+      w.pos += w.buf.write(text, textAt, 'latin1')
+    }
+    const recordsAt = w.pos
     let at = 0
     for (let i = 0; i < batch.count; i++) {
       const n = i * NUMBERS_PER_RECORD
@@ -174,6 +185,11 @@ export class AccessRecordWriter {
         responseBytes < 0 ? undefined : responseBytes,
       )
     }
+    if (ascii) {
+      w.buf.copyWithin(textAt, recordsAt, w.pos)
+      w.pos -= textBytes
+    }
+    this.textAt = -1
     return batch.count
   }
 
@@ -201,11 +217,13 @@ export class AccessRecordWriter {
     const ranges = this.ranges
     const level = bits & 0xff
     const statusBytes = this.statusAttribute(status)
-    w.ensure(3 + routeBytes.length + statusBytes.length)
+    w.ensure(3)
     w.buf[w.pos] = RECORD_TAG
     w.pos += 3
     const start = w.pos
     this.stringAttribute(w, this.requestIdKey, text, ranges[0] as number, ranges[1] as number)
+    // Each piece's room is made after the value before it: a value can fill the buffer.
+    w.ensure(routeBytes.length)
     w.pos = copy(w.buf, w.pos, routeBytes)
     this.stringAttribute(w, this.pathKey, text, ranges[1] as number, ranges[2] as number)
     w.ensure(statusBytes.length)
@@ -262,6 +280,45 @@ export class AccessRecordWriter {
 
   /** A KeyValue with a string value: the key made in advance, the value's UTF-8 written by Buffer. */
   private stringAttribute(w: ProtoWriter, key: Uint8Array, text: string, from: number, to: number): void {
+    const textAt = this.textAt
+    if (textAt < 0) {
+      this.utf8Attribute(w, key, text, from, to)
+      return
+    }
+    const bytes = to - from
+    const anyLength = 1 + varintSize(bytes) + bytes
+    const keyValueLength = key.length + 1 + varintSize(anyLength) + anyLength
+    // Room for the lengths' varints too, so none of the writes below moves the buffer.
+    w.ensure(12 + keyValueLength)
+    const buf = w.buf
+    let pos = w.pos
+    buf[pos++] = ATTRIBUTE_TAG
+    if (keyValueLength < 0x80) {
+      // Every length one byte, as ids and most paths have.
+      buf[pos] = keyValueLength
+      pos = copy(buf, pos + 1, key)
+      buf[pos] = VALUE_TAG
+      buf[pos + 1] = anyLength
+      buf[pos + 2] = STRING_VALUE_TAG
+      buf[pos + 3] = bytes
+      pos += 4
+    } else {
+      w.pos = pos
+      w.varint(keyValueLength)
+      pos = copy(buf, w.pos, key)
+      buf[pos++] = VALUE_TAG
+      w.pos = pos
+      w.varint(anyLength)
+      buf[w.pos++] = STRING_VALUE_TAG
+      w.varint(bytes)
+      pos = w.pos
+    }
+    buf.copyWithin(pos, textAt + from, textAt + to)
+    w.pos = pos + bytes
+  }
+
+  /** `stringAttribute` for a batch whose text has other characters than ASCII: each value encoded on its own. */
+  private utf8Attribute(w: ProtoWriter, key: Uint8Array, text: string, from: number, to: number): void {
     // The value's length in bytes is its length in characters when it is ASCII (ids, most paths):
     // the lengths before it are written for that, and rewritten if the UTF-8 came out longer.
     const guess = to - from
@@ -315,16 +372,19 @@ export class AccessRecordWriter {
       return
     }
     const valueLength = integer ? 1 + varintSize(value) : 9
-    buf[w.pos++] = ATTRIBUTE_TAG
-    buf[w.pos++] = key.length + 2 + valueLength
-    w.pos = copy(buf, w.pos, key)
-    buf[w.pos++] = VALUE_TAG
-    buf[w.pos++] = valueLength
+    let pos = w.pos
+    buf[pos] = ATTRIBUTE_TAG
+    buf[pos + 1] = key.length + 2 + valueLength
+    pos = copy(buf, pos + 2, key)
+    buf[pos] = VALUE_TAG
+    buf[pos + 1] = valueLength
     if (integer) {
-      buf[w.pos++] = INT_VALUE_TAG
+      buf[pos + 2] = INT_VALUE_TAG
+      w.pos = pos + 3
       w.varint(value)
     } else {
-      buf[w.pos++] = DOUBLE_VALUE_TAG
+      buf[pos + 2] = DOUBLE_VALUE_TAG
+      w.pos = pos + 3
       w.double(value)
     }
   }
