@@ -176,10 +176,18 @@ export class AccessCapture {
   }
 
   private routeKey(route: RouteState, method: number, methodName: string): number {
-    let byMethod = this.keys.get(route)
-    if (byMethod === undefined) {
-      byMethod = []
-      this.keys.set(route, byMethod)
+    let byMethod: number[] | undefined
+    if (route.exportOwner === this) byMethod = route.exportKeys
+    else if (route.exportOwner === undefined) {
+      route.exportOwner = this
+      byMethod = route.exportKeys
+    } else {
+      // A route another capture met first (two exporters over one route table).
+      byMethod = this.keys.get(route)
+      if (byMethod === undefined) {
+        byMethod = []
+        this.keys.set(route, byMethod)
+      }
     }
     let key = byMethod[method]
     if (key === undefined) {

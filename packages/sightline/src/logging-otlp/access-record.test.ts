@@ -14,7 +14,7 @@ import { AccessLog } from '../core/logging/access-log.js'
 import { ProtoWriter } from '../core/otlp/proto-writer.js'
 import { RequestContext } from '../core/pipeline/context.js'
 import { RouteTable } from '../core/pipeline/routes.js'
-import { AccessCapture, type AccessRecordSink } from './access-capture.js'
+import { AccessCapture, type AccessRecordSink, INTS_PER_RECORD } from './access-capture.js'
 import { AccessRecordWriter } from './access-record.js'
 import { LogEncoder } from './encode-protobuf.js'
 import { OtlpLogTee } from './otlp-log-tee.js'
@@ -283,5 +283,44 @@ test('a batch written into a buffer of any starting size is the same bytes (ever
     }
     const expected = encode(64 * 1024)
     for (let size = 1; size <= 600; size++) assert.deepEqual(encode(size), expected, `starting at ${size} bytes`)
+  }
+})
+
+test('two captures over one route table each keep their own route keys', () => {
+  const table = new RouteTable()
+  const [a, b] = [new AccessCapture(4), new AccessCapture(4)]
+  const add = (capture: AccessCapture, template: string) =>
+    capture.add(
+      30,
+      1,
+      'id',
+      undefined,
+      undefined,
+      undefined,
+      table.get(template),
+      0,
+      'GET',
+      '/p',
+      200,
+      1,
+      undefined,
+      undefined,
+      false,
+      undefined,
+    )
+  add(a, '/x')
+  add(b, '/y')
+  add(b, '/x')
+  add(a, '/y')
+  add(a, '/x')
+  for (const [capture, expected] of [
+    [a, ['/x', '/y', '/x']],
+    [b, ['/y', '/x']],
+  ] as const) {
+    const batch = capture.take()
+    assert.ok(batch !== undefined)
+    const templates = new Map(batch.routes.map(([key, , template]) => [key, template]))
+    const seen = Array.from({ length: batch.count }, (_, i) => templates.get(batch.ints[i * INTS_PER_RECORD + 2] as number))
+    assert.deepEqual(seen, expected)
   }
 })

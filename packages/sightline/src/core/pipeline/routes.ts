@@ -26,6 +26,12 @@ export class RouteState {
   private readonly fields: string[] = []
   /** A sampled request's span name, `GET /users/:id`, by method index. */
   private readonly spanNames: string[] = []
+  /**
+   * Log export's route keys by method index, kept here for the capture that met this route first
+   * (`exportOwner`, logging-otlp/access-capture): a slot read per record instead of a Map lookup.
+   */
+  readonly exportKeys: number[] = []
+  exportOwner: object | undefined = undefined
 
   constructor(template: string) {
     this.template = template
