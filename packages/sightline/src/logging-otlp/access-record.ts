@@ -278,7 +278,10 @@ export class AccessRecordWriter {
     return this.timeBytes
   }
 
-  /** A KeyValue with a string value: the key made in advance, the value's UTF-8 written by Buffer. */
+  /**
+   * A KeyValue with a string value: the key made in advance, the value copied from the batch's text
+   * in the buffer (or, for a batch that is not all ASCII, encoded on its own).
+   */
   private stringAttribute(w: ProtoWriter, key: Uint8Array, text: string, from: number, to: number): void {
     const textAt = this.textAt
     if (textAt < 0) {
