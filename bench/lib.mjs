@@ -1,7 +1,7 @@
 // @module bench/lib
 // What the harness and the profiler share: finding a Node binary, pinning to a core, running wrk,
 // reading a process's CPU time, and the environment a configuration's server runs with.
-import { execFile, execFileSync } from 'node:child_process'
+import { execFile, execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { Agent, createServer, get } from 'node:http'
 import { cpus } from 'node:os'
@@ -142,6 +142,27 @@ export function benchEnv(config, port, receiverPort) {
     })
   }
   return env
+}
+
+/**
+ * Starts a configuration's server on `core` (0: where it is measured), exiting on SIGTERM, its
+ * stdout discarded: `nodeArgs` go before the configuration's own (`--cpu-prof`, `--perf-basic-prof`).
+ */
+export function spawnServer(node, config, { port, receiverPort, core = 0, nodeArgs = [] }) {
+  const here = dirname(fileURLToPath(import.meta.url))
+  const args = [
+    ...nodeArgs,
+    '--import',
+    join(here, 'servers', 'exit-on-signal.mjs'),
+    ...(config.nodeArgs ?? []),
+    join(here, 'servers', `${config.server}.mjs`),
+  ]
+  const [command, commandArgs] = pinned(core, node, args)
+  return spawn(command, commandArgs, {
+    env: benchEnv(config, port, receiverPort),
+    stdio: ['ignore', 'ignore', 'inherit'],
+    cwd: join(here, '..'),
+  })
 }
 
 /** An OTLP receiver that reads each export and answers 200, for servers and exporters to send to. */

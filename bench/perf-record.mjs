@@ -10,22 +10,18 @@
 // Usage: node bench/perf-record.mjs "<configuration>" <out file> [seconds]
 // Env: BENCH_NODE (24), PERF_CORE (the core recorded, 0), PERF_STACKS (1: call stacks, frame pointers)
 import { execFileSync, spawn } from 'node:child_process'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { CONFIGS } from './configs.mjs'
 import {
-  benchEnv,
   ensureDebianTool,
   nodeBinary,
   PINNED,
-  pinned,
   runWrk,
+  spawnServer,
   startDiscardingReceiver,
   takePort,
   waitForPort,
 } from './lib.mjs'
 
-const here = dirname(fileURLToPath(import.meta.url))
 const [name, out, secondsArg] = process.argv.slice(2)
 const config = CONFIGS.find((c) => c.name === name)
 if (config === undefined || out === undefined) {
@@ -38,19 +34,7 @@ const node = nodeBinary(process.env.BENCH_NODE ?? '24')
 if (PINNED) execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' })
 const receiver = await startDiscardingReceiver()
 const port = await takePort()
-const args = [
-  '--perf-basic-prof',
-  '--import',
-  join(here, 'servers', 'exit-on-signal.mjs'),
-  ...(config.nodeArgs ?? []),
-  join(here, 'servers', `${config.server}.mjs`),
-]
-const [command, commandArgs] = pinned(0, node, args)
-const child = spawn(command, commandArgs, {
-  env: benchEnv(config, port, receiver.port),
-  stdio: ['ignore', 'ignore', 'inherit'],
-  cwd: join(here, '..'),
-})
+const child = spawnServer(node, config, { port, receiverPort: receiver.port, nodeArgs: ['--perf-basic-prof'] })
 try {
   await waitForPort(port, config.path)
   await runWrk(port, 4, config.path)

@@ -8,13 +8,12 @@
 // With --vs, the other configuration is profiled first and the report ends with the difference per
 // function (µs per request): what the first configuration adds, frame by frame.
 // Env: BENCH_NODE (20 or 24, default: the running node), PROFILE_TOP (rows, 40), PROFILE_KEEP (dir to keep the .cpuprofile)
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CONFIGS } from './configs.mjs'
-import { benchEnv, nodeBinary, pinned, runWrk, startDiscardingReceiver, waitForPort } from './lib.mjs'
+import { nodeBinary, runWrk, spawnServer, startDiscardingReceiver, waitForPort } from './lib.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
@@ -45,17 +44,11 @@ if (before !== undefined) printDifference(before, after)
 async function profileOnce(target) {
   const dir = process.env.PROFILE_KEEP ?? mkdtempSync(join(tmpdir(), 'sightline-prof-'))
   const port = 33000 + Math.floor(Math.random() * 1000)
-  const env = benchEnv(target, port, receiver.port)
-  const nodeArgs = [
-    '--cpu-prof',
-    `--cpu-prof-dir=${dir}`,
-    '--import',
-    join(here, 'servers', 'exit-on-signal.mjs'),
-    ...(target.nodeArgs ?? []),
-    join(here, 'servers', `${target.server}.mjs`),
-  ]
-  const [command, args] = pinned(0, node, nodeArgs)
-  const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'inherit'], cwd: root })
+  const child = spawnServer(node, target, {
+    port,
+    receiverPort: receiver.port,
+    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+  })
   await waitForPort(port, target.path)
   await runWrk(port, 1, target.path)
   const result = await runWrk(port, seconds, target.path)

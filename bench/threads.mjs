@@ -7,26 +7,21 @@
 //
 // Usage: node bench/threads.mjs "<configuration substring>" ["<another>" ...] [--seconds 5] [--rounds 3] [--park]
 // Env: BENCH_NODE (20, 22 or 24; default the running node)
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { CONFIGS } from './configs.mjs'
 import {
-  benchEnv,
   CLOCK_TICKS,
   median,
   nodeBinary,
   PINNED,
-  pinned,
   runWrk,
+  spawnServer,
   startDiscardingReceiver,
   takePort,
   waitForPort,
 } from './lib.mjs'
 
-const here = dirname(fileURLToPath(import.meta.url))
-const root = join(here, '..')
 const argv = process.argv.slice(2)
 const option = (name, fallback) => {
   const at = argv.indexOf(name)
@@ -75,18 +70,7 @@ function threadTicks(pid) {
 
 async function measure(config, receiverPort) {
   const port = await takePort()
-  const args = [
-    '--import',
-    join(here, 'servers', 'exit-on-signal.mjs'),
-    ...(config.nodeArgs ?? []),
-    join(here, 'servers', `${config.server}.mjs`),
-  ]
-  const [command, commandArgs] = pinned(0, node, args)
-  const child = spawn(command, commandArgs, {
-    env: benchEnv(config, port, receiverPort),
-    stdio: ['ignore', 'ignore', 'inherit'],
-    cwd: root,
-  })
+  const child = spawnServer(node, config, { port, receiverPort })
   try {
     await waitForPort(port, config.path)
     await runWrk(port, 3, config.path)

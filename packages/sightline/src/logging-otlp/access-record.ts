@@ -89,6 +89,25 @@ function varintSize(value: number): number {
   return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5
 }
 
+/**
+ * Writes a string KeyValue's head at `pos`, room ensured: its tag and length, the key, the
+ * AnyValue's tag and length, the string's tag and length. Returns the position after it.
+ */
+function stringHead(w: ProtoWriter, pos: number, key: Uint8Array, bytes: number): number {
+  const buf = w.buf
+  const anyLength = 1 + varintSize(bytes) + bytes
+  buf[pos] = ATTRIBUTE_TAG
+  w.pos = pos + 1
+  w.varint(key.length + 1 + varintSize(anyLength) + anyLength)
+  pos = copy(buf, w.pos, key)
+  buf[pos] = VALUE_TAG
+  w.pos = pos + 1
+  w.varint(anyLength)
+  buf[w.pos++] = STRING_VALUE_TAG
+  w.varint(bytes)
+  return w.pos
+}
+
 function severityAndBody(number: number, text: string, message: string): Uint8Array {
   const w = new ProtoWriter(256)
   w.tag(2, VARINT)
@@ -295,27 +314,17 @@ export class AccessRecordWriter {
     w.ensure(12 + keyValueLength)
     const buf = w.buf
     let pos = w.pos
-    buf[pos++] = ATTRIBUTE_TAG
     if (keyValueLength < 0x80) {
       // Every length one byte, as ids and most paths have.
-      buf[pos] = keyValueLength
-      pos = copy(buf, pos + 1, key)
+      buf[pos] = ATTRIBUTE_TAG
+      buf[pos + 1] = keyValueLength
+      pos = copy(buf, pos + 2, key)
       buf[pos] = VALUE_TAG
       buf[pos + 1] = anyLength
       buf[pos + 2] = STRING_VALUE_TAG
       buf[pos + 3] = bytes
       pos += 4
-    } else {
-      w.pos = pos
-      w.varint(keyValueLength)
-      pos = copy(buf, w.pos, key)
-      buf[pos++] = VALUE_TAG
-      w.pos = pos
-      w.varint(anyLength)
-      buf[w.pos++] = STRING_VALUE_TAG
-      w.varint(bytes)
-      pos = w.pos
-    }
+    } else pos = stringHead(w, pos, key, bytes)
     buf.copyWithin(pos, textAt + from, textAt + to)
     w.pos = pos + bytes
   }
@@ -336,18 +345,7 @@ export class AccessRecordWriter {
       if (at !== valueAt) w.buf.copyWithin(at, valueAt, valueAt + bytes)
       valueAt = at
     }
-    const buf = w.buf
-    const anyLength = 1 + varintSize(bytes) + bytes
-    let pos = head
-    buf[pos++] = ATTRIBUTE_TAG
-    w.pos = pos
-    w.varint(key.length + 1 + varintSize(anyLength) + anyLength)
-    pos = copy(buf, w.pos, key)
-    buf[pos++] = VALUE_TAG
-    w.pos = pos
-    w.varint(anyLength)
-    buf[w.pos++] = STRING_VALUE_TAG
-    w.varint(bytes)
+    stringHead(w, head, key, bytes)
     w.pos = valueAt + bytes
   }
 
