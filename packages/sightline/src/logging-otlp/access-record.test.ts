@@ -320,7 +320,9 @@ test('two captures over one route table each keep their own route keys', () => {
     const batch = capture.take()
     assert.ok(batch !== undefined)
     const templates = new Map(batch.routes.map(([key, , template]) => [key, template]))
-    const seen = Array.from({ length: batch.count }, (_, i) => templates.get(batch.ints[i * INTS_PER_RECORD + 2] as number))
+    const seen = Array.from({ length: batch.count }, (_, i) =>
+      templates.get(batch.ints[i * INTS_PER_RECORD + 2] as number),
+    )
     assert.deepEqual(seen, expected)
   }
 })
