@@ -11,7 +11,7 @@ import type { GaugeChild } from '../gauge.js'
 import type { Registry } from '../registry.js'
 import { resolveSnapshot, type WireSnapshot } from './delta.js'
 import { Accumulator, SeriesCaps } from './merge.js'
-import type { MetricSnapshot, RegistrySnapshot } from './snapshot.js'
+import type { HistogramSeries, MetricSnapshot, RegistrySnapshot, ScalarSeries } from './snapshot.js'
 
 /** Sent by a worker with its last snapshot as it shuts down: newer than any answer. */
 export const FINAL_SEQ = Number.MAX_SAFE_INTEGER
@@ -204,6 +204,7 @@ export class Aggregator {
         for (let i = 0; i < one.inputs.length; i++)
           this.addSafely(acc, [one.inputs[i] as MetricSnapshot], one.workers[i])
         entry = { inputs: one.inputs, workers: one.workers, result: acc.result()[0] }
+        keepMonotonic(entry.result, last?.result)
       }
       merged.set(name, entry)
       if (entry.result !== undefined) out.push(entry.result)
@@ -230,6 +231,28 @@ export class Aggregator {
     } catch {
       this.options.onConflict('(malformed snapshot)', id)
     }
+  }
+}
+
+/** How far below the last scrape a merged sum may come out from rounding alone, relative to it. */
+const ROUNDING = 1e-12
+
+/**
+ * A counter's value or a histogram's sum, merged from several processes, is a float sum whose
+ * order changes when a worker exits (its counts move into the retired sums): it can come out a few
+ * ulps below the last scrape's. Prometheus reads any decrease as a counter reset, so a drop that
+ * small keeps the last value; a larger one (which summing never makes) is left to show.
+ */
+function keepMonotonic(result: MetricSnapshot | undefined, last: MetricSnapshot | undefined): void {
+  if (result === undefined || last === undefined || result.type !== last.type) return
+  if (result.type !== 'counter' && result.type !== 'histogram') return
+  const index = result.type === 'counter' ? 1 : 2
+  const before = new Map<string, number>()
+  for (const series of last.series as (ScalarSeries | HistogramSeries)[]) before.set(series[0], series[index] as number)
+  for (const series of result.series as (ScalarSeries | HistogramSeries)[]) {
+    const old = before.get(series[0])
+    const value = series[index] as number
+    if (old !== undefined && value < old && old - value <= Math.abs(old) * ROUNDING) series[index] = old
   }
 }
 

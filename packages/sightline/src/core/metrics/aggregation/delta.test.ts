@@ -35,7 +35,11 @@ test('the sender names the metrics unchanged since its last snapshot, and sends 
 })
 
 /** A registry aggregating `peers`, each answering through its own sender, in this thread. */
-function aggregate(peers: Registry[]): { primary: Registry; wires: WireSnapshot[][] } {
+function aggregate(peers: Registry[]): {
+  primary: Registry
+  wires: WireSnapshot[][]
+  aggregator: ReturnType<Registry['aggregation']>
+} {
   const primary = new Registry()
   const aggregator = primary.aggregation(1000, 'primary', (metric) => assert.fail(`conflict on ${metric}`))
   const wires: WireSnapshot[][] = peers.map(() => [])
@@ -49,7 +53,7 @@ function aggregate(peers: Registry[]): { primary: Registry; wires: WireSnapshot[
       })
     })
   })
-  return { primary, wires }
+  return { primary, wires, aggregator }
 }
 
 test('the primary sums what it kept with what changed, and renders each change', async () => {
@@ -140,4 +144,19 @@ test('answers arriving out of their questions order: unchanged names resolve aga
   aggregator.receive('1', 1, second)
   aggregator.receive('1', 3, third)
   assert.match(await primary.render(false), /^app_jobs_total 2$/m)
+})
+
+test('a sum that rounds lower once a worker exits keeps its last value: no counter goes down', async () => {
+  // (0.1 + 0.2) + 0.01 is 0.31000000000000005; with the third worker retired, summed first, it is 0.31.
+  const peers = [0.1, 0.2, 0.01].map((seconds) => {
+    const registry = new Registry()
+    registry.counter({ name: 'app_work_seconds_total', help: 'Work.' }).inc(seconds)
+    return registry
+  })
+  const { primary, aggregator } = aggregate(peers)
+  const value = async () => Number(/^app_work_seconds_total (\S+)$/m.exec(await primary.render(false))?.[1])
+  const before = await value()
+  assert.equal(before, 0.31000000000000005)
+  aggregator.leave('2')
+  assert.equal(await value(), before)
 })
